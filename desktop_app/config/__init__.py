@@ -1,0 +1,11 @@
+"""Where Genrescope keeps its data, and how the user overrides it."""
+
+from desktop_app.config.paths import (
+    data_dir,
+    default_db_path,
+    models_dir,
+    resolve_db_path,
+    resolve_weights_path,
+)
+
+__all__ = ["data_dir", "default_db_path", "models_dir", "resolve_db_path", "resolve_weights_path"]
