@@ -1,0 +1,61 @@
+"""Pieces every subcommand shares: the --db option, progress bars, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from desktop_app.config import resolve_db_path
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="DB",
+        help="library database (default: $GENRESCOPE_DB, else the user data folder)",
+    )
+
+
+def open_library_from(args: argparse.Namespace):  # -> Library, imported lazily for start-up speed
+    from desktop_app.library.database import open_library
+
+    return open_library(resolve_db_path(args.db))
+
+
+def print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+class Progress:
+    """A progress bar on a terminal's stderr, silent when stderr is not a terminal."""
+
+    def __init__(self, description: str) -> None:
+        self._bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(desc=description, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        if total and self._bar.total != total:
+            self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Progress]:
+    bar = Progress(description)
+    try:
+        yield bar
+    finally:
+        bar.close()

@@ -1,0 +1,90 @@
+"""Opening a library database: SQLite in WAL mode, foreign keys on, migrated to the latest schema.
+
+WAL lets the GUI read while a scan writes; the busy timeout turns brief lock contention into a
+wait instead of a "database is locked" error reaching the user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.library.migrate import upgrade_to_head
+
+BUSY_TIMEOUT_MS = 30_000
+_WRITER_OPTION = "genrescope_writer"
+
+
+def _configure_connection(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    # Writers take the write lock when their transaction starts, so two writers queue on the busy
+    # timeout instead of one failing when it tries to upgrade a read lock. Readers stay deferred:
+    # in WAL mode they never wait for a writer.
+    mode = "IMMEDIATE" if conn.get_execution_options().get(_WRITER_OPTION) else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_library_engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _configure_connection)
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # SQLAlchemy issues BEGIN itself (below); pysqlite's implicit transactions would fight it.
+        dbapi_connection.isolation_level = None
+
+    event.listen(engine, "begin", _begin)
+    return engine
+
+
+class Library:
+    """An open library database: the engine plus a session factory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.engine = create_library_engine(path)
+        upgrade_to_head(self.engine)
+        self.writer = self.engine.execution_options(**{_WRITER_OPTION: True})
+        """The engine for write transactions: they take the write lock when they begin."""
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(self.writer, expire_on_commit=False)
+
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error.
+
+        Pass ``write=True`` for a transaction that will write, so it takes the lock up front.
+        """
+        factory = self._writers if write else self._readers
+        with factory.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def open_library(path: Path | str) -> Library:
+    return Library(Path(path))

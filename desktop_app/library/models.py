@@ -1,0 +1,79 @@
+"""The library's tables, as typed SQLAlchemy ORM classes.
+
+Alembic migrations under `migrations/versions` create these tables; the ORM classes and the
+migrations must agree (a test compares them). Later features add tables through new migrations.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Track(Base):
+    """One audio file. Rows are never deleted by a scan: a vanished file becomes unavailable."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    size: Mapped[int | None] = mapped_column(Integer)
+    mtime: Mapped[float | None] = mapped_column(Float)
+    format: Mapped[str | None] = mapped_column(String(16))
+    duration: Mapped[float | None] = mapped_column(Float)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    bitrate: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    artist: Mapped[str | None] = mapped_column(Text)
+    album: Mapped[str | None] = mapped_column(Text)
+    album_artist: Mapped[str | None] = mapped_column(Text)
+    track_number: Mapped[int | None] = mapped_column(Integer)
+    disc_number: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)
+    genre: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    scanned_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    available: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    tag_genres: Mapped[list[TagGenre]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", order_by="TagGenre.position"
+    )
+
+    __table_args__ = (
+        Index("ix_tracks_artist", "artist"),
+        Index("ix_tracks_album", "album"),
+        Index("ix_tracks_available", "available"),
+    )
+
+
+class TagGenre(Base):
+    """One genre as written in a file's tags; "Rock; Pop" becomes two rows."""
+
+    __tablename__ = "tag_genres"
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+
+    track: Mapped[Track] = relationship(back_populates="tag_genres")
+
+    __table_args__ = (Index("ix_tag_genres_name", "name"),)
