@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     Float,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -77,3 +79,43 @@ class TagGenre(Base):
     track: Mapped[Track] = relationship(back_populates="tag_genres")
 
     __table_args__ = (Index("ix_tag_genres_name", "name"),)
+
+
+class GenreModel(Base):
+    """A set of network weights that produced analyses, known by the SHA-256 of its file."""
+
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    label: Mapped[str] = mapped_column(Text, nullable=False)
+    origin: Mapped[str] = mapped_column(String(16), nullable=False)  # hub, imported, file, test
+    classes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    first_used_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class Analysis(Base):
+    """One model's verdict on one track; an ``error`` row records why a track could not be analysed."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), nullable=False)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), nullable=False)
+    top1: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    majority: Mapped[str | None] = mapped_column(String(64))
+    probabilities: Mapped[list[float] | None] = mapped_column(JSON)
+    window_probabilities: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    window_count: Mapped[int | None] = mapped_column(Integer)
+    short_clip: Mapped[bool | None] = mapped_column(Boolean)
+    silent: Mapped[bool | None] = mapped_column(Boolean)
+    device: Mapped[str | None] = mapped_column(String(16))
+    seconds: Mapped[float | None] = mapped_column(Float)
+    analysed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("track_id", "model_id", name="uq_analyses_track_model"),
+        Index("ix_analyses_model_top1", "model_id", "top1"),
+    )

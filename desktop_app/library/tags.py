@@ -10,6 +10,7 @@ import errno
 import os
 import re
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import mutagen
 from mutagen.id3 import ID3
@@ -125,6 +126,32 @@ def _os_reason(exc: OSError) -> str:
     return f"could not be read: {exc.strerror or exc}"
 
 
+class _Nameless:
+    """A file seen without its name, so mutagen judges the type by content alone."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.read, self.seek, self.tell = file.read, file.seek, file.tell
+
+
+def _open_audio(path: str) -> mutagen.FileType | None:
+    """mutagen's guess trusts the extension as much as the content; when that guess fails,
+    a second look by content alone reads files that merely have the wrong extension."""
+    try:
+        audio = mutagen.File(path)
+    except mutagen.MutagenError as first_error:
+        if isinstance(first_error.__context__, OSError):
+            raise
+        with open(path, "rb") as file:
+            try:
+                audio = mutagen.File(_Nameless(file))
+            except Exception:
+                raise first_error from None
+        if audio is None:
+            raise
+        return audio
+    return audio
+
+
 def read_file_info(path: str, size: int, mtime: float) -> FileInfo:
     """Tags and stream info of one file; never raises for a bad file."""
     info = FileInfo(path=path, size=size, mtime=mtime)
@@ -132,7 +159,7 @@ def read_file_info(path: str, size: int, mtime: float) -> FileInfo:
         info.error = "empty file (0 bytes)"
         return info
     try:
-        audio = mutagen.File(path)
+        audio = _open_audio(path)
     except OSError as exc:
         info.error = _os_reason(exc)
         return info

@@ -1,0 +1,37 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real user data folder, database or model."""
+    data = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv("GENRESCOPE_DATA_DIR", str(data))
+    monkeypatch.delenv("GENRESCOPE_DB", raising=False)
+    monkeypatch.delenv("GENRESCOPE_WEIGHTS", raising=False)
+    return data
+
+
+@pytest.fixture
+def library(tmp_path: Path):
+    from desktop_app.library.database import open_library
+
+    lib = open_library(tmp_path / "library.sqlite3")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running `genrescope` in a subprocess against this test's own data folder."""
+    env = dict(os.environ)
+    env["GENRESCOPE_DATA_DIR"] = str(tmp_path / "cli-data")
+    env.pop("GENRESCOPE_DB", None)
+    env.pop("GENRESCOPE_WEIGHTS", None)
+    return env

@@ -1,0 +1,81 @@
+"""The database: pragmas, migrations from older schemas, ORM and migrations in agreement."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from desktop_app.library.database import create_library_engine, open_library
+from desktop_app.library.migrate import current_revision, head_revision, upgrade_to
+from desktop_app.library.models import Base
+from desktop_app.library.queries import iter_tracks
+from desktop_app.library.scanner import Scanner
+from tests.audio_files import write_audio
+
+
+def test_new_database_is_wal_with_foreign_keys_and_busy_timeout(library):
+    with library.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    assert current_revision(library.engine) == head_revision(library.engine)
+
+
+def test_orm_models_match_the_migrations(library):
+    with library.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_older_database_opens_without_loss(tmp_path: Path):
+    db = tmp_path / "old.sqlite3"
+    engine = create_library_engine(db)
+    upgrade_to(engine, "0001")
+    engine.dispose()
+    # Fill the version-0001 database the way that version's scanner did.
+    music = tmp_path / "music"
+    write_audio(music / "a.flac", title="Old", genre="Rock; Pop")
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO tracks (path, size, mtime, format, title, genre, added_at, scanned_at, available) "
+            "VALUES (?, ?, ?, 'flac', 'Old', 'Rock; Pop', '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1)",
+            (str(music / "a.flac"), (music / "a.flac").stat().st_size, (music / "a.flac").stat().st_mtime),
+        )
+        conn.execute("INSERT INTO tag_genres VALUES (1, 0, 'Rock'), (1, 1, 'Pop')")
+
+    library = open_library(db)
+    assert current_revision(library.engine) == head_revision(library.engine) != "0001"
+    [track] = list(iter_tracks(library))
+    assert (track["title"], track["tag_genre"]) == ("Old", "Rock; Pop")
+    with library.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM analyses")).scalar() == 0
+        assert conn.execute(text("SELECT name FROM tag_genres ORDER BY position")).scalars().all() == ["Rock", "Pop"]
+    assert Scanner(library).scan([music]).unchanged == 1, "the migrated row is the same file"
+    library.close()
+
+
+def test_a_reader_is_not_blocked_by_an_open_write_transaction(library, tmp_path):
+    write_audio(tmp_path / "m" / "a.wav")
+    Scanner(library).scan([tmp_path / "m"])
+    writing, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with library.session(write=True) as s:
+            s.execute(text("UPDATE tracks SET title = 'changing'"))
+            writing.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writing.wait(10)
+    with library.session() as s:  # would wait out the busy timeout if readers took locks
+        assert s.execute(text("SELECT title FROM tracks")).scalar() is None
+    release.set()
+    thread.join()
+    with library.session() as s:
+        assert s.execute(text("SELECT title FROM tracks")).scalar() == "changing"
