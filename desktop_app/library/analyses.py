@@ -1,0 +1,101 @@
+"""Storing and reading genre analyses: one row per (track, model), upserted.
+
+The library layer keeps plain values here (genre keys, floats), so it needs nothing from the
+inference package; `desktop_app.inference.classify_library` converts its results into these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+from sqlalchemy.dialects.sqlite import insert
+
+from desktop_app.library.models import Analysis, GenreModel, Track
+from desktop_app.library.track_store import utc_now
+
+analyses = Analysis.__table__
+models = GenreModel.__table__
+tracks = Track.__table__
+
+
+@dataclass(slots=True)
+class AnalysisRecord:
+    """A successful analysis, or a failed one when ``error`` is set and the rest is None."""
+
+    top1: str | None = None
+    confidence: float | None = None
+    majority: str | None = None
+    probabilities: list[float] | None = None
+    window_probabilities: list[list[float]] | None = None
+    window_count: int | None = None
+    short_clip: bool | None = None
+    silent: bool | None = None
+    device: str | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+
+def register_model(conn: Connection, sha256: str, label: str, origin: str, classes: Sequence[str]) -> int:
+    """The id of the model with this SHA-256, creating its row on first use."""
+    conn.execute(
+        insert(models)
+        .values(sha256=sha256, label=label, origin=origin, classes=list(classes), first_used_at=utc_now())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    return conn.execute(select(models.c.id).where(models.c.sha256 == sha256)).scalar_one()
+
+
+def save_analyses(conn: Connection, model_id: int, results: Sequence[tuple[int, AnalysisRecord]]) -> None:
+    """Insert or replace the analyses of these tracks by this model."""
+    if not results:
+        return
+    now = utc_now()
+    rows = [{**asdict(record), "track_id": track_id, "model_id": model_id, "analysed_at": now}
+            for track_id, record in results]
+    statement = insert(analyses)
+    updated = {c.name: statement.excluded[c.name] for c in analyses.columns if c.name not in ("id", "track_id", "model_id")}
+    conn.execute(statement.on_conflict_do_update(index_elements=["track_id", "model_id"], set_=updated), rows)
+
+
+def tracks_to_analyse(
+    conn: Connection, model_id: int | None, track_ids: Sequence[int] | None = None, limit: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, path) of available, readable tracks that this model has not analysed yet, in id order."""
+    query = select(tracks.c.id, tracks.c.path).where(tracks.c.available.is_(True), tracks.c.error.is_(None))
+    if model_id is not None:
+        done = select(analyses.c.track_id).where(analyses.c.model_id == model_id)
+        query = query.where(tracks.c.id.not_in(done))
+    if track_ids is not None:
+        query = query.where(tracks.c.id.in_(list(track_ids)))
+    query = query.order_by(tracks.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(row.id, row.path) for row in conn.execute(query)]
+
+
+def model_id_for(conn: Connection, sha256: str) -> int | None:
+    return conn.execute(select(models.c.id).where(models.c.sha256 == sha256)).scalar()
+
+
+def analysis_of(conn: Connection, track_id: int, model_id: int) -> dict[str, Any] | None:
+    """The analysis row with its model's label and origin, or None."""
+    row = conn.execute(
+        select(analyses, models.c.label.label("model_label"), models.c.origin.label("model_origin"),
+               models.c.sha256.label("model_sha256"))
+        .join(models, models.c.id == analyses.c.model_id)
+        .where(and_(analyses.c.track_id == track_id, analyses.c.model_id == model_id))
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def predicted_genre_counts(conn: Connection, model_id: int) -> dict[str, int]:
+    """How many tracks this model put in each genre (top-1), errors left out."""
+    rows = conn.execute(
+        select(analyses.c.top1, func.count())
+        .where(analyses.c.model_id == model_id, analyses.c.top1.is_not(None))
+        .group_by(analyses.c.top1)
+    )
+    return {top1: count for top1, count in rows}
