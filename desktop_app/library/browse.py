@@ -1,0 +1,335 @@
+"""Read queries behind the window: which tracks a view shows, in which order, and the sidebar counts.
+
+A view is resolved in two steps so a 100,000-track library never sits whole in Python objects:
+``ordered_track_ids`` returns only the ids, in the view's order, packed in an ``array``; the
+rows on screen are then read a page at a time by primary key with ``track_rows``. Filtering and
+sorting happen in SQL. Tracks that are missing or could not be read are not shown (the scan
+reports them).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from sqlalchemy import (
+    Connection,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    true,
+)
+
+from desktop_app.inference.classes import GENRES
+from desktop_app.library.analyses import analysis_of
+from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
+from desktop_app.library.search import SearchQuery
+
+tracks = Track.__table__
+tag_genres = TagGenre.__table__
+analyses = Analysis.__table__
+models = GenreModel.__table__
+
+ScopeKind = Literal[
+    "all", "predicted", "not_analysed", "low_confidence", "tag_genre", "artist", "album"
+]
+SortKey = Literal["title", "artist", "album", "duration", "tag_genre", "predicted", "confidence", "path"]
+SORT_KEYS: tuple[SortKey, ...] = (
+    "title", "artist", "album", "duration", "tag_genre", "predicted", "confidence", "path"
+)
+DEFAULT_LOW_CONFIDENCE = 0.4
+_ID_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the sidebar selected: all tracks, one predicted genre, one artist, ...
+
+    ``value`` is the genre key, tag genre, artist or album; None for an artist or album means the
+    tracks without one.
+    """
+
+    kind: ScopeKind = "all"
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The model whose analyses the window shows; ``id`` is None until it has analysed anything."""
+
+    id: int | None
+    sha256: str
+    label: str
+    origin: str
+
+    @property
+    def is_test(self) -> bool:
+        return self.origin == "test"
+
+
+@dataclass(frozen=True)
+class TrackView:
+    scope: Scope = Scope()
+    search: SearchQuery = SearchQuery()
+    sort: SortKey = "artist"
+    descending: bool = False
+    model_id: int | None = None
+    low_confidence: float = DEFAULT_LOW_CONFIDENCE
+
+
+class TrackRow(NamedTuple):
+    """One line of the track table: plain values, cheap to keep a few thousand of."""
+
+    id: int
+    title: str | None
+    artist: str | None
+    album: str | None
+    duration: float | None
+    tag_genre: str | None
+    path: str
+    predicted: str | None
+    confidence: float | None
+    analysis_error: str | None
+
+
+@dataclass
+class SidebarCounts:
+    total: int = 0
+    predicted: dict[str, int] = field(default_factory=dict)
+    not_analysed: int = 0
+    low_confidence: int = 0
+    tag_genres: list[tuple[str, int]] = field(default_factory=list)
+    artists: list[tuple[str | None, int]] = field(default_factory=list)
+    albums: list[tuple[str | None, int]] = field(default_factory=list)
+
+
+def _visible() -> ColumnElement[bool]:
+    return and_(tracks.c.available.is_(True), tracks.c.error.is_(None))
+
+
+def _with_analysis(query: Select[Any], model_id: int | None) -> Select[Any]:
+    if model_id is None:
+        return query
+    return query.outerjoin(
+        analyses, and_(analyses.c.track_id == tracks.c.id, analyses.c.model_id == model_id)
+    )
+
+
+def _top1(model_id: int | None) -> ColumnElement[Any]:
+    return analyses.c.top1 if model_id is not None else null()
+
+
+def _confidence(model_id: int | None) -> ColumnElement[Any]:
+    return analyses.c.confidence if model_id is not None else null()
+
+
+def _contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def predicted_keys_matching(text: str) -> list[str]:
+    """Genre keys whose key or display name contains ``text`` ("rock" finds the three rock genres)."""
+    needle = " ".join(text.replace("_", " ").casefold().split())
+    return [
+        g.key
+        for g in GENRES
+        if needle in g.display_name.casefold() or needle in g.key.replace("_", " ").casefold()
+    ]
+
+
+def _scope_condition(view: TrackView) -> ColumnElement[bool]:
+    scope, model_id = view.scope, view.model_id
+    top1, confidence = _top1(model_id), _confidence(model_id)
+    if scope.kind == "predicted":
+        return top1 == scope.value if model_id is not None else false()
+    if scope.kind == "not_analysed":
+        return top1.is_(None) if model_id is not None else true()
+    if scope.kind == "low_confidence":
+        return confidence < view.low_confidence if model_id is not None else false()
+    if scope.kind == "tag_genre":
+        return exists().where(
+            tag_genres.c.track_id == tracks.c.id, tag_genres.c.name.collate("NOCASE") == scope.value
+        )
+    if scope.kind in ("artist", "album"):
+        column = tracks.c[scope.kind]
+        return column.is_(None) if scope.value is None else column == scope.value
+    return true()
+
+
+def _search_condition(view: TrackView) -> ColumnElement[bool]:
+    search, model_id = view.search, view.model_id
+    conditions: list[ColumnElement[bool]] = []
+    for word in search.words:
+        conditions.append(
+            or_(*(_contains(tracks.c[name], word) for name in ("title", "artist", "album", "path")))
+        )
+    columns = {"artist": tracks.c.artist, "album": tracks.c.album, "title": tracks.c.title,
+               "genre": tracks.c.genre}
+    for name, values in search.fields.items():
+        for value in values:
+            if name == "predicted":
+                keys = predicted_keys_matching(value)
+                conditions.append(_top1(model_id).in_(keys) if keys and model_id is not None else false())
+            else:
+                conditions.append(_contains(columns[name], value))
+    for years in search.years:
+        if years.low is not None:
+            conditions.append(tracks.c.year >= years.low)
+        if years.high is not None:
+            conditions.append(tracks.c.year <= years.high)
+    return and_(true(), *conditions)
+
+
+def _sort_expression(key: SortKey, model_id: int | None) -> ColumnElement[Any]:
+    if key == "predicted":
+        return _top1(model_id)
+    if key == "confidence":
+        return _confidence(model_id)
+    if key == "tag_genre":
+        return tracks.c.genre.collate("NOCASE")
+    if key == "duration":
+        return tracks.c.duration
+    return tracks.c[key].collate("NOCASE")
+
+
+def ordered_track_ids(conn: Connection, view: TrackView) -> array[int]:
+    """The ids of the tracks the view shows, in its order (ties by id), missing values last."""
+    sort = _sort_expression(view.sort, view.model_id)
+    direction = sort.desc() if view.descending else sort.asc()
+    tiebreak = tracks.c.id.desc() if view.descending else tracks.c.id.asc()
+    order: list[ColumnElement[Any]] = [direction, tiebreak]
+    if view.model_id is not None or view.sort not in ("predicted", "confidence"):
+        order.insert(0, sort.is_(None))
+    query = (
+        _with_analysis(select(tracks.c.id), view.model_id)
+        .where(_visible(), _scope_condition(view), _search_condition(view))
+        .order_by(*order)
+    )
+    ids: array[int] = array("q")
+    result = conn.execute(query)
+    while batch := result.fetchmany(_ID_BATCH):
+        ids.extend(row[0] for row in batch)
+    return ids
+
+
+def track_rows(conn: Connection, ids: Sequence[int], model_id: int | None) -> dict[int, TrackRow]:
+    """The table rows of these tracks, by id (ids that vanished meanwhile are left out)."""
+    if not ids:
+        return {}
+    query = _with_analysis(
+        select(
+            tracks.c.id, tracks.c.title, tracks.c.artist, tracks.c.album, tracks.c.duration,
+            tracks.c.genre, tracks.c.path,
+            _top1(model_id).label("predicted"), _confidence(model_id).label("confidence"),
+            (analyses.c.error if model_id is not None else null()).label("analysis_error"),
+        ),
+        model_id,
+    ).where(tracks.c.id.in_(list(ids)))
+    return {row[0]: TrackRow(*row) for row in conn.execute(query)}
+
+
+def track_detail(conn: Connection, track_id: int, model: ModelInfo | None) -> dict[str, Any] | None:
+    """Everything the detail panel shows about one track: its columns, tag genres and analysis.
+
+    ``tag_genre`` is the genre as written in the file, ``tag_genres`` its split list;
+    ``analysis`` is the current model's analysis (with ``model_label``/``model_origin``) or None.
+    """
+    row = conn.execute(select(tracks).where(tracks.c.id == track_id)).mappings().first()
+    if row is None:
+        return None
+    track = dict(row)
+    track["tag_genre"] = track.pop("genre")
+    track["tag_genres"] = list(
+        conn.execute(
+            select(tag_genres.c.name).where(tag_genres.c.track_id == track_id).order_by(tag_genres.c.position)
+        ).scalars()
+    )
+    track["analysis"] = analysis_of(conn, track_id, model.id) if model and model.id is not None else None
+    return track
+
+
+def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float) -> SidebarCounts:
+    """Counts of shown tracks per sidebar entry, computed with one aggregate query per section."""
+    counts = SidebarCounts()
+    visible = _visible()
+    counts.total = conn.execute(select(func.count()).select_from(tracks).where(visible)).scalar_one()
+    if model_id is not None:
+        by_genre = conn.execute(
+            _with_analysis(select(analyses.c.top1, func.count()), model_id)
+            .where(visible)
+            .group_by(analyses.c.top1)
+        )
+        for top1, count in by_genre:
+            if top1 is None:
+                counts.not_analysed = count
+            else:
+                counts.predicted[top1] = count
+        counts.low_confidence = conn.execute(
+            _with_analysis(select(func.count()).select_from(tracks), model_id).where(
+                visible, analyses.c.confidence < low_confidence
+            )
+        ).scalar_one()
+    else:
+        counts.not_analysed = counts.total
+    counts.tag_genres = [
+        (name, count)
+        for name, count in conn.execute(
+            select(tag_genres.c.name, func.count(func.distinct(tracks.c.id)))
+            .join(tracks, tracks.c.id == tag_genres.c.track_id)
+            .where(visible)
+            .group_by(tag_genres.c.name.collate("NOCASE"))
+            .order_by(tag_genres.c.name.collate("NOCASE"))
+        )
+    ]
+    for kind in ("artist", "album"):
+        column = tracks.c[kind]
+        rows = conn.execute(
+            select(column, func.count())
+            .where(visible)
+            .group_by(column)
+            .order_by(column.is_(None), column.collate("NOCASE"))
+        )
+        setattr(counts, f"{kind}s", [(value, count) for value, count in rows])
+    return counts
+
+
+def current_model(conn: Connection, installed_sha256: str | None) -> ModelInfo | None:
+    """The registered model whose analyses to show: the installed one, else the one registered last.
+
+    None when the installed model has not analysed anything yet (or nothing was ever analysed).
+    Without an installed model, earlier analyses stay visible, labelled with the model that made them.
+    """
+    query = select(models.c.id, models.c.sha256, models.c.label, models.c.origin)
+    if installed_sha256 is not None:
+        row = conn.execute(query.where(models.c.sha256 == installed_sha256)).first()
+        if row is None:
+            return None
+        return ModelInfo(*row)
+    row = conn.execute(query.order_by(models.c.first_used_at.desc(), models.c.id.desc()).limit(1)).first()
+    return ModelInfo(*row) if row else None
+
+
+def first_track_under(conn: Connection, paths: Sequence[str]) -> int | None:
+    """The first shown track among ``paths`` (files, or folders searched in path order)."""
+    for path in paths:
+        folder = path.rstrip("/") + "/"
+        inside = and_(tracks.c.path >= folder, tracks.c.path < folder[:-1] + "0")
+        found = conn.execute(
+            select(tracks.c.id)
+            .where(_visible(), or_(tracks.c.path == path, inside))
+            .order_by(tracks.c.path)
+            .limit(1)
+        ).scalar()
+        if found is not None:
+            return found
+    return None
+
