@@ -1,0 +1,54 @@
+"""Which weights produced a result.
+
+Every prediction carries a ``ModelIdentity`` so the app can always say which file (by SHA-256) and
+which source its genres came from, and so results from test weights are never mistaken for the
+published model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+Origin = Literal["hub", "imported", "test", "file"]
+ORIGINS: tuple[Origin, ...] = get_args(Origin)
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """The loaded checkpoint's SHA-256, its path, and where it came from.
+
+    origin: ``hub`` downloaded by Genrescope, ``imported`` copied in by the user, ``file`` used in
+    place (e.g. ``--weights``), ``test`` random weights built by tests or the benchmark.
+    """
+
+    sha256: str
+    path: str
+    origin: Origin
+
+    def __post_init__(self) -> None:
+        if not _SHA256.fullmatch(self.sha256):
+            raise ValueError(f"not a lowercase hex SHA-256: {self.sha256!r}")
+        if self.origin not in ORIGINS:
+            raise ValueError(f"unknown model origin {self.origin!r}; expected one of {ORIGINS}")
+
+    @property
+    def short_sha(self) -> str:
+        return self.sha256[:12]
+
+    @property
+    def label(self) -> str:
+        """One line for the status bar and for exported results."""
+        name = Path(self.path).name
+        if self.origin == "test":
+            return f"TEST weights (random, not a trained model) {name}, sha256 {self.short_sha}"
+        source = {
+            "hub": "downloaded from the CCMusic hub",
+            "imported": "imported",
+            "file": f"file {name}",
+        }[self.origin]
+        return f"CCMusic VGG19_BN CQT ({source}, sha256 {self.short_sha})"
