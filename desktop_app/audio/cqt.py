@@ -1,0 +1,46 @@
+"""The reference constant-Q spectrogram, in dB relative to the loudest bin of the whole song.
+
+Every parameter is librosa 0.11's default, written out so that a change of library default
+cannot silently change what the network sees: 22,050 Hz, hop 512, fmin C1 (32.70 Hz), 84 bins,
+12 per octave, tuning 0.0 (librosa does not estimate it), then ``power_to_db(|C|**2, ref=max)``
+with amin 1e-10 and top_db 80, so every value lies in [-80, 0].
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import librosa
+import numpy as np
+
+SAMPLE_RATE = 22050
+HOP_LENGTH = 512
+N_BINS = 84
+BINS_PER_OCTAVE = 12
+FMIN_HZ = float(librosa.note_to_hz("C1"))
+
+
+def frame_count(sample_count: int) -> int:
+    """CQT frames of a signal of ``sample_count`` samples (librosa centres its frames)."""
+    return 1 + sample_count // HOP_LENGTH
+
+
+def cqt_db(samples: np.ndarray) -> np.ndarray:
+    """float32 (84, frames) dB spectrogram of float32 mono 22,050 Hz ``samples``."""
+    if samples.ndim != 1 or samples.shape[0] == 0:
+        raise ValueError(f"expected non-empty mono samples, got shape {samples.shape}")
+    with warnings.catch_warnings():
+        # Clips shorter than a low-octave filter are zero-padded by librosa, which says so per octave.
+        warnings.filterwarnings(
+            "ignore", message=r"n_fft=\d+ is too large for input signal", category=UserWarning
+        )
+        spectrum = librosa.cqt(
+            samples,
+            sr=SAMPLE_RATE,
+            hop_length=HOP_LENGTH,
+            fmin=FMIN_HZ,
+            n_bins=N_BINS,
+            bins_per_octave=BINS_PER_OCTAVE,
+            tuning=0.0,
+        )
+    return librosa.power_to_db(np.abs(spectrum) ** 2, ref=np.max)

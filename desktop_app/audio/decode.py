@@ -1,0 +1,226 @@
+"""Decode an audio file into the signal the reference pipeline analyses.
+
+The CCMusic weights were trained on ``librosa.load(path)`` output: float32, channels averaged to
+mono, resampled to 22,050 Hz by soxr in its HQ mode and cut or zero-padded to
+``ceil(frames * 22050 / native_rate)`` samples. For every format libsndfile reads (WAV, FLAC,
+OGG/Vorbis, MP3, AIFF, ...) this module goes the way librosa goes and gives the same samples, bit
+for bit. Other formats (AAC/M4A, WMA, APE, WavPack, Opus, the audio of a video file, ...) are
+decoded by FFmpeg through PyAV; librosa would have used audioread there, so no bit-exact
+reference exists, but everything after decoding (channel mean, soxr HQ, length) is the same.
+
+The file is read in blocks and resampled as a stream, which soxr makes bit-identical to its
+one-shot call, so a long track never holds more than its 22,050 Hz mono result in memory.
+
+As in librosa, a file libsndfile fails on (or finds no samples in) goes to FFmpeg. A file whose
+audio simply stops early (a cut-off download) decodes to what is there, as ``librosa.load``
+would; only files from which no audio at all can be decoded raise `AudioDecodeError`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+import soxr
+
+TARGET_SAMPLE_RATE = 22050
+
+_BLOCK_FRAMES = 1 << 16
+# Bounds the up-front allocation when a header claims an absurd length; the buffer grows if needed.
+_MAX_EXPECTED_SECONDS = 3 * 3600
+
+
+class AudioDecodeError(Exception):
+    """A file could not be turned into audio; ``reason`` says why in words a user understands."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{reason}: {self.path}")
+
+
+def decode(path: str | os.PathLike[str]) -> np.ndarray:
+    """The whole file as float32 mono at 22,050 Hz, as ``librosa.load(path)`` returns it."""
+    path = Path(path)
+    _check_readable(path)
+    try:
+        with sf.SoundFile(path) as sound_file:
+            samples = _decode_with_libsndfile(sound_file, path)
+    except sf.LibsndfileError:
+        # librosa hands the file to audioread (FFmpeg) on any libsndfile error; so do we.
+        samples = None
+    if samples is None:
+        return _decode_with_ffmpeg(path)
+    return samples
+
+
+def _check_readable(path: Path) -> None:
+    """Turn the file-system problems into reasons before any decoder gets to word them."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise AudioDecodeError(path, "is a directory, not a file")
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise AudioDecodeError(path, "file not found") from None
+    except PermissionError:
+        raise AudioDecodeError(path, "permission denied") from None
+    except OSError as exc:
+        raise AudioDecodeError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if info.st_size == 0:
+        raise AudioDecodeError(path, "empty file")
+
+
+class _MonoResampler:
+    """Collects native-rate mono blocks and returns what ``librosa.resample(..., 'soxr_hq')`` would.
+
+    The output buffer is allocated once from the expected length (zero pages cost nothing until
+    written) and grows only if the file turns out longer than announced.
+    """
+
+    def __init__(self, path: Path, native_rate: int, expected_frames: int) -> None:
+        self._path = path
+        self._native_rate = native_rate
+        self._ratio = float(TARGET_SAMPLE_RATE) / native_rate
+        self._stream = (
+            None
+            if native_rate == TARGET_SAMPLE_RATE
+            else soxr.ResampleStream(
+                native_rate, TARGET_SAMPLE_RATE, 1, dtype="float32", quality="soxr_hq"
+            )
+        )
+        expected = min(max(expected_frames, 0), _MAX_EXPECTED_SECONDS * native_rate)
+        self._out = np.zeros(self._output_length(expected), dtype=np.float32)
+        self._filled = 0
+        self._frames_in = 0
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def native_rate(self) -> int:
+        return self._native_rate
+
+    @property
+    def frames_in(self) -> int:
+        return self._frames_in
+
+    def _output_length(self, frames_in: int) -> int:
+        return int(np.ceil(frames_in * self._ratio))
+
+    def push(self, mono: np.ndarray) -> None:
+        if not np.isfinite(mono).all():
+            raise AudioDecodeError(self._path, "truncated/corrupt: samples that are not numbers")
+        self._frames_in += mono.shape[0]
+        self._append(mono if self._stream is None else self._stream.resample_chunk(mono))
+
+    def _append(self, chunk: np.ndarray) -> None:
+        end = self._filled + chunk.shape[0]
+        self._reserve(end)
+        self._out[self._filled : end] = chunk
+        self._filled = end
+
+    def _reserve(self, size: int) -> None:
+        if size > self._out.shape[0]:
+            grown = np.zeros(max(size, self._out.shape[0] * 3 // 2), dtype=np.float32)
+            grown[: self._filled] = self._out[: self._filled]
+            self._out = grown
+
+    def finish(self) -> np.ndarray:
+        if self._frames_in == 0:
+            raise AudioDecodeError(self._path, "no audio samples (zero-length audio)")
+        if self._stream is not None:
+            self._append(self._stream.resample_chunk(np.zeros(0, np.float32), last=True))
+        # librosa fixes the length: soxr's surplus is dropped, a shortfall stays zero.
+        length = self._output_length(self._frames_in)
+        self._reserve(length)
+        return self._out[:length]
+
+
+def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
+    """``librosa.to_mono`` on a (channels, frames) array: the same float32 mean, sample for sample."""
+    if channels_by_frames.shape[0] == 1:
+        return channels_by_frames[0]
+    return np.mean(channels_by_frames, axis=0)
+
+
+def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path) -> np.ndarray | None:
+    """The decoded samples, or None when libsndfile finds none (FFmpeg may know the file better)."""
+    resampler = _MonoResampler(path, sound_file.samplerate, sound_file.frames)
+    while True:
+        # librosa reads (frames, channels) and transposes; the same layout gives the same mean.
+        block = sound_file.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+        if block.shape[0] == 0:
+            break
+        resampler.push(_mean_of_channels(block.T))
+    if resampler.frames_in == 0:
+        return None
+    return resampler.finish()
+
+
+def _decode_with_ffmpeg(path: Path) -> np.ndarray:
+    """Decode with FFmpeg the way its command line does: a damaged packet is skipped, and audio
+    that stops early ends the track; only a file that yields no audio at all is an error."""
+    try:
+        container = av.open(str(path), mode="r")
+    except av.FFmpegError as exc:
+        raise AudioDecodeError(
+            path, f"not a readable audio file (unknown format, or truncated/corrupt): {exc.strerror}"
+        ) from exc
+    with container:
+        if not container.streams.audio:
+            raise AudioDecodeError(path, "no audio stream")
+        stream = container.streams.audio[0]
+        to_planar_float = av.AudioResampler(format="fltp")
+        resampler: _MonoResampler | None = None
+        last_error: av.FFmpegError | None = None
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as exc:
+                    last_error = exc
+                    continue
+                for frame in frames:
+                    if resampler is None:
+                        announced = _announced_frames(container, stream, frame.sample_rate)
+                        resampler = _MonoResampler(path, frame.sample_rate, announced)
+                    elif frame.sample_rate != resampler.native_rate:
+                        raise AudioDecodeError(path, "unsupported: the sample rate changes mid-stream")
+                    _push_planar(resampler, to_planar_float, frame)
+        except av.FFmpegError as exc:
+            last_error = exc
+        if resampler is None:
+            if last_error is not None:
+                raise AudioDecodeError(path, f"truncated/corrupt: {last_error.strerror}") from last_error
+            raise AudioDecodeError(path, "no audio samples (zero-length audio)")
+        _push_planar(resampler, to_planar_float, None)
+        return resampler.finish()
+
+
+def _push_planar(
+    resampler: _MonoResampler, to_planar_float: av.AudioResampler, frame: av.AudioFrame | None
+) -> None:
+    """Convert one decoded frame (None flushes) to planar float32 and feed its channel mean."""
+    try:
+        planar_frames = to_planar_float.resample(frame)
+    except ValueError as exc:
+        # PyAV refuses frames whose sample format or channel layout differs from the first one.
+        raise AudioDecodeError(resampler.path, f"unsupported: {exc}") from exc
+    for planar in planar_frames:
+        resampler.push(_mean_of_channels(planar.to_ndarray()))
+
+
+def _announced_frames(container: av.container.InputContainer, stream: av.AudioStream, rate: int) -> int:
+    """The length the container announces, in frames at ``rate``; 0 when it does not say."""
+    if stream.duration is not None and stream.time_base is not None:
+        return int(stream.duration * stream.time_base * rate)
+    if container.duration is not None:
+        return int(container.duration * rate / av.time_base)
+    return 0

@@ -1,0 +1,61 @@
+"""One call from an audio file (or samples) to everything the classifier and the GUI need.
+
+The CLI, the GUI and the classifier all go through `prepare_track`, so there is one place where
+audio becomes network inputs and they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from desktop_app.audio.cqt import SAMPLE_RATE, cqt_db
+from desktop_app.audio.decode import decode
+from desktop_app.audio.render import network_inputs
+from desktop_app.audio.windows import split_windows
+
+
+@dataclass(frozen=True)
+class TrackInputs:
+    """A song made ready for the network, with what the GUI shows beside the prediction."""
+
+    duration_s: float
+    sample_count: int
+    cqt_db: np.ndarray
+    """float32 (84, frames) dB spectrogram of the whole song, in [-80, 0]."""
+    window_bounds: list[tuple[float, float]]
+    """(start_s, end_s) of each window, in the order of ``inputs``."""
+    inputs: np.ndarray
+    """float32 (windows, 3, 224, 224) network inputs in [-1, 1]."""
+    short_clip: bool
+    """Shorter than 11.4 s: one window holds the whole clip, stretched to the image width."""
+    silent: bool
+    """Every sample is the same (digital silence or a bare DC offset): predictions mean nothing."""
+
+
+def prepare_samples(samples: np.ndarray) -> TrackInputs:
+    """Prepare float32 mono audio at 22,050 Hz, such as `decode` returns."""
+    if samples.ndim != 1 or samples.shape[0] == 0:
+        raise ValueError(f"expected non-empty mono samples, got shape {samples.shape}")
+    if samples.dtype != np.float32:
+        raise ValueError(f"expected float32 samples (as librosa.load gives), got {samples.dtype}")
+    if not np.isfinite(samples).all():
+        raise ValueError("samples contain NaN or infinity")
+    spectrogram = cqt_db(samples)
+    windows = split_windows(spectrogram, samples.shape[0])
+    return TrackInputs(
+        duration_s=samples.shape[0] / SAMPLE_RATE,
+        sample_count=samples.shape[0],
+        cqt_db=spectrogram,
+        window_bounds=windows.bounds,
+        inputs=network_inputs(windows.frames),
+        short_clip=windows.layout.short_clip,
+        silent=bool(samples.min() == samples.max()),
+    )
+
+
+def prepare_track(path: str | os.PathLike[str]) -> TrackInputs:
+    """Decode ``path`` and prepare it; raises `AudioDecodeError` with a reason if it cannot."""
+    return prepare_samples(decode(path))
