@@ -1,0 +1,93 @@
+"""The files the GUI ships with (genre palette; icons later), found in one place.
+
+Every resource is looked up through `resource_path`, never by a path relative to the current
+directory, so the app finds them whatever folder it is started from. The ``resources`` folder is
+searched in this order:
+
+1. ``$GENRESCOPE_RESOURCES`` — an explicit folder (packagers, tests);
+2. ``<repository root>/resources`` — a source checkout or an editable install (``pip install -e``),
+   found relative to this file (``desktop_app/gui/resources.py`` → ``../../../resources``);
+3. ``<sys.prefix>/share/genrescope/resources`` — a regular (wheel) install, where
+   ``[tool.setuptools.data-files]`` in pyproject.toml must copy ``resources/*``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PySide6.QtGui import QColor
+
+from desktop_app.inference.classes import GENRE_KEYS
+
+RESOURCES_ENV = "GENRESCOPE_RESOURCES"
+PALETTE_FILE = "genre_palette.json"
+
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+class ResourceError(RuntimeError):
+    """A resource file is missing or malformed: the installation is broken, the message says how."""
+
+
+def resource_dirs() -> list[Path]:
+    """The candidate ``resources`` folders, in lookup order."""
+    candidates = []
+    override = os.environ.get(RESOURCES_ENV)
+    if override:
+        candidates.append(Path(override).expanduser())
+    candidates.append(Path(__file__).resolve().parents[2] / "resources")
+    candidates.append(Path(sys.prefix) / "share" / "genrescope" / "resources")
+    return candidates
+
+
+def resource_path(name: str) -> Path:
+    """The first existing ``<resources>/<name>``; `ResourceError` lists where it looked."""
+    dirs = resource_dirs()
+    for folder in dirs:
+        path = folder / name
+        if path.is_file():
+            return path
+    looked = ", ".join(str(d) for d in dirs)
+    raise ResourceError(f"resource {name!r} not found; looked in: {looked}")
+
+
+@dataclass(frozen=True)
+class GenrePalette:
+    """One colour per genre key, plus the colours of the two non-genre states."""
+
+    genres: Mapping[str, str]
+    not_analysed: str
+    low_confidence: str
+
+    def hex(self, key: str | None) -> str:
+        """The genre's colour; an unknown or missing key gets the "not analysed" colour."""
+        return self.genres.get(key or "", self.not_analysed)
+
+    def qcolor(self, key: str | None, alpha: int = 255) -> QColor:
+        colour = QColor(self.hex(key))
+        colour.setAlpha(alpha)
+        return colour
+
+
+@lru_cache(maxsize=1)
+def genre_palette() -> GenrePalette:
+    """The palette from ``genre_palette.json``, checked to name every genre with a #RRGGBB colour."""
+    path = resource_path(PALETTE_FILE)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        genres = {key: data["genres"][key] for key in GENRE_KEYS}
+        palette = GenrePalette(genres, data["not_analysed"], data["low_confidence"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ResourceError(f"{path}: not a valid genre palette ({exc!r})") from exc
+    colours = [*palette.genres.values(), palette.not_analysed, palette.low_confidence]
+    bad = [c for c in colours if not isinstance(c, str) or not _HEX_COLOUR.fullmatch(c)]
+    if bad:
+        raise ResourceError(f"{path}: colours must be #RRGGBB, got {bad}")
+    return palette
