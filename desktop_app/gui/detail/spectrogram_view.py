@@ -1,0 +1,254 @@
+"""The interactive whole-song CQT: magma image, note/time axes, genre timeline, playhead, readout.
+
+Coordinates are seconds on x and CQT bins on y (bin b spans [b, b+1), C1 at the bottom). Only
+time zooms and pans: 84 bins always fit, and a fixed y keeps the genre lane (above the top bin)
+in view. A click seeks (`seekRequested`); a drag pans; the wheel zooms; "Reset zoom" shows all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from html import escape
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop_app.audio.magma_lut import MAGMA_RGB
+from desktop_app.gui.detail.axes import NoteAxis, TimeAxis
+from desktop_app.gui.detail.notation import N_BINS, bin_frequency, format_frequency, format_time, note_name
+from desktop_app.gui.detail.spectrogram_loader import Spectrogram
+from desktop_app.gui.detail.verdict import Timeline, WindowBand, band_at
+from desktop_app.gui.resources import genre_palette
+
+DB_RANGE = (-80.0, 0.0)
+LANE_BOTTOM = N_BINS + 0.8  # a gap of background between the top bin and the genre lane
+LANE_TOP = N_BINS + 6.0
+BAND_ALPHA = 45  # over the spectrogram: enough to see the windows, little enough to read the CQT
+BOUNDARY_COLOUR = (255, 255, 255, 90)
+PLAYHEAD_COLOUR = "#7FE6FF"
+MIN_ZOOM_SECONDS = 0.5
+HINT = "Hover for time, note and level · wheel zooms time · drag pans · click to seek"
+
+MAGMA = pg.ColorMap(np.linspace(0.0, 1.0, len(MAGMA_RGB)), np.array(MAGMA_RGB, dtype=np.ubyte))
+
+
+class SpectrogramView(QWidget):
+    """Shows one `Spectrogram` (or a message in its place) and reports clicks as seek requests."""
+
+    seekRequested = Signal(float)  # seconds
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._spectrogram: Spectrogram | None = None
+        self._bands: tuple[WindowBand, ...] = ()
+        self._band_items: list[pg.GraphicsObject] = []
+
+        self._message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self._message.setObjectName("spectrogramMessage")
+        self._plot = pg.PlotWidget(
+            axisItems={"left": NoteAxis((LANE_BOTTOM + LANE_TOP) / 2), "bottom": TimeAxis()}
+        )
+        self._plot.setMinimumHeight(180)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._message)
+        self._stack.addWidget(self._plot)
+
+        self._readout = QLabel(HINT)
+        self._readout.setObjectName("spectrogramReadout")
+        self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._legend = QLabel(wordWrap=True)
+        self._legend.setObjectName("timelineLegend")
+        self._legend.setTextFormat(Qt.TextFormat.RichText)
+        self.reset_button = QPushButton("Reset zoom")
+        self.reset_button.setToolTip("Show the whole track")
+        self.reset_button.clicked.connect(self.reset_view)
+
+        row = QHBoxLayout()
+        row.addWidget(self._readout, 1)
+        row.addWidget(self.reset_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack, 1)
+        layout.addLayout(row)
+        layout.addWidget(self._legend)
+
+        self._setup_plot()
+        self.show_message("No track selected")
+
+    def _setup_plot(self) -> None:
+        item = self._plot.getPlotItem()
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        self._vb = item.getViewBox()
+        self._vb.setMouseEnabled(x=True, y=False)
+        self._vb.disableAutoRange()
+        self._image = pg.ImageItem()
+        item.addItem(self._image)
+        self._colour_bar = pg.ColorBarItem(
+            values=DB_RANGE, colorMap=MAGMA, label="dB", interactive=False, width=12, colorMapMenu=False
+        )
+        self._colour_bar.setImageItem(self._image, insert_in=item)
+        self._playhead = pg.InfiniteLine(0.0, angle=90, movable=False, pen=pg.mkPen(PLAYHEAD_COLOUR, width=2))
+        self._playhead.setZValue(20)
+        item.addItem(self._playhead)
+        scene = self._plot.scene()
+        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        scene.sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # What is shown
+
+    def show_message(self, text: str) -> None:
+        """Replace the plot by ``text`` (computing…, an error, no track)."""
+        self._spectrogram = None
+        self._message.setText(text)
+        self._stack.setCurrentWidget(self._message)
+        self._readout.setText("")
+        self.reset_button.setEnabled(False)
+        self.set_timeline(Timeline(()))
+
+    def message(self) -> str | None:
+        """The message shown instead of the plot, or None when the plot is shown."""
+        return self._message.text() if self._stack.currentWidget() is self._message else None
+
+    def set_spectrogram(self, spectrogram: Spectrogram) -> None:
+        self._spectrogram = spectrogram
+        # ImageItem's default order is image[x, y]: frames along x, bins along y (row 0 = C1, bottom).
+        db = np.full_like(spectrogram.db, DB_RANGE[0]) if spectrogram.silent else spectrogram.db
+        self._image.setImage(db.T, levels=DB_RANGE, autoLevels=False)
+        half = spectrogram.frame_seconds / 2  # frame k is centred at k * frame_seconds
+        self._image.setRect(-half, 0.0, spectrogram.frames * spectrogram.frame_seconds, N_BINS)
+        end = max(spectrogram.duration, spectrogram.frame_seconds)
+        self._vb.setLimits(
+            xMin=-half,
+            xMax=end + half,
+            yMin=0.0,
+            yMax=LANE_TOP,
+            minXRange=min(MIN_ZOOM_SECONDS, end),
+        )
+        self._stack.setCurrentWidget(self._plot)
+        self._readout.setText("Silent track: nothing to show." if spectrogram.silent else HINT)
+        self.reset_button.setEnabled(True)
+        self.reset_view()
+
+    def spectrogram(self) -> Spectrogram | None:
+        return self._spectrogram
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Draw the analysis windows as translucent bands plus an opaque lane above the top note."""
+        for band_item in self._band_items:
+            self._plot.getPlotItem().removeItem(band_item)
+        self._band_items = []
+        self._bands = timeline.bands
+        self._legend.setText(_legend_html(timeline))
+        self._legend.setVisible(bool(self._legend.text()))
+        if not timeline.bands:
+            return
+        palette = genre_palette()
+        starts = [b.start for b in timeline.bands]
+        ends = [b.end for b in timeline.bands]
+        fill = pg.BarGraphItem(
+            x0=starts, x1=ends, y0=0.0, y1=float(N_BINS), pen=None,
+            brushes=[palette.qcolor(b.genre.key, BAND_ALPHA) for b in timeline.bands],
+        )
+        lane = pg.BarGraphItem(
+            x0=starts, x1=ends, y0=LANE_BOTTOM, y1=LANE_TOP, pen=pg.mkPen("#101010", width=1),
+            brushes=[palette.qcolor(b.genre.key) for b in timeline.bands],
+        )
+        edges = sorted({*starts, *ends})
+        boundaries = pg.PlotCurveItem(
+            x=np.repeat(edges, 2), y=np.tile([0.0, float(N_BINS)], len(edges)), connect="pairs",
+            pen=pg.mkPen(BOUNDARY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+        )
+        for band_item in (fill, lane, boundaries):
+            band_item.setZValue(5)
+            self._plot.getPlotItem().addItem(band_item)
+            self._band_items.append(band_item)
+
+    def bands(self) -> tuple[WindowBand, ...]:
+        return self._bands
+
+    def set_playhead(self, seconds: float) -> None:
+        self._playhead.setValue(seconds)
+
+    def playhead(self) -> float:
+        return float(self._playhead.value())
+
+    def reset_view(self) -> None:
+        """Show the whole track and every note."""
+        if self._spectrogram is None:
+            return
+        half = self._spectrogram.frame_seconds / 2
+        self._vb.setRange(
+            xRange=(-half, self._spectrogram.duration + half), yRange=(0.0, LANE_TOP), padding=0.0
+        )
+
+    def visible_time_range(self) -> tuple[float, float]:
+        (x0, x1), _ = self._vb.viewRange()
+        return float(x0), float(x1)
+
+    @property
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot
+
+    def readout_text(self) -> str:
+        return self._readout.text()
+
+    # Mouse
+
+    def readout_at(self, seconds: float, y: float) -> str:
+        """The hover text for view coordinates (seconds, bin): time, note, level, window genre."""
+        spec = self._spectrogram
+        if spec is None or not (0.0 <= seconds <= spec.duration) or not (0.0 <= y <= LANE_TOP):
+            return HINT if spec is not None else ""
+        decimals = 1 if self.visible_time_range()[1] - self.visible_time_range()[0] < 120 else 0
+        parts = [format_time(seconds, decimals)]
+        if y < N_BINS:
+            bin_index = min(int(math.floor(y)), N_BINS - 1)
+            frame = min(max(int(round(seconds / spec.frame_seconds)), 0), spec.frames - 1)
+            level = "silent" if spec.silent else f"{spec.db[bin_index, frame]:.1f} dB"
+            parts += [f"{note_name(bin_index)} ({format_frequency(bin_frequency(bin_index))})", level]
+        band = band_at(self._bands, seconds)
+        if band is not None:
+            parts.append(
+                f"window {band.index + 1}/{len(self._bands)}: "
+                f"{band.genre.display_name} {band.genre.probability:.0%}"
+            )
+        return " · ".join(parts)
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if self._spectrogram is None:
+            return
+        if not self._vb.sceneBoundingRect().contains(scene_pos):
+            self._readout.setText(HINT)
+            return
+        point = self._vb.mapSceneToView(scene_pos)
+        self._readout.setText(self.readout_at(point.x(), point.y()))
+
+    def _on_mouse_clicked(self, event) -> None:
+        spec = self._spectrogram
+        if spec is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        if not self._vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        seconds = self._vb.mapSceneToView(event.scenePos()).x()
+        event.accept()
+        self.seekRequested.emit(min(max(seconds, 0.0), spec.duration))
+
+
+def _legend_html(timeline: Timeline) -> str:
+    """Genres of the timeline with their colour and window count, so colour is never the only cue."""
+    if timeline.note:
+        return escape(f"Genre timeline not shown: {timeline.note}.")
+    if not timeline.bands:
+        return ""
+    palette = genre_palette()
+    counts = Counter(b.genre.key for b in timeline.bands)
+    names = {b.genre.key: b.genre.display_name for b in timeline.bands}
+    return "Windows (11.4 s): " + " &nbsp; ".join(
+        f'<span style="color:{palette.hex(key)}">&#9632;</span> {escape(names[key])} ×{n}'
+        for key, n in counts.most_common()
+    )
+
