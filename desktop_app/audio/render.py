@@ -45,10 +45,8 @@ _BYTE_TO_INPUT = (
 
 def colour_indices(windows: np.ndarray) -> np.ndarray:
     """uint8 magma indices of (n, bins, frames) float32 windows, each scaled to its own range."""
-    n = windows.shape[0]
-    flat = windows.reshape(n, -1)
-    low = flat.min(axis=1).astype(np.float64)
-    high = flat.max(axis=1).astype(np.float64)
+    low = windows.min(axis=(1, 2)).astype(np.float64)
+    high = windows.max(axis=(1, 2)).astype(np.float64)
     spread = (high - low)[:, None, None]
     constant = spread == 0
     scaled = np.empty(windows.shape, dtype=np.float32)
