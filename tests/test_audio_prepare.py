@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -89,3 +91,14 @@ def test_samples_must_be_what_decode_gives():
 def test_a_file_that_cannot_be_decoded_says_why(tmp_path):
     with pytest.raises(AudioDecodeError, match="file not found"):
         prepare_track(tmp_path / "gone.flac")
+
+
+def test_tracks_prepared_in_threads_come_out_as_prepared_alone():
+    # The inference pipeline prepares upcoming tracks on worker threads.
+    signals = [noisy_chord(12.0, seed) for seed in range(4)]
+    alone = [prepare_samples(s) for s in signals]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(prepare_samples, signals))
+    for one, other in zip(alone, together):
+        np.testing.assert_array_equal(one.cqt_db, other.cqt_db)
+        np.testing.assert_array_equal(one.inputs, other.inputs)

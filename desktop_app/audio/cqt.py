@@ -20,8 +20,8 @@ BINS_PER_OCTAVE = 12
 FMIN_HZ = float(librosa.note_to_hz("C1"))
 
 # librosa zero-pads clips shorter than about a second and says so once per octave. That is the
-# defined short-clip behaviour here, not news for the user. The filter is installed once, as
-# narrowly as possible, because catch_warnings is not thread-safe and tracks are prepared in threads.
+# defined short-clip behaviour here, not news for the user. The filter is installed once and as
+# narrowly as possible: catch_warnings is not thread-safe, and tracks are prepared in threads.
 warnings.filterwarnings(
     "ignore",
     message=r"n_fft=\d+ is too large for input signal",

@@ -3,10 +3,11 @@
 The CCMusic weights were trained on ``librosa.load(path)`` output: float32, channels averaged to
 mono, resampled to 22,050 Hz by soxr in its HQ mode and cut or zero-padded to
 ``ceil(frames * 22050 / native_rate)`` samples. For every format libsndfile reads (WAV, FLAC,
-OGG/Vorbis, MP3, AIFF, ...) this module goes the way librosa goes and gives the same samples, bit
-for bit. Other formats (AAC/M4A, WMA, APE, WavPack, Opus, the audio of a video file, ...) are
-decoded by FFmpeg through PyAV; librosa would have used audioread there, so no bit-exact
-reference exists, but everything after decoding (channel mean, soxr HQ, length) is the same.
+Ogg Vorbis/Opus, MP3, AIFF, ...) this module goes the way librosa goes and gives the same
+samples, bit for bit. Other formats (AAC/ALAC in M4A, WMA, APE, WavPack, AC-3, Opus in WebM,
+the audio of a video file, ...) are decoded by FFmpeg through PyAV; librosa would have used
+audioread there, so no bit-exact reference exists, but everything after decoding (channel mean,
+soxr HQ, length) is the same.
 
 The file is read in blocks and resampled as a stream, which soxr makes bit-identical to its
 one-shot call, so a long track never holds more than its 22,050 Hz mono result in memory.
@@ -144,7 +145,7 @@ class _MonoResampler:
 
 
 def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
-    """``librosa.to_mono`` on a (channels, frames) array: the same float32 mean, sample for sample."""
+    """``librosa.to_mono`` on (channels, frames): the same float32 mean, sample for sample."""
     if channels_by_frames.shape[0] == 1:
         return channels_by_frames[0]
     return np.mean(channels_by_frames, axis=0)
@@ -170,9 +171,8 @@ def _decode_with_ffmpeg(path: Path) -> np.ndarray:
     try:
         container = av.open(str(path), mode="r")
     except av.FFmpegError as exc:
-        raise AudioDecodeError(
-            path, f"not a readable audio file (unknown format, or truncated/corrupt): {exc.strerror}"
-        ) from exc
+        reason = f"not a readable audio file (unknown format, or truncated/corrupt): {exc.strerror}"
+        raise AudioDecodeError(path, reason) from exc
     with container:
         if not container.streams.audio:
             raise AudioDecodeError(path, "no audio stream")
@@ -192,13 +192,15 @@ def _decode_with_ffmpeg(path: Path) -> np.ndarray:
                         announced = _announced_frames(container, stream, frame.sample_rate)
                         resampler = _MonoResampler(path, frame.sample_rate, announced)
                     elif frame.sample_rate != resampler.native_rate:
-                        raise AudioDecodeError(path, "unsupported: the sample rate changes mid-stream")
+                        reason = "unsupported: the sample rate changes mid-stream"
+                        raise AudioDecodeError(path, reason)
                     _push_planar(resampler, to_planar_float, frame)
         except av.FFmpegError as exc:
             last_error = exc
         if resampler is None:
             if last_error is not None:
-                raise AudioDecodeError(path, f"truncated/corrupt: {last_error.strerror}") from last_error
+                reason = f"truncated/corrupt: {last_error.strerror}"
+                raise AudioDecodeError(path, reason) from last_error
             raise AudioDecodeError(path, "no audio samples (zero-length audio)")
         _push_planar(resampler, to_planar_float, None)
         return resampler.finish()
@@ -212,12 +214,16 @@ def _push_planar(
         planar_frames = to_planar_float.resample(frame)
     except ValueError as exc:
         # PyAV refuses frames whose sample format or channel layout differs from the first one.
-        raise AudioDecodeError(resampler.path, f"unsupported: {exc}") from exc
+        raise AudioDecodeError(
+            resampler.path, "unsupported: the channel layout or sample format changes mid-stream"
+        ) from exc
     for planar in planar_frames:
         resampler.push(_mean_of_channels(planar.to_ndarray()))
 
 
-def _announced_frames(container: av.container.InputContainer, stream: av.AudioStream, rate: int) -> int:
+def _announced_frames(
+    container: av.container.InputContainer, stream: av.AudioStream, rate: int
+) -> int:
     """The length the container announces, in frames at ``rate``; 0 when it does not say."""
     if stream.duration is not None and stream.time_base is not None:
         return int(stream.duration * stream.time_base * rate)
