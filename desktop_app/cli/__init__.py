@@ -1,4 +1,4 @@
-"""The `genrescope` command: subcommands that drive the same core as the window, headless."""
+"""The `genrescope` command: the window when no command is given, else a headless subcommand."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ from collections.abc import Sequence
 
 from desktop_app import __version__
 from desktop_app.cli import library_commands
+from desktop_app.cli.common import add_db_option
 
 EPILOG = """examples:
+  genrescope                           open the window
+  genrescope ~/Music/new-album song.mp3
+                                       open the window and add these folders and files
   genrescope scan ~/Music              add or update a music folder
   genrescope tracks --json             list the library as JSON lines
+
+A path whose name is a command (a folder called "scan") opens the window when written ./scan.
 """
 
 
@@ -28,12 +34,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_window_parser(commands: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="genrescope",
+        description="Open the Genrescope window, adding any files or folders given. "
+        f"Commands ({', '.join(commands)}) run headless: see genrescope --help.",
+    )
+    add_db_option(parser)
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="music files or folders to add")
+    return parser
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+def _wants_window(argv: Sequence[str], commands: Sequence[str]) -> bool:
+    """No command among the arguments: the window (``--db DB`` may come first)."""
+    rest = list(argv)
+    while rest[:1] == ["--db"] or (rest and rest[0].startswith("--db=")):
+        rest = rest[2:] if rest[0] == "--db" else rest[1:]
+    if not rest:
+        return True
+    first = rest[0]
+    return first not in commands and first not in ("-h", "--help", "--version")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    commands = _command_names(parser)
+    if _wants_window(arguments, commands):
+        window_args = build_window_parser(commands).parse_args(arguments)
+        from desktop_app.gui.app import run  # Qt loads only for the window
+
+        return run(window_args.paths, window_args.db)
+    args = parser.parse_args(arguments)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

@@ -318,18 +318,14 @@ def current_model(conn: Connection, installed_sha256: str | None) -> ModelInfo |
     return ModelInfo(*row) if row else None
 
 
-def first_track_under(conn: Connection, paths: Sequence[str]) -> int | None:
-    """The first shown track among ``paths`` (files, or folders searched in path order)."""
+def track_ids_under(conn: Connection, paths: Sequence[str]) -> list[int]:
+    """Shown tracks at or inside ``paths``, the first path's tracks first, each path's in path order."""
+    found: dict[int, None] = {}
     for path in paths:
         folder = path.rstrip("/") + "/"
         inside = and_(tracks.c.path >= folder, tracks.c.path < folder[:-1] + "0")
-        found = conn.execute(
-            select(tracks.c.id)
-            .where(_visible(), or_(tracks.c.path == path, inside))
-            .order_by(tracks.c.path)
-            .limit(1)
-        ).scalar()
-        if found is not None:
-            return found
-    return None
-
+        rows = conn.execute(
+            select(tracks.c.id).where(_visible(), or_(tracks.c.path == path, inside)).order_by(tracks.c.path)
+        )
+        found.update(dict.fromkeys(rows.scalars()))
+    return list(found)

@@ -1,0 +1,55 @@
+"""Starting the window: the QApplication, the library, the settings, then the main window.
+
+Only Qt and the library are imported here; torch and librosa load later, in the workers that
+need them, so the window appears in well under two seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app import __version__
+from desktop_app.config import resolve_db_path
+from desktop_app.config.paths import APP_NAME
+
+APP_DISPLAY_NAME = "Genrescope"
+
+
+def application(argv: Sequence[str] | None = None) -> QApplication:
+    """The process's QApplication, created once with the names QSettings and the desktop use."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)
+    return app
+
+
+def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
+    """Open the window on the library at ``db`` (default: the usual place), add ``paths``, run."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = application()
+    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.settings import AppSettings
+    from desktop_app.library.database import open_library
+
+    db_path = resolve_db_path(db)
+    try:
+        library = open_library(db_path)
+    except Exception as exc:  # a damaged or newer database: say so instead of a traceback
+        QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the library {db_path}:\n{exc}")
+        return 1
+    with library:
+        window = MainWindow(library, AppSettings())
+        window.show()
+        window.start_up([str(Path(p).expanduser()) for p in paths])
+        return app.exec()

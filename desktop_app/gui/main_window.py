@@ -1,0 +1,736 @@
+"""The main window: sidebar | search + track table | detail panel, with drops, menus and status.
+
+The window only arranges and connects. Scans, queries, model loading and inference all run on
+pool threads (`ScanQueue`, `AnalysisQueue`, `CoalescingJob`); their results come back as signals
+and every refresh they trigger is coalesced, so a 10,000-file drop or a long analysis leaves the
+event loop free. What cannot be read is listed in the Problems panel and counted in the status
+bar, never raised as a dialog.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress, AnalysisQueue
+from desktop_app.gui.detail import DetailPanel
+from desktop_app.gui.model_banner import ModelBanner
+from desktop_app.gui.model_source import ModelState, find_model
+from desktop_app.gui.problems_panel import ProblemsPanel
+from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
+from desktop_app.gui.settings import AppSettings
+from desktop_app.gui.settings_dialog import SettingsDialog
+from desktop_app.gui.sidebar import LibrarySidebar
+from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
+from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner, describe
+from desktop_app.inference.identity import ModelIdentity
+from desktop_app.library.browse import (
+    ModelInfo,
+    Scope,
+    SidebarCounts,
+    current_model,
+    sidebar_counts,
+    track_detail,
+)
+from desktop_app.library.database import Library
+from desktop_app.library.scanner import ScanProgress
+from desktop_app.library.search import parse_search
+
+SEARCH_DELAY_MS = 200
+COUNTS_INTERVAL_MS = 400
+MAX_RESTORED_SELECTION = 200
+SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
+COLUMN_WIDTHS = {"title": 220, "artist": 150, "album": 160, "duration": 64, "tag_genre": 110,
+                 "predicted": 170, "confidence": 80}
+
+
+def local_paths(urls: list[QUrl]) -> tuple[list[str], list[str]]:
+    """(local file paths, other URLs as text) from dropped URLs."""
+    paths, others = [], []
+    for url in urls:
+        if url.isLocalFile() and url.toLocalFile():
+            paths.append(url.toLocalFile())
+        else:
+            others.append(url.toString())
+    return paths, others
+
+
+class MainWindow(QMainWindow):
+    """Genrescope's window over one open library."""
+
+    def __init__(self, library: Library, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.settings = settings
+        self.setWindowTitle("Genrescope")
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.resize(1400, 820)
+
+        self.jobs = JobRunner(parent=self)
+        self.table_model = TrackTableModel(library, self.jobs, self)
+        self.scans = ScanQueue(library, self.jobs, self)
+        self.analysis = AnalysisQueue(library, self)
+        self._counts = CoalescingJob(self.jobs, "sidebar counts", self._counts_work, self._show_counts,
+                                     self._background_failed, COUNTS_INTERVAL_MS, self)
+        self.model_state = ModelState(None)
+        self.model_info: ModelInfo | None = None
+        self._pending_select: tuple[int, int] | None = None
+        self._restore: tuple[int | None, list[int], int] | None = None
+        self._shown_track_id: int | None = None
+        self._progress_owner = ""
+        self._async_dialog: QWidget | None = None
+
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        self._restore_layout()
+        self.refresh_model_state()
+        self.table_model.request_reload()
+        self._counts.request()
+
+    # --- construction -----------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.sidebar = LibrarySidebar(self)
+        self.sidebar.setMinimumWidth(180)
+
+        self.banner = ModelBanner(self)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(SEARCH_HINT)
+        self.search.setClearButtonEnabled(True)
+        self.search.setAcceptDrops(False)  # a dropped file is added to the library, not typed in
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("trackTable")
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        for key, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(COLUMN_INDEX[key], width)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COLUMN_INDEX["artist"], Qt.SortOrder.AscendingOrder)
+
+        centre = QWidget(self)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(4)
+        centre_layout.addWidget(self.banner)
+        centre_layout.addWidget(self.search)
+        centre_layout.addWidget(self.table, 1)
+
+        self.detail = DetailPanel(self)
+        self.detail.setMinimumWidth(320)
+        self.detail.set_low_confidence_threshold(self.settings.low_confidence)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([240, 760, 400])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.problems = ProblemsPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems)
+        self.problems.hide()
+
+        status = self.statusBar()
+        self.status_text = QLabel("Ready", self)
+        self.status_text.setObjectName("statusText")
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop scanning and analysing (what is done is kept)")
+        self.cancel_button.hide()
+        self.problems_button = QToolButton(self)
+        self.problems_button.setObjectName("problemsButton")
+        self.problems_button.setToolTip("Files that could not be added or analysed")
+        self.problems_button.hide()
+        self.model_label = QLabel(self)
+        self.model_label.setObjectName("modelLabel")
+        status.addWidget(self.status_text, 1)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        status.addPermanentWidget(self.problems_button)
+        status.addPermanentWidget(self.model_label)
+
+    def _action(self, menu_name: str, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None,
+                tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self._menus[menu_name].addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._menus = {name: bar.addMenu(title) for name, title in
+                       [("file", "&File"), ("edit", "&Edit"), ("play", "&Playback"), ("analysis", "&Analysis"),
+                        ("model", "&Model"), ("help", "&Help")]}
+        self.open_folder_action = self._action("file", "&Open folder…", self.choose_folder,
+                                               QKeySequence.StandardKey.Open, "Add a music folder to the library")
+        self._action("file", "&Add files…", self.choose_files, "Ctrl+Shift+O")
+        self._action("file", "&Rescan library folders", self.rescan_library_folders, "F5")
+        self._menus["file"].addSeparator()
+        self._action("file", "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        self._menus["file"].addSeparator()
+        self._action("file", "&Quit", self.close, "Ctrl+Q")
+
+        self.find_action = self._action("edit", "&Find", self.focus_search, QKeySequence.StandardKey.Find)
+        self._action("edit", "Select &all", self.table.selectAll, QKeySequence.StandardKey.SelectAll)
+        self._action("edit", "Show &problems", self.toggle_problems)
+
+        play = self.detail.play_pause_action
+        play.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.addAction(play)
+        self._menus["play"].addAction(play)
+        self._action("play", "&Next track", self.detail.player.request_next, "Ctrl+Right")
+        self._action("play", "&Previous track", self.detail.player.request_previous, "Ctrl+Left")
+
+        self.analyse_action = self._action("analysis", "Analyse &selection", self.analyse_selection, "Ctrl+R",
+                                           "Classify the selected tracks' genres")
+        self._action("analysis", "Analyse &everything not analysed", self.analyse_all, "Ctrl+Shift+R")
+        self.cancel_action = self._action("analysis", "&Cancel", self.cancel_work, "Esc",
+                                          "Stop scanning and analysing")
+
+        self._action("model", "&Install model…", self.install_model)
+        self._action("model", "I&mport model file…", self.import_model)
+
+        self._action("help", "&About Genrescope", self.show_about)
+
+    def _connect(self) -> None:
+        self.sidebar.scopeSelected.connect(self._scope_selected)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self._search_timer.timeout.connect(self._apply_search)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.doubleClicked.connect(lambda _index: self.detail.player.play())
+        self.table_model.modelAboutToBeReset.connect(self._remember_selection)
+        self.table_model.modelReset.connect(self._restore_selection)
+        self.table_model.reloaded.connect(self._table_reloaded)
+        self.table_model.reloadFailed.connect(self._background_failed)
+        self.scans.progress.connect(self._scan_progress)
+        self.scans.scanned.connect(self._scanned)
+        self.scans.failed.connect(self._scan_failed)
+        self.analysis.modelLoaded.connect(self._model_loaded)
+        self.analysis.progress.connect(self._analysis_progress)
+        self.analysis.finished.connect(self._analysis_finished)
+        self.analysis.failed.connect(self._analysis_failed)
+        self.banner.installRequested.connect(self.install_model)
+        self.banner.importRequested.connect(self.import_model)
+        self.cancel_button.clicked.connect(self.cancel_work)
+        self.problems_button.clicked.connect(self.toggle_problems)
+        self.problems.countChanged.connect(self._problems_changed)
+        self.detail.player.nextRequested.connect(lambda: self._step(1))
+        self.detail.player.previousRequested.connect(lambda: self._step(-1))
+
+    def _restore_layout(self) -> None:
+        for name, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
+                              ("splitter", self.splitter.restoreState),
+                              ("table_header", self.table.horizontalHeader().restoreState)):
+            state = self.settings.layout(name)
+            if state is not None:
+                restore(state)
+
+    def save_layout(self) -> None:
+        self.settings.set_layout("geometry", self.saveGeometry())
+        self.settings.set_layout("state", self.saveState())
+        self.settings.set_layout("splitter", self.splitter.saveState())
+        self.settings.set_layout("table_header", self.table.horizontalHeader().saveState())
+        self.settings.sync()
+
+    # --- status -----------------------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        self.status_text.setText(text)
+        self.status_text.setToolTip(text)
+
+    def _show_progress(self, owner: str, done: int, total: int, text: str) -> None:
+        self._progress_owner = owner
+        self.progress.setRange(0, max(total, 0))
+        self.progress.setValue(min(done, total) if total else 0)
+        self.progress.setFormat(text)
+        self.progress.show()
+        self.cancel_button.show()
+
+    def _hide_progress_if_idle(self) -> None:
+        if not self.scans.busy and not self.analysis.busy:
+            self.progress.hide()
+            self.cancel_button.hide()
+
+    def _problems_changed(self, count: int) -> None:
+        self.problems_button.setText(f"⚠ {count:,} problem{'s' if count != 1 else ''}")
+        self.problems_button.setVisible(count > 0)
+
+    def toggle_problems(self) -> None:
+        self.problems.setVisible(not self.problems.isVisible())
+
+    def _background_failed(self, error: Exception) -> None:
+        self.set_status(f"Could not read the library: {describe(error)}")
+
+    # --- model ------------------------------------------------------------------------------
+
+    def refresh_model_state(self) -> None:
+        """Find the model to use, tell the analysis queue, and show whose predictions are on screen."""
+        self.model_state = find_model()
+        self.analysis.set_model(self.model_state.source, self.settings.device)
+        self._update_model_info()
+
+    def _update_model_info(self, identity: ModelIdentity | None = None) -> None:
+        source = self.model_state.source
+        sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
+        with self.library.engine.connect() as conn:
+            # A file not hashed yet (sha None) shows the last model's analyses until it loads.
+            info = current_model(conn, sha)
+        if info is None and identity is not None:
+            info = ModelInfo(None, identity.sha256, identity.label, identity.origin)
+        elif info is None and source is not None:
+            info = source.info()
+        if info != self.model_info:
+            self.model_info = info
+            self.table_model.set_model_info(info)
+            self._counts.request()
+        if source is None:
+            self.banner.show_missing(self.model_state.problem)
+        elif info is not None and info.is_test:
+            self.banner.show_test_model(info.label)
+        else:
+            self.banner.hide_banner()
+        if info is None:
+            self.model_label.setText("No genre model" if source is None else "Model: not loaded yet")
+        else:
+            self.model_label.setText(f"{'TEST model' if info.is_test else 'Model'} sha256 {info.sha256[:12]}")
+        self.model_label.setToolTip(info.label if info is not None else "")
+
+    def _model_loaded(self, identity: ModelIdentity) -> None:
+        self._update_model_info(identity)
+
+    def install_model(self) -> None:
+        """Download the published checkpoint in a worker, with a cancellable progress dialog."""
+        from desktop_app.inference import hub
+
+        dialog = QProgressDialog("Downloading the genre model (about 488 MB)…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Install model")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+
+        def work(context: JobContext) -> object:
+            return hub.download_model(
+                progress=lambda done, total: context.report((done, total)), cancel=context.cancelled
+            )
+
+        def progress(value: tuple[int, int | None]) -> None:
+            done, total = value
+            if total:
+                dialog.setMaximum(1000)
+                dialog.setValue(int(1000 * done / total))
+                dialog.setLabelText(f"Downloading the genre model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB…")
+
+        def finished(_model: object) -> None:
+            dialog.close()
+            self.set_status("Genre model installed.")
+            self._model_installed()
+
+        def failed(error: Exception) -> None:
+            dialog.close()
+            if isinstance(error, hub.DownloadCancelled):
+                self.set_status("Download cancelled; the next install resumes where it stopped.")
+            else:
+                self._inform("The model could not be installed", describe(error))
+
+        job = self.jobs.start(work, name="model download", on_done=finished, on_failed=failed, on_progress=progress)
+        dialog.canceled.connect(job.cancel)
+        dialog.show()
+        self._async_dialog = dialog
+
+    def import_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a genre model", str(Path.home()), "PyTorch checkpoint (*.pt *.pth *.bin);;All files (*)"
+        )
+        if path:
+            self.import_model_file(path)
+
+    def import_model_file(self, path: str) -> None:
+        """Validate and install ``path`` in a worker; the result shows in the status bar."""
+        from desktop_app.inference import model_store
+
+        self.set_status(f"Checking and importing {Path(path).name}…")
+
+        def failed(error: Exception) -> None:
+            self.set_status("The model file was not imported.")
+            self._inform("The model could not be imported", describe(error))
+
+        def done(_model: object) -> None:
+            self.set_status(f"Imported {Path(path).name} as the genre model.")
+            self._model_installed()
+
+        self.jobs.start(lambda _context: model_store.import_model(path), name="model import",
+                        on_done=done, on_failed=failed)
+
+    def _model_installed(self) -> None:
+        self.refresh_model_state()
+        self.analysis.enqueue(None)
+
+    def _inform(self, title: str, text: str) -> None:
+        """A window-modal message that does not block the event loop (workers keep reporting)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("informBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self._async_dialog = box
+
+    # --- adding files -----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths, others = local_paths(event.mimeData().urls())
+        if not paths and not others:
+            return
+        event.acceptProposedAction()
+        if others:
+            self.problems.add(({"path": url, "reason": "not a local file"} for url in others), "drop")
+        self.add_paths(paths)
+
+    def add_paths(self, paths: list[str], *, remember: bool = False) -> None:
+        """Scan files and folders into the library, select the first, queue them for analysis.
+
+        ``remember`` makes folders library folders (rescanned on start when the setting says so).
+        """
+        existing = [os.path.abspath(p) for p in paths if os.path.exists(p)]
+        missing = [p for p in paths if not os.path.exists(p)]
+        if missing:
+            self.problems.add(({"path": p, "reason": "not found"} for p in missing), "add")
+        if not existing:
+            self.set_status("Nothing to add: " + (f"{len(missing)} path(s) not found." if missing else "no files."))
+            return
+        if remember:
+            for path in existing:
+                if os.path.isdir(path):
+                    self.settings.add_library_folder(path)
+        self.scans.scan(existing, select_first=True)
+        self.set_status(f"Adding {self._describe_paths(existing)}…")
+
+    @staticmethod
+    def _describe_paths(paths: list[str]) -> str:
+        return Path(paths[0]).name + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a music folder", str(Path.home()))
+        if folder:
+            self.add_paths([folder], remember=True)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add music files", str(Path.home()))
+        if files:
+            self.add_paths(files)
+
+    def rescan_library_folders(self) -> None:
+        folders = self.settings.library_folders
+        if not folders:
+            self.set_status("No library folders yet: use Open folder… (Ctrl+O) to add one.")
+            return
+        self.scans.scan(folders)
+        self.set_status("Rescanning the library folders…")
+
+    def _scan_progress(self, progress: ScanProgress) -> None:
+        if progress.phase == "walking":
+            self._show_progress("scan", 0, 0, f"Looking for files… {progress.done:,}")
+        elif progress.phase == "reading":
+            self._show_progress("scan", progress.done, progress.total,
+                                "Reading tags %v / %m")
+            self.table_model.request_reload()
+            self._counts.request()
+
+    def _scanned(self, outcome: ScanOutcome) -> None:
+        result = outcome.result
+        problems = self.problems.add(result.error_files, "scan")
+        text = f"{self._describe_paths(list(outcome.request.paths))}: {len(outcome.track_ids):,} tracks ready"
+        if problems:
+            names = ", ".join(Path(p["path"]).name for p in result.error_files[:3])
+            more = f" and {problems - 3:,} more" if problems > 3 else ""
+            text += f"; {problems:,} could not be read ({names}{more}; see Problems)"
+        prefix = "Scan cancelled: " if result.cancelled else ""
+        self.set_status(prefix + text + ".")
+        self.table_model.request_reload()
+        self._counts.request()
+        if outcome.request.select_first and outcome.track_ids:
+            self.select_track(outcome.track_ids[0])
+        if outcome.track_ids and not result.cancelled:
+            if self.analysis.enqueue(outcome.track_ids):
+                self.set_status(self.status_text.text() + f" Analysing {len(outcome.track_ids):,} tracks…")
+        self._hide_progress_if_idle()
+
+    def _scan_failed(self, error: Exception) -> None:
+        self.set_status(f"The scan stopped: {describe(error)}")
+        self._hide_progress_if_idle()
+
+    # --- analysis ---------------------------------------------------------------------------
+
+    def analyse_selection(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = self.table_model.track_ids(rows)
+        if not ids:
+            self.set_status("Select tracks to analyse first.")
+        elif not self.analysis.enqueue(ids):
+            self.set_status("No genre model is installed: use Install model… or Import file… above the table.")
+        else:
+            self.set_status(f"Analysing {len(ids):,} selected track{'s' if len(ids) != 1 else ''}…")
+
+    def analyse_all(self) -> None:
+        if self.analysis.enqueue(None):
+            self.set_status("Analysing every track not analysed yet…")
+        else:
+            self.set_status("No genre model is installed: use Install model… or Import file… above the table.")
+
+    def cancel_work(self) -> None:
+        busy = self.scans.busy or self.analysis.busy
+        self.scans.cancel()
+        self.analysis.cancel()
+        if busy:
+            self.set_status("Stopping… (finished work is kept)")
+
+    def _analysis_progress(self, progress: AnalysisProgress) -> None:
+        if progress.total:
+            queued = f" (+{progress.queued} queued)" if progress.queued else ""
+            self._show_progress("analysis", progress.done, progress.total, f"Analysing %v / %m{queued}")
+        if self.model_info is None or self.model_info.id is None:
+            self._update_model_info()
+        if progress.track_ids:
+            self.table_model.request_reload()
+            self._counts.request()
+            if self._shown_track_id in progress.track_ids:
+                self._show_track(self._shown_track_id)
+
+    def _analysis_finished(self, outcome: AnalysisOutcome) -> None:
+        problems = self.problems.add(outcome.error_files, "analysis")
+        text = f"Analysed {outcome.analysed:,} track{'s' if outcome.analysed != 1 else ''}"
+        if problems:
+            text += f"; {problems:,} could not be analysed (see Problems)"
+        if outcome.model is not None and outcome.model.origin == "test":
+            text += " with TEST weights (not real predictions)"
+        self.set_status(("Analysis stopped. " if outcome.cancelled else "") + text + ".")
+        self._update_model_info(outcome.model)
+        self._hide_progress_if_idle()
+
+    def _analysis_failed(self, error: Exception) -> None:
+        self.set_status(f"Analysis stopped: {describe(error)}")
+        self._hide_progress_if_idle()
+
+    # --- browsing ---------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _apply_search(self) -> None:
+        query = parse_search(self.search.text())
+        if query.problems:
+            self.set_status("; ".join(query.problems))
+        self.table_model.set_view(replace(self.table_model.view, search=query))
+
+    def _scope_selected(self, scope: Scope) -> None:
+        self.table_model.set_view(replace(self.table_model.view, scope=scope))
+
+    def _counts_work(self) -> Callable[[JobContext], tuple[ModelInfo | None, float, SidebarCounts]]:
+        info, threshold, library = self.model_info, self.settings.low_confidence, self.library
+        model_id = info.id if info is not None else None
+
+        def work(_context: JobContext) -> tuple[ModelInfo | None, float, SidebarCounts]:
+            with library.engine.connect() as conn:
+                return info, threshold, sidebar_counts(conn, model_id, threshold)
+
+        return work
+
+    def _show_counts(self, result: tuple[ModelInfo | None, float, SidebarCounts]) -> None:
+        info, threshold, counts = result
+        self.sidebar.set_counts(counts, info, threshold)
+
+    def select_track(self, track_id: int) -> None:
+        """Select ``track_id`` once the table has data that includes it (switching to All tracks if hidden)."""
+        self._pending_select = (track_id, self.table_model.started_generation)
+        self.table_model.request_reload()
+
+    def _table_reloaded(self) -> None:
+        if self._pending_select is None:
+            return
+        track_id, after = self._pending_select
+        if self.table_model.shown_generation <= after:
+            return  # this list was read before the track existed
+        row = self.table_model.row_of(track_id)
+        if row is not None:
+            self._pending_select = None
+            index = self.table_model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        elif self.table_model.view.scope != Scope("all") or not self.table_model.view.search.is_empty:
+            self._pending_select = (track_id, self.table_model.started_generation)
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.table_model.set_view(replace(self.table_model.view, scope=Scope("all"), search=parse_search("")))
+            self.sidebar.blockSignals(True)
+            self.sidebar.select_scope(Scope("all"))
+            self.sidebar.blockSignals(False)
+        else:
+            self._pending_select = None
+
+    def _remember_selection(self) -> None:
+        current = self.table.selectionModel().currentIndex()
+        rows = [index.row() for index in self.table.selectionModel().selectedRows()]
+        selected = self.table_model.track_ids(rows) if len(rows) <= MAX_RESTORED_SELECTION else []
+        self._restore = (self.table_model.track_id(current.row()) if current.isValid() else None, selected,
+                         self.table.verticalScrollBar().value())
+
+    def _restore_selection(self) -> None:
+        """After a reset, reselect the same tracks without jumping the scroll position."""
+        if self._restore is None:
+            return
+        current_id, selected, scroll = self._restore
+        self._restore = None
+        model, selection = self.table_model, self.table.selectionModel()
+        self.table.setAutoScroll(False)
+        try:
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            for track_id in selected:
+                row = model.row_of(track_id)
+                if row is not None:
+                    selection.select(model.index(row, 0), flags)
+            row = model.row_of(current_id) if current_id is not None else None
+            if row is not None:
+                selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.table.verticalScrollBar().setValue(scroll)
+        finally:
+            self.table.setAutoScroll(True)
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        track_id = self.table_model.track_id(current.row()) if current.isValid() else None
+        if track_id != self._shown_track_id:
+            self._show_track(track_id)
+
+    def _show_track(self, track_id: int | None) -> None:
+        self._shown_track_id = track_id
+        if track_id is None:
+            self.detail.show_track(None)
+            return
+        with self.library.engine.connect() as conn:
+            self.detail.show_track(track_detail(conn, track_id, self.model_info))
+
+    def _step(self, delta: int) -> None:
+        """Next or previous track in the current view (the player asks at the end of a track too)."""
+        current = self.table.selectionModel().currentIndex()
+        row = (current.row() if current.isValid() else -1) + delta
+        if 0 <= row < self.table_model.rowCount():
+            index = self.table_model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+
+    # --- settings and lifetime ----------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        old_folders = set(self.settings.library_folders)
+        dialog.apply()
+        self.apply_settings()
+        new_folders = [f for f in self.settings.library_folders if f not in old_folders]
+        if new_folders:
+            self.scans.scan(new_folders)
+
+    def apply_settings(self) -> None:
+        """Make the window follow the stored settings (device, threshold)."""
+        threshold = self.settings.low_confidence
+        self.analysis.set_model(self.model_state.source, self.settings.device)
+        self.table_model.set_view(replace(self.table_model.view, low_confidence=threshold))
+        self.detail.set_low_confidence_threshold(threshold)
+        self._counts.request()
+
+    def start_up(self, paths: list[str] | None = None) -> None:
+        """After showing: rescan the library folders (if set), add ``paths``, analyse what is left."""
+        if self.settings.rescan_on_start and self.settings.library_folders:
+            self.scans.scan(self.settings.library_folders)
+        if paths:
+            self.add_paths(paths)
+        elif self.analysis.has_model:
+            self.analysis.enqueue(None)
+
+    def show_about(self) -> None:
+        from desktop_app import __version__
+
+        QMessageBox.about(
+            self, "About Genrescope",
+            f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
+            "audio itself with the CCMusic VGG19_BN network on CQT spectrograms (16 genres).</p>",
+        )
+
+    def shutdown(self) -> None:
+        """Stop workers and wait for them, so the library can be closed safely."""
+        self.scans.cancel()
+        self.analysis.shutdown()
+        self.jobs.shutdown()
+        self.detail.player.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.shutdown()
+        event.accept()
+

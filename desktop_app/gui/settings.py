@@ -1,0 +1,93 @@
+"""The user's settings, persisted with QSettings in an INI file next to the library.
+
+Kept in the data folder (``GENRESCOPE_DATA_DIR`` moves it) rather than the platform's settings
+store, so a test, a second profile or a portable setup never touches the user's real settings.
+Typed properties keep key names and defaults in one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from desktop_app.config import data_dir
+from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE
+
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+DEVICE_LABELS: dict[str, str] = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA)", "mps": "MPS (Apple)"}
+SETTINGS_FILE = "settings.ini"
+
+
+def _as_bool(value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+class AppSettings:
+    """Library folders, inference device, low-confidence threshold, and window layout."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else data_dir() / SETTINGS_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    @property
+    def library_folders(self) -> list[str]:
+        value = self._store.value("library/folders", [])
+        if isinstance(value, str):  # QSettings returns a lone entry as a plain string
+            return [value] if value else []
+        return [str(v) for v in value or []]
+
+    @library_folders.setter
+    def library_folders(self, folders: list[str]) -> None:
+        self._store.setValue("library/folders", list(dict.fromkeys(folders)))
+
+    def add_library_folder(self, folder: str) -> None:
+        self.library_folders = [*self.library_folders, folder]
+
+    @property
+    def rescan_on_start(self) -> bool:
+        return _as_bool(self._store.value("library/rescan_on_start"), True)
+
+    @rescan_on_start.setter
+    def rescan_on_start(self, value: bool) -> None:
+        self._store.setValue("library/rescan_on_start", bool(value))
+
+    @property
+    def device(self) -> str:
+        value = str(self._store.value("inference/device", "auto")).lower()
+        return value if value in DEVICES else "auto"
+
+    @device.setter
+    def device(self, value: str) -> None:
+        if value not in DEVICES:
+            raise ValueError(f"unknown device {value!r}; choose one of {', '.join(DEVICES)}")
+        self._store.setValue("inference/device", value)
+
+    @property
+    def low_confidence(self) -> float:
+        """Top-1 probability below which a prediction counts as "Low confidence" (0-1)."""
+        try:
+            value = float(self._store.value("inference/low_confidence", DEFAULT_LOW_CONFIDENCE))
+        except (TypeError, ValueError):
+            return DEFAULT_LOW_CONFIDENCE
+        return min(max(value, 0.0), 1.0)
+
+    @low_confidence.setter
+    def low_confidence(self, value: float) -> None:
+        self._store.setValue("inference/low_confidence", min(max(float(value), 0.0), 1.0))
+
+    def layout(self, name: str) -> QByteArray | None:
+        """A saved geometry or splitter state, None if never saved."""
+        value = self._store.value(f"window/{name}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_layout(self, name: str, state: QByteArray) -> None:
+        self._store.setValue(f"window/{name}", state)
+
+    def sync(self) -> None:
+        self._store.sync()

@@ -1,0 +1,175 @@
+"""The left sidebar: all tracks, predicted genres, tag genres, artists, albums, playlists, with counts.
+
+Each entry carries a `Scope` that the track table filters by. Counts arrive from a worker as a
+`SidebarCounts`; entries are updated in place so expansion and selection survive a refresh.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from desktop_app.gui.resources import genre_palette
+from desktop_app.inference.classes import GENRES
+from desktop_app.library.browse import ModelInfo, Scope, SidebarCounts
+
+SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1
+UNKNOWN = {"artist": "Unknown artist", "album": "Unknown album"}
+
+
+def _dot(colour: QColor, size: int = 12) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(colour)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, size - 2, size - 2)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class LibrarySidebar(QTreeWidget):
+    """Emits ``scopeSelected(Scope)`` when the user picks an entry."""
+
+    scopeSelected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sidebar")
+        self.setColumnCount(2)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(True)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+
+        palette = genre_palette()
+        self._all = self._entry(None, "All tracks", Scope("all"))
+        self._predicted = self._section("Predicted genre")
+        self._genres = {
+            g.key: self._entry(self._predicted, g.display_name, Scope("predicted", g.key),
+                               _dot(palette.qcolor(g.key)))
+            for g in GENRES
+        }
+        self._not_analysed = self._entry(self._predicted, "Not analysed", Scope("not_analysed"),
+                                         _dot(palette.qcolor(None)))
+        self._low = self._entry(self._predicted, "Low confidence", Scope("low_confidence"),
+                                _dot(QColor(palette.low_confidence)))
+        self._tags = self._section("Genre tags")
+        self._tags.setToolTip(0, "Genres as written in the files' tags")
+        self._artists = self._section("Artists")
+        self._albums = self._section("Albums")
+        self._playlists = self._section("Playlists")
+        empty = QTreeWidgetItem(self._playlists, ["No playlists yet"])
+        empty.setFlags(Qt.ItemFlag.NoItemFlags)
+        self._dynamic: dict[str, dict[str | None, QTreeWidgetItem]] = {"tag_genre": {}, "artist": {}, "album": {}}
+        self._parents = {"tag_genre": self._tags, "artist": self._artists, "album": self._albums}
+        self._predicted.setExpanded(True)
+        self._tags.setExpanded(True)
+        self._all.setSelected(True)
+        self.setCurrentItem(self._all)
+        self.currentItemChanged.connect(self._on_current_changed)
+
+    def _section(self, title: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self, [title, ""])
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = QFont(self.font())
+        font.setBold(True)
+        item.setFont(0, font)
+        item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+        return item
+
+    def _entry(
+        self, parent: QTreeWidgetItem | None, text: str, scope: Scope, icon: QIcon | None = None
+    ) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([text, ""])
+        if parent is None:
+            self.addTopLevelItem(item)
+            font = QFont(self.font())
+            font.setBold(True)
+            item.setFont(0, font)
+        else:
+            parent.addChild(item)
+        item.setData(0, SCOPE_ROLE, scope)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setForeground(1, QBrush(QColor("#808080")))
+        if icon is not None:
+            item.setIcon(0, icon)
+        return item
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if current is not None and current.data(0, SCOPE_ROLE) is not None:
+            self.scopeSelected.emit(current.data(0, SCOPE_ROLE))
+
+    def current_scope(self) -> Scope:
+        item = self.currentItem()
+        scope = item.data(0, SCOPE_ROLE) if item is not None else None
+        return scope if scope is not None else Scope("all")
+
+    def item_for(self, scope: Scope) -> QTreeWidgetItem | None:
+        if scope.kind == "all":
+            return self._all
+        if scope.kind == "predicted":
+            return self._genres.get(scope.value or "")
+        if scope.kind == "not_analysed":
+            return self._not_analysed
+        if scope.kind == "low_confidence":
+            return self._low
+        return self._dynamic.get(scope.kind, {}).get(scope.value)
+
+    def select_scope(self, scope: Scope) -> None:
+        item = self.item_for(scope) or self._all
+        self.setCurrentItem(item)
+
+    def set_counts(self, counts: SidebarCounts, model: ModelInfo | None, low_confidence: float) -> None:
+        """Show fresh counts; keeps the selection, or falls back to All tracks if its entry vanished."""
+        selected = self.current_scope()
+        self.blockSignals(True)
+        try:
+            self._all.setText(1, f"{counts.total:,}")
+            self._update_predicted(counts, model, low_confidence)
+            self._update_dynamic("tag_genre", counts.tag_genres)
+            self._update_dynamic("artist", counts.artists)
+            self._update_dynamic("album", counts.albums)
+            item = self.item_for(selected)
+            self.setCurrentItem(item if item is not None else self._all)
+        finally:
+            self.blockSignals(False)
+        if self.item_for(selected) is None:
+            self.scopeSelected.emit(Scope("all"))
+
+    def _update_predicted(self, counts: SidebarCounts, model: ModelInfo | None, low_confidence: float) -> None:
+        if model is None:
+            self._predicted.setText(0, "Predicted genre")
+            self._predicted.setToolTip(0, "No genre model has analysed this library yet.")
+        elif model.is_test:
+            self._predicted.setText(0, "Predicted genre (TEST model)")
+            self._predicted.setToolTip(0, f"{model.label}. These are not real predictions.")
+            self._predicted.setForeground(0, QBrush(QColor("#b45309")))
+        else:
+            self._predicted.setText(0, "Predicted genre")
+            self._predicted.setToolTip(0, f"From {model.label}")
+            self._predicted.setForeground(0, self._tags.foreground(0))
+        for key, item in self._genres.items():
+            item.setText(1, f"{counts.predicted.get(key, 0):,}")
+        self._not_analysed.setText(1, f"{counts.not_analysed:,}")
+        self._low.setText(0, f"Low confidence (< {low_confidence:.0%})")
+        self._low.setText(1, f"{counts.low_confidence:,}")
+
+    def _update_dynamic(self, kind: str, values: list[tuple[str | None, int]]) -> None:
+        items = self._dynamic[kind]
+        parent = self._parents[kind]
+        if [value for value, _ in values] != list(items):
+            parent.takeChildren()
+            items.clear()
+            for value, _count in values:
+                items[value] = self._entry(parent, value if value is not None else UNKNOWN.get(kind, "?"),
+                                           Scope(kind, value))  # type: ignore[arg-type]
+        for value, count in values:
+            items[value].setText(1, f"{count:,}")
+        parent.setText(1, f"{len(values):,}" if kind != "tag_genre" else "")

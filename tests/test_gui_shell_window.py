@@ -1,0 +1,220 @@
+"""The main window: opens without a model, takes drops, counts genres, searches, remembers settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app.gui.main_window import MainWindow, local_paths
+from desktop_app.gui.settings import AppSettings
+from desktop_app.gui.track_table_model import COLUMN_INDEX
+from desktop_app.inference.classes import GENRES
+from desktop_app.library.browse import Scope
+from tests.audio_files import write_audio
+from tests.generated_library import confidence_of, insert_analyses, insert_model, insert_tracks, predicted_index
+
+
+@pytest.fixture
+def make_window(qtbot, library):
+    windows: list[MainWindow] = []
+
+    def make(settings: AppSettings | None = None) -> MainWindow:
+        window = MainWindow(library, settings or AppSettings())
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def _idle(window: MainWindow) -> bool:
+    return not (window.scans.busy or window.table_model.is_reloading or window._counts.pending)
+
+
+def _mime(*paths: Path | str) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) if not str(p).startswith("http") else QUrl(str(p)) for p in paths])
+    return mime
+
+
+def _drop(window: MainWindow, mime: QMimeData) -> QDropEvent:
+    point = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted(), "the window accepts dragged files"
+    drop = QDropEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    return drop
+
+
+def _no_dialogs() -> bool:
+    return QApplication.activeModalWidget() is None and not any(
+        isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()
+    )
+
+
+def test_opens_without_a_model_and_offers_one(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: _idle(window))
+    assert window.banner.isVisible() and window.banner.state == "missing"
+    assert window.banner.install_button.isVisible() and window.banner.import_button.isVisible()
+    assert "No genre model is installed" in window.banner.message.text()
+    assert window.model_label.text() == "No genre model"
+    assert window.table_model.rowCount() == 0
+    sections = [window.sidebar.topLevelItem(i).text(0) for i in range(window.sidebar.topLevelItemCount())]
+    assert sections == ["All tracks", "Predicted genre", "Genre tags", "Artists", "Albums", "Playlists"]
+    assert window.analysis.enqueue([1]) is False, "nothing to analyse with"
+    shortcuts = {a.text(): a.shortcut().toString() for m in window._menus.values() for a in m.actions()}
+    assert shortcuts["&Open folder…"] == "Ctrl+O" and shortcuts["&Find"] == "Ctrl+F"
+    assert shortcuts["Analyse &selection"] == "Ctrl+R" and shortcuts["&Quit"] == "Ctrl+Q"
+    assert shortcuts["Play/Pause"] == "Space"
+
+
+def test_dropped_folder_is_scanned_selected_and_broken_files_reported(qtbot, make_window, tmp_path):
+    music = tmp_path / "drop"
+    write_audio(music / "b-second.flac", seconds=1, title="Second", artist="Ann", genre="Jazz")
+    write_audio(music / "a-first.wav", seconds=1, title="First", artist="Bob", genre="Rock; Pop")
+    write_audio(music / "sub" / "c-third.ogg", seconds=1, title="Third", artist="Cy")
+    (music / "broken.mp3").write_bytes(b"this is not audio")
+    (music / "notes.txt").write_text("ignored: not an audio file name")
+    stray = tmp_path / "readme.txt"
+    stray.write_text("dropped on its own")
+    window = make_window()
+    qtbot.waitUntil(lambda: _idle(window))
+
+    drop = _drop(window, _mime(music, stray, "http://example.com/song.mp3"))
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 3 and _idle(window), timeout=20_000)
+    qtbot.waitUntil(lambda: window._pending_select is None)
+
+    status = window.status_text.text()
+    assert "drop and 1 more: 3 tracks ready" in status and "broken.mp3" in status and "2 could not be read" in status
+    problems = "\n".join(window.problems.lines())
+    assert "broken.mp3" in problems and "readme.txt" in problems and "http://example.com/song.mp3" in problems
+    assert window.problems_button.isVisible() and "3 problems" in window.problems_button.text()
+    assert _no_dialogs()
+
+    current = window.table.selectionModel().currentIndex()
+    assert window.table_model.row(current.row()).title == "First", "the first dropped track (path order) is selected"
+    assert window.detail.current_track()["title"] == "First"
+    assert window.detail.current_track()["tag_genres"] == ["Rock", "Pop"]
+    qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("tag_genre", "Jazz")) is not None)
+    assert window.sidebar.item_for(Scope("all")).text(1) == "3"
+    assert window.sidebar.item_for(Scope("not_analysed")).text(1) == "3"
+
+
+def test_drop_outside_the_current_view_switches_to_all_tracks(qtbot, make_window, tmp_path):
+    write_audio(tmp_path / "one" / "x.wav", title="Xylophone")
+    write_audio(tmp_path / "two" / "y.wav", title="Yodel")
+    window = make_window()
+    window.add_paths([str(tmp_path / "one")])
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and _idle(window), timeout=20_000)
+    window.search.setText("xylo")
+    qtbot.waitUntil(lambda: window.table_model.view.search.words == ("xylo",) and _idle(window))
+    window.add_paths([str(tmp_path / "two")])
+    qtbot.waitUntil(lambda: window._pending_select is None and _idle(window), timeout=20_000)
+    assert window.search.text() == "" and window.table_model.rowCount() == 2
+    assert window.detail.current_track()["title"] == "Yodel"
+
+
+N = 5000
+
+
+@pytest.fixture
+def analysed_library(library):
+    insert_tracks(library, N)
+    model = insert_model(library, origin="test")
+    insert_analyses(library, model, range(1, N // 2 + 1))
+    return library, model
+
+
+def test_sidebar_counts_predicted_genres_from_the_database(qtbot, make_window, analysed_library):
+    window = make_window()
+    qtbot.waitUntil(lambda: _idle(window) and window.sidebar.item_for(Scope("artist", "Artist 000")) is not None,
+                    timeout=20_000)
+    analysed = range(1, N // 2 + 1)
+    for genre in GENRES:
+        expected = sum(1 for t in analysed if predicted_index(t) == genre.index)
+        assert window.sidebar.item_for(Scope("predicted", genre.key)).text(1) == f"{expected:,}"
+    assert window.sidebar.item_for(Scope("not_analysed")).text(1) == f"{N - N // 2:,}"
+    low = sum(1 for t in analysed if confidence_of(t) < window.settings.low_confidence)
+    assert window.sidebar.item_for(Scope("low_confidence")).text(1) == f"{low:,}"
+    assert window.sidebar.item_for(Scope("all")).text(1) == f"{N:,}"
+    assert window.sidebar.item_for(Scope("tag_genre", "Jazz")).text(1) == f"{N // 5:,}"
+    assert "TEST model" in window.sidebar._predicted.text(0), "test predictions are labelled"
+
+    window.sidebar.select_scope(Scope("predicted", "Opera"))
+    expected = sum(1 for t in analysed if predicted_index(t) == 1)
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == expected and _idle(window))
+    first = window.table_model.index(0, COLUMN_INDEX["predicted"])
+    assert window.table_model.data(first) == "Opera [test]"
+
+
+def test_search_box_and_sorting(qtbot, make_window, analysed_library):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == N and _idle(window), timeout=20_000)
+    window.find_action.trigger()
+    qtbot.keyClicks(window.search, 'artist:"Artist 007" year:1967')
+    expected = [i for i in range(N) if i % 50 == 7 and i % 60 == 7]
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == len(expected) and _idle(window))
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == N and _idle(window))
+    window.table.sortByColumn(COLUMN_INDEX["title"], Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: window.table_model.view.sort == "title" and _idle(window))
+    assert window.table_model.row(0).title == f"Song {N - 1:06d}"
+
+
+def test_settings_round_trip(tmp_path):
+    path = tmp_path / "settings.ini"
+    settings = AppSettings(path)
+    assert (settings.library_folders, settings.rescan_on_start, settings.device) == ([], True, "auto")
+    settings.library_folders = ["/music/a", "/music/b", "/music/a"]
+    settings.rescan_on_start = False
+    settings.device = "cuda"
+    settings.low_confidence = 0.55
+    settings.sync()
+    again = AppSettings(path)
+    assert again.library_folders == ["/music/a", "/music/b"]
+    assert again.rescan_on_start is False and again.device == "cuda" and again.low_confidence == 0.55
+    again.library_folders = ["/only"]
+    assert AppSettings(path).library_folders == ["/only"]
+    with pytest.raises(ValueError):
+        again.device = "tpu"
+
+
+def test_window_layout_is_restored(qtbot, make_window):
+    first = make_window()
+    first.resize(790, 560)  # within the offscreen screen (800 x 600): restoring clamps to the screen
+    first.splitter.setSizes([200, 240, 330])
+    sizes = first.splitter.sizes()
+    first.table.setColumnWidth(COLUMN_INDEX["album"], 333)
+    first.close()
+    second = make_window()
+    assert second.size() == first.size()
+    assert second.splitter.sizes() == sizes
+    assert second.table.columnWidth(COLUMN_INDEX["album"]) == 333
+
+
+def test_threshold_setting_changes_low_confidence(qtbot, make_window, analysed_library):
+    window = make_window()
+    qtbot.waitUntil(lambda: _idle(window) and window.sidebar.item_for(Scope("low_confidence")).text(1) != "",
+                    timeout=20_000)
+    window.settings.low_confidence = 0.75
+    window.apply_settings()
+    analysed = range(1, N // 2 + 1)
+    expected = sum(1 for t in analysed if confidence_of(t) < 0.75)
+    qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("low_confidence")).text(1) == f"{expected:,}")
+    assert window.sidebar.item_for(Scope("low_confidence")).text(0) == "Low confidence (< 75%)"
+
+
+def test_local_paths_from_urls():
+    paths, others = local_paths([QUrl.fromLocalFile("/a b/c.mp3"), QUrl("https://x.org/y.mp3")])
+    assert paths == ["/a b/c.mp3"] and others == ["https://x.org/y.mp3"]
