@@ -31,7 +31,10 @@ import librosa  # noqa: E402
 import librosa.display  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-from desktop_app.audio import cqt_db, decode, network_inputs, split_windows  # noqa: E402
+from desktop_app.audio.cqt import cqt_db  # noqa: E402
+from desktop_app.audio.decode import decode  # noqa: E402
+from desktop_app.audio.render import network_inputs  # noqa: E402
+from desktop_app.audio.windows import split_windows  # noqa: E402
 
 SR = 22050
 SONG_SECONDS = 180.0

@@ -3,7 +3,6 @@ and a clear AudioDecodeError (never a library traceback) when there is no audio 
 
 from __future__ import annotations
 
-import importlib
 import tracemalloc
 import warnings
 from fractions import Fraction
@@ -18,8 +17,8 @@ import soxr
 from PIL import Image
 from scipy.signal import correlate
 
-from desktop_app.audio import TARGET_SAMPLE_RATE, AudioDecodeError, decode
-decode_module = importlib.import_module("desktop_app.audio.decode")
+from desktop_app.audio import decode as decode_module
+from desktop_app.audio.decode import TARGET_SAMPLE_RATE, AudioDecodeError, decode
 
 
 def tones(rate: int, seconds: float, channels: int, seed: int = 0) -> np.ndarray:

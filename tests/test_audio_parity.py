@@ -23,7 +23,10 @@ import librosa.display  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import torchvision.transforms as transforms  # noqa: E402
 
-from desktop_app.audio import cqt_db, network_inputs, prepare_track, split_windows  # noqa: E402
+from desktop_app.audio.cqt import cqt_db  # noqa: E402
+from desktop_app.audio.prepare import prepare_track  # noqa: E402
+from desktop_app.audio.render import network_inputs  # noqa: E402
+from desktop_app.audio.windows import split_windows  # noqa: E402
 
 SR = 22050
 MEAN_LIMIT = 0.005

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from desktop_app.audio import AudioDecodeError, TrackInputs, prepare_samples, prepare_track
 from desktop_app.audio.cqt import frame_count
+from desktop_app.audio.decode import AudioDecodeError
+from desktop_app.audio.prepare import TrackInputs, prepare_samples, prepare_track
 
 SR = 22050
 

@@ -1,25 +1,14 @@
 """Audio to network inputs, exactly as the CCMusic reference pipeline makes them.
 
-Knows nothing of Qt, torch or the library database: it takes a path (or samples) and returns
-numpy arrays. Start with `prepare_track`.
+Knows nothing of Qt, torch or the library database: paths (or samples) in, numpy arrays out.
+Start with ``desktop_app.audio.prepare.prepare_track``. The modules, in pipeline order:
+
+- ``decode``: any audio file to float32 mono at 22,050 Hz, as ``librosa.load`` gives it;
+- ``cqt``: the dB constant-Q spectrogram;
+- ``windows``: the 11.4 s windows, with their times;
+- ``render``: windows to the network's [-1, 1] image tensors (``magma_lut`` holds the colours);
+- ``prepare``: all of it in one call.
+
+Nothing is imported here, so that ``magma_lut`` or ``cqt``'s constants cost the GUI no
+start-up time, and so that the module ``decode`` is never shadowed by its function.
 """
-
-from desktop_app.audio.cqt import cqt_db
-from desktop_app.audio.decode import TARGET_SAMPLE_RATE, AudioDecodeError, decode
-from desktop_app.audio.prepare import TrackInputs, prepare_samples, prepare_track
-from desktop_app.audio.render import network_inputs
-from desktop_app.audio.windows import WINDOW_SECONDS, Windows, split_windows
-
-__all__ = [
-    "TARGET_SAMPLE_RATE",
-    "WINDOW_SECONDS",
-    "AudioDecodeError",
-    "TrackInputs",
-    "Windows",
-    "cqt_db",
-    "decode",
-    "network_inputs",
-    "prepare_samples",
-    "prepare_track",
-    "split_windows",
-]
