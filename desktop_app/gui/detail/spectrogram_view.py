@@ -208,7 +208,8 @@ class SpectrogramView(QWidget):
         if y < N_BINS:
             bin_index = min(int(math.floor(y)), N_BINS - 1)
             frame = min(max(int(round(seconds / spec.frame_seconds)), 0), spec.frames - 1)
-            level = "silent" if spec.silent else f"{spec.db[bin_index, frame]:.1f} dB"
+            # `or 0.0` turns -0.0 (the loudest bin, rounded) into 0.0.
+            level = "silent" if spec.silent else f"{round(float(spec.db[bin_index, frame]), 1) or 0.0:.1f} dB"
             parts += [f"{note_name(bin_index)} ({format_frequency(bin_frequency(bin_index))})", level]
         band = band_at(self._bands, seconds)
         if band is not None:

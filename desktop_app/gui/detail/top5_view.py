@@ -155,6 +155,10 @@ class Top5View(QWidget):
 
     # Read back what is shown
 
+    @property
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot
+
     def entries(self) -> list[tuple[str, str]]:
         """(genre display name, percentage text) of the bars, best first."""
         return [(e.display_name, percent(e.probability)) for e in self._entries]
