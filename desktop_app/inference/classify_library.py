@@ -1,0 +1,119 @@
+"""Analysing the library's tracks with a loaded classifier: the one job the CLI and the window share.
+
+Resumable by construction: tracks that already have an analysis from this model are skipped, and
+every finished batch is committed at once, so a crash loses at most the batch in flight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.audio.prepare import TrackInputs, prepare_track
+from desktop_app.inference.classes import GENRES
+from desktop_app.inference.engine import GenreClassifier
+from desktop_app.inference.pipeline import PipelineResult, run_pipeline
+from desktop_app.inference.summary import summarize
+from desktop_app.library import analyses as store
+from desktop_app.library.database import Library
+
+
+@dataclass(slots=True)
+class ClassifyProgress:
+    done: int
+    total: int
+    path: str
+    track_id: int | None = None
+
+
+@dataclass(slots=True)
+class ClassifySummary:
+    analysed: int = 0
+    failed: int = 0
+    already_done: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    model_sha256: str = ""
+    model_origin: str = ""
+    device: str = ""
+    error_files: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "analysed": self.analysed,
+            "failed": self.failed,
+            "already_done": self.already_done,
+            "seconds": round(self.seconds, 3),
+            "cancelled": self.cancelled,
+            "model_sha256": self.model_sha256,
+            "model_origin": self.model_origin,
+            "device": self.device,
+            "error_files": self.error_files,
+        }
+
+
+def to_record(result: PipelineResult[int, TrackInputs], classifier: GenreClassifier) -> store.AnalysisRecord:
+    """The library's stored form of one pipeline result."""
+    if result.error is not None or result.prepared is None or result.window_probs is None:
+        return store.AnalysisRecord(error=result.error or "no result", device=str(classifier.device),
+                                    seconds=result.seconds)
+    song = summarize(result.window_probs, model=classifier.identity)
+    mean = np.asarray(result.window_probs, dtype=np.float64).mean(axis=0)
+    return store.AnalysisRecord(
+        top1=song.top1.key,
+        confidence=song.confidence,
+        majority=song.majority.key,
+        probabilities=[round(float(p), 6) for p in mean],
+        window_probabilities=[[round(float(p), 5) for p in row] for row in result.window_probs],
+        window_count=song.n_windows,
+        short_clip=result.prepared.short_clip,
+        silent=result.prepared.silent,
+        device=str(classifier.device),
+        seconds=result.seconds,
+    )
+
+
+def classify_tracks(
+    library: Library,
+    classifier: GenreClassifier,
+    *,
+    track_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    progress: Callable[[ClassifyProgress], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
+) -> ClassifySummary:
+    """Analyse the tracks this model has not analysed yet (all, or those in ``track_ids``)."""
+    started = time.perf_counter()
+    cancelled = should_cancel or (lambda: False)
+    identity = classifier.identity
+    summary = ClassifySummary(model_sha256=identity.sha256, model_origin=identity.origin,
+                              device=str(classifier.device))
+    with library.writer.begin() as conn:
+        model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin,
+                                        [g.key for g in GENRES])
+        todo = store.tracks_to_analyse(conn, model_id, track_ids, limit)
+    if track_ids is not None:
+        summary.already_done = len(set(track_ids)) - len(todo)
+
+    for done, result in enumerate(
+        run_pipeline(todo, prepare_track, classifier.predict, should_cancel=cancelled), start=1
+    ):
+        record = to_record(result, classifier)
+        with library.writer.begin() as conn:
+            store.save_analyses(conn, model_id, [(result.key, record)])
+        if record.error:
+            summary.failed += 1
+            summary.error_files.append({"path": result.path, "reason": record.error})
+        else:
+            summary.analysed += 1
+        if on_result is not None:
+            on_result(result.key, record)
+        if progress is not None:
+            progress(ClassifyProgress(done, len(todo), result.path, result.key))
+    summary.cancelled = cancelled()
+    summary.seconds = time.perf_counter() - started
+    return summary
