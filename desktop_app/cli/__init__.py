@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import __version__
-from desktop_app.cli import library_commands
+from desktop_app.cli import analysis_commands, library_commands, model_commands
 from desktop_app.cli.common import add_db_option
 
 EPILOG = """examples:
@@ -16,6 +16,9 @@ EPILOG = """examples:
                                        open the window and add these folders and files
   genrescope scan ~/Music              add or update a music folder
   genrescope tracks --json             list the library as JSON lines
+  genrescope model install             download and install the genre model
+  genrescope analyze song.flac --json  predict one file's genre
+  genrescope classify                  analyse the library (resumable)
 
 A path whose name is a command (a folder called "scan") opens the window when written ./scan.
 """
@@ -31,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"genrescope {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     library_commands.register(commands)
+    analysis_commands.register(commands)
+    model_commands.register(commands)
     return parser
 
 

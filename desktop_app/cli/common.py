@@ -32,12 +32,13 @@ def print_json(obj: object) -> None:
 class Progress:
     """A progress bar on a terminal's stderr, silent when stderr is not a terminal."""
 
-    def __init__(self, description: str) -> None:
+    def __init__(self, description: str, unit: str = "file") -> None:
         self._bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(desc=description, unit="file", file=sys.stderr, dynamic_ncols=True)
+            self._bar = tqdm(desc=description, unit=unit, unit_scale=unit == "B", file=sys.stderr,
+                             dynamic_ncols=True)
 
     def update(self, done: int, total: int) -> None:
         if self._bar is None:
@@ -50,11 +51,12 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Progress]:
-    bar = Progress(description)
+def progress_bar(description: str, unit: str = "file") -> Iterator[Progress]:
+    bar = Progress(description, unit)
     try:
         yield bar
     finally:

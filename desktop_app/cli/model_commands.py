@@ -1,0 +1,93 @@
+"""`genrescope model install | import | status`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from desktop_app.cli.common import print_json, progress_bar
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    model = commands.add_parser(
+        "model",
+        help="install, import or inspect the genre model",
+        epilog="examples:\n  genrescope model install\n  genrescope model import ~/Downloads/save.pt\n"
+        "  genrescope model status --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+
+    install = actions.add_parser(
+        "install",
+        help="download the published checkpoint from the model hub (about 488 MB), verify and install it",
+        epilog="example: genrescope model install   (resumes an interrupted download)",
+    )
+    install.add_argument("--hub-url", help="base URL of the hub or a mirror (default: $GENRESCOPE_HUB_URL or the hub)")
+    install.add_argument("--sha256", help="expected SHA-256 of the file, if you know it")
+    install.set_defaults(run=run_install)
+
+    imported = actions.add_parser(
+        "import", help="validate a checkpoint file you downloaded and install a copy of it",
+        epilog="example: genrescope model import ~/Downloads/save.pt",
+    )
+    imported.add_argument("file", metavar="FILE")
+    imported.set_defaults(run=run_import)
+
+    status = actions.add_parser("status", help="what is installed and which device will run it",
+                                epilog="example: genrescope model status --json")
+    status.add_argument("--json", action="store_true")
+    status.add_argument("--device", help="device preference to report on (auto, cpu, cuda, mps)")
+    status.set_defaults(run=run_status)
+
+
+def _report_installed(model) -> None:  # InstalledModel
+    print(f"Installed {model.path} (sha256 {model.sha256}, {model.size:,} bytes, {model.origin}).")
+
+
+def run_install(args: argparse.Namespace) -> int:
+    from desktop_app.inference.checkpoint import CheckpointError
+    from desktop_app.inference.hub import HubError, download_model
+
+    with progress_bar("downloading model", unit="B") as bar:
+        try:
+            model = download_model(base_url=args.hub_url, expected_sha256=args.sha256,
+                                   progress=lambda done, total: bar.update(done, total or 0))
+        except (HubError, CheckpointError) as exc:
+            bar.close()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    _report_installed(model)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from desktop_app.inference.checkpoint import CheckpointError
+    from desktop_app.inference.model_store import import_model
+
+    try:
+        model = import_model(args.file)
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _report_installed(model)
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from desktop_app.inference.device import DeviceUnavailableError, select_device
+    from desktop_app.inference.model_store import status
+
+    report = status()
+    try:
+        report["device"] = str(select_device(args.device))
+    except (DeviceUnavailableError, ValueError) as exc:
+        report["device"] = None
+        report["device_error"] = str(exc)
+    if args.json:
+        print_json(report)
+    else:
+        print(report["message"])
+        print(f"Models folder: {report['models_dir']}")
+        print(f"Device: {report['device'] or report['device_error']}")
+    return 0 if report["state"] != "broken" else 1
