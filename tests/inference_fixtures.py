@@ -41,14 +41,23 @@ _built: dict[str, RandomCheckpoint] = {}
 
 
 @pytest.fixture(scope="session")
-def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> RandomCheckpoint:
+def random_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RandomCheckpoint]:
     """The exact architecture with seeded random weights, saved once as a plain state_dict."""
     if "checkpoint" not in _built:
         state = random_state_dict(SEED)
         path = tmp_path_factory.mktemp("checkpoint") / "random_vgg19_bn_cqt.pt"
         torch.save(state, path)
         _built["checkpoint"] = RandomCheckpoint(path, file_sha256(path), state)
-    return _built["checkpoint"]
+    yield _built["checkpoint"]
+    _built["checkpoint"].path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def tmp_path(tmp_path: Path) -> Iterator[Path]:
+    """pytest's tmp_path, emptied after the test: pytest keeps the last three runs' folders, and
+    these tests write several 488 MB files."""
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def file_sha256(path: Path) -> str:
@@ -75,13 +84,14 @@ def closed_port() -> int:
 class HubServer:
     """A local stand-in for the hub: the model path redirects to a CDN path, like Hugging Face.
 
-    stated_sha256 goes out in X-Linked-Etag on the redirect. cut_after makes the next transfer
-    drop the connection after that many bytes. requests records (path, Range header).
+    stated_sha256 goes out in X-Linked-Etag on the redirect. cut_after makes each of the next
+    ``cuts`` transfers drop the connection after that many bytes. requests records (path, Range).
     """
 
     payload: Path
     stated_sha256: str | None
     cut_after: int | None = None
+    cuts: int = 1
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     httpd: ThreadingHTTPServer | None = None
 
@@ -133,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(200)
         self.send_header("Content-Length", str(size - start))
         self.end_headers()
-        cut, hub.cut_after = hub.cut_after, None
+        cut = hub.cut_after if hub.cuts > 0 else None
+        hub.cuts -= cut is not None
         sent = 0
         with hub.payload.open("rb") as f:
             f.seek(start)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import torchvision
-from tests.inference_fixtures import RandomCheckpoint, copy_truncated, random_checkpoint  # noqa: F401
+from tests.inference_fixtures import RandomCheckpoint, copy_truncated, random_checkpoint, tmp_path  # noqa: F401
 
 from desktop_app.inference.checkpoint import (
     CheckpointError,

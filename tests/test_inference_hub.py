@@ -3,6 +3,7 @@ cancellation, atomic install, and the offline message."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.inference_fixtures import (  # noqa: F401
     closed_port,
     hub_server,
     random_checkpoint,
+    tmp_path,
 )
 
 
@@ -133,3 +135,26 @@ def test_missing_file_on_the_server(hub_server: HubServer, tmp_path: Path) -> No
     with pytest.raises(HubError, match="not found there") as caught:
         download_model(base_url=hub_server.base_url + "/elsewhere", root=tmp_path / "models", origin="test")
     assert "genrescope model import" in str(caught.value)
+
+
+def test_a_complete_part_left_by_a_crash_is_installed_without_downloading_again(
+    hub_server: HubServer, random_checkpoint: RandomCheckpoint, tmp_path: Path
+) -> None:
+    root = tmp_path / "models"
+    root.mkdir()
+    shutil.copyfile(random_checkpoint.path, root / PART_NAME)
+    size = random_checkpoint.path.stat().st_size
+    model = download_model(base_url=hub_server.base_url, root=root, origin="test")
+    assert hub_server.range_requests() == [f"bytes={size}-"]  # answered 416: nothing left to send
+    assert model.sha256 == random_checkpoint.sha256
+    assert _files(root) == sorted([f"{model.sha256}.pt", MANIFEST])
+
+
+def test_a_connection_that_keeps_breaking_gives_up_and_keeps_the_part(hub_server: HubServer, tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    hub_server.cut_after, hub_server.cuts = 3 << 20, 10
+    with pytest.raises(HubError, match="kept breaking off") as caught:
+        download_model(base_url=hub_server.base_url, root=root, origin="test", retries=2)
+    assert "next download resumes" in str(caught.value)
+    assert _files(root) == [PART_NAME]
+    assert (root / PART_NAME).stat().st_size == 3 * (3 << 20)  # three attempts, each resumed

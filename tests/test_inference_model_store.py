@@ -18,7 +18,7 @@ from desktop_app.inference.model_store import (
     installed_model,
     status,
 )
-from tests.inference_fixtures import RandomCheckpoint, copy_truncated, random_checkpoint  # noqa: F401
+from tests.inference_fixtures import RandomCheckpoint, copy_truncated, random_checkpoint, tmp_path  # noqa: F401
 
 
 def _files(folder: Path) -> list[str]:
@@ -51,8 +51,10 @@ def test_import_installs_atomically_with_a_manifest(random_checkpoint: RandomChe
     assert classifier.identity.origin == "test"
 
 
-def test_default_folder_is_the_configured_models_dir(random_checkpoint: RandomCheckpoint) -> None:
-    # tests/conftest.py points GENRESCOPE_DATA_DIR at a temporary folder.
+def test_default_folder_is_the_configured_models_dir(
+    random_checkpoint: RandomCheckpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENRESCOPE_DATA_DIR", str(tmp_path / "data"))
     model = import_model(random_checkpoint.path, origin="test")
     assert model.path.parent == models_dir()
     assert status()["models_dir"] == str(models_dir())

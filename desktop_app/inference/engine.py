@@ -6,15 +6,16 @@ were not loaded, and every result carries the ``ModelIdentity`` of the file it c
 
 Speed on CPU (measured on the project's 2-core AVX-512 machine, see bench/inference.py): folding
 BatchNorm into the convolutions, channels_last memory layout and batches of 8 windows, under
-``torch.inference_mode``. All of these are exact in fp32 (differences ~1e-8 in probability).
-torch.compile gave nothing on top and costs ~20 s per start, so it is not used. Reduced precision
-(bf16 on CPUs with native bf16, fp16 on CUDA) is faster but not exact: it is off unless asked for,
-to be turned on only where top-1 has been checked to agree with fp32.
+``torch.inference_mode``; exact in fp32 (probabilities differ by ~1e-8), about 1.2-1.5x the
+reference's batch-1 NCHW fp32, which is already near this CPU's fp32 peak. torch's default of one
+thread per core is kept. torch.compile (inductor) was no faster and costs ~17 s per start plus a
+C++ compiler at run time, so it is not used. Reduced precision (bf16 on CPUs with native bf16,
+about 2.3x; fp16 on CUDA) is not exact, so it is off unless asked for: turn it on only where top-1
+has been checked to agree with fp32.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,13 +50,14 @@ class GenreClassifier:
     ) -> None:
         """Load ``checkpoint`` strictly onto ``device`` ('auto'|'cpu'|'cuda'|'mps'; None: setting).
 
-        reduced_precision: fp16 autocast on CUDA, bf16 autocast on a CPU with native bf16;
+        reduced_precision: fp16 weights and activations on CUDA, bf16 on a CPU with native bf16
+        (converted once, which is faster than autocast re-casting 488 MB of weights per batch);
         a ValueError elsewhere. Only for setups where top-1 was checked against fp32.
         """
         if not isinstance(checkpoint, LoadedCheckpoint):
             raise TypeError("GenreClassifier needs a LoadedCheckpoint from load_checkpoint()")
         self.device = device if isinstance(device, torch.device) else select_device(device)
-        self.precision, self._autocast_dtype = _precision(self.device, reduced_precision)
+        self.precision, self._dtype = _precision(self.device, reduced_precision)
         self.batch_size = batch_size or DEFAULT_BATCH[self.device.type]
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
@@ -72,7 +74,7 @@ class GenreClassifier:
             raise CheckpointError(checkpoint.path, Problem.KEYS, str(exc)) from None
         model.eval()
         model.features = _fold_batchnorm(model.features)
-        self._model = model.to(self.device, memory_format=self._memory_format)
+        self._model = model.to(self.device, self._dtype, memory_format=self._memory_format)
 
     @classmethod
     def from_file(
@@ -102,15 +104,10 @@ class GenreClassifier:
         if not np.isfinite(inputs).all():
             raise ValueError("inputs contain NaN or infinite values")
         out = np.empty((inputs.shape[0], NUM_CLASSES), dtype=np.float32)
-        autocast = (
-            torch.autocast(self.device.type, dtype=self._autocast_dtype)
-            if self._autocast_dtype is not None
-            else contextlib.nullcontext()
-        )
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode():
             for start in range(0, inputs.shape[0], self.batch_size):
                 batch = torch.tensor(inputs[start : start + self.batch_size], dtype=torch.float32)
-                batch = batch.to(self.device).contiguous(memory_format=self._memory_format)
+                batch = batch.to(self.device, self._dtype).contiguous(memory_format=self._memory_format)
                 logits = self._model(batch).float()
                 out[start : start + len(batch)] = torch.softmax(logits, dim=1).cpu().numpy()
         return out
@@ -127,9 +124,10 @@ class GenreClassifier:
         return summarize(self.predict(inputs), model=self.identity)
 
 
-def _precision(device: torch.device, reduced: bool) -> tuple[str, torch.dtype | None]:
+def _precision(device: torch.device, reduced: bool) -> tuple[str, torch.dtype]:
+    """The weights' and activations' dtype; softmax is always computed in float32."""
     if not reduced:
-        return "fp32", None
+        return "fp32", torch.float32
     if device.type == "cuda":
         return "fp16", torch.float16
     if device.type == "cpu" and torch.cpu._is_avx512_bf16_supported():

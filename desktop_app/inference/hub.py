@@ -91,17 +91,19 @@ def download_model(
     stated_sha: str | None = None
     failures = 0
     while True:
+        response, offset, stated = _open(url, part, timeout)
+        stated_sha = stated or stated_sha
+        if response is None:
+            break  # the part already holds the whole file
         try:
-            stated_sha = _fetch(url, part, progress, cancel, timeout) or stated_sha
+            _copy(response, part, offset, progress, cancel)
             break
         except _Interrupted as exc:
-            stated_sha = stated_sha or exc.stated_sha256
             failures += 1
             if failures > retries:
                 raise HubError(
-                    f"The download from {url} kept failing ({exc.__cause__}); "
-                    f"{part.stat().st_size if part.exists() else 0:,} bytes are kept and the next "
-                    "download resumes. "
+                    f"The download from {url} kept breaking off ({exc.__cause__}); "
+                    f"{part.stat().st_size:,} bytes are kept and the next download resumes. "
                     + manual_install_instructions()
                 ) from None
     return install_file(
@@ -114,11 +116,7 @@ def download_model(
 
 
 class _Interrupted(Exception):
-    """The transfer broke after the server answered: worth resuming."""
-
-    def __init__(self, stated_sha256: str | None) -> None:
-        super().__init__("transfer interrupted")
-        self.stated_sha256 = stated_sha256
+    """The connection broke off during the transfer: worth resuming."""
 
 
 class _RecordingRedirects(urllib.request.HTTPRedirectHandler):
@@ -145,14 +143,12 @@ def _stated_sha256(headers: list[http.client.HTTPMessage]) -> str | None:
     return None
 
 
-def _fetch(
-    url: str,
-    part: Path,
-    progress: Progress | None,
-    cancel: Callable[[], bool] | None,
-    timeout: float,
-) -> str | None:
-    """One request: resume ``part`` from its size to the end; returns the SHA-256 the server states."""
+def _open(url: str, part: Path, timeout: float) -> tuple[http.client.HTTPResponse | None, int, str | None]:
+    """Request the rest of the file after what ``part`` holds.
+
+    Returns the response (None when ``part`` is already complete), the offset its body starts
+    at, and the SHA-256 the server states, if any.
+    """
     offset = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": "genrescope", "Accept-Encoding": "identity"})
     if offset:
@@ -162,9 +158,11 @@ def _fetch(
         response = urllib.request.build_opener(redirects).open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and offset:
-            # Our part is not a prefix the server can continue (larger, or the file changed).
-            part.unlink()
-            raise _Interrupted(None) from exc
+            _, total = _content_range(exc.headers.get("Content-Range", ""))
+            if total == offset:
+                return None, offset, _stated_sha256([*redirects.headers, exc.headers])
+            part.unlink()  # longer than the remote file: not a prefix of it
+            return _open(url, part, timeout)
         raise HubError(_http_message(url, exc)) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -173,33 +171,27 @@ def _fetch(
             + manual_install_instructions()
         ) from None
     stated = _stated_sha256([*redirects.headers, response.headers])
-    with response:
-        if response.status == 206:
-            start, total = _content_range(response.headers.get("Content-Range", ""))
-            if start != offset:
-                part.unlink()
-                raise _Interrupted(stated) from HubError(f"server resumed at byte {start}, not {offset}")
-        else:  # 200: the whole file, from the start
-            offset = 0
-            length = response.headers.get("Content-Length")
-            total = int(length) if length is not None else None
-        try:
-            _copy(response, part, offset, total, progress, cancel)
-        except (http.client.HTTPException, OSError) as exc:  # includes socket timeouts and resets
-            raise _Interrupted(stated) from exc
-    return stated
+    if response.status == 206:
+        start, _ = _content_range(response.headers.get("Content-Range", ""))
+        if start != offset:
+            response.close()
+            raise HubError(f"{url} resumed at byte {start:,} instead of {offset:,}")
+        return response, offset, stated
+    return response, 0, stated  # 200: the whole file, from the start
 
 
 def _copy(
     response: http.client.HTTPResponse,
     part: Path,
     offset: int,
-    total: int | None,
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
 ) -> None:
+    """Write the response body into ``part`` from ``offset``; network failures raise _Interrupted."""
+    length = response.headers.get("Content-Length")
+    total = offset + int(length) if length is not None else None
     done = offset
-    with part.open("r+b" if offset else "wb") as out:
+    with response, part.open("r+b" if offset else "wb") as out:
         out.seek(offset)
         out.truncate()
         if progress:
@@ -209,7 +201,10 @@ def _copy(
                 raise DownloadCancelled(
                     f"Download cancelled; {done:,} bytes are kept in {part} and the next download resumes."
                 )
-            chunk = response.read(CHUNK)
+            try:
+                chunk = response.read(CHUNK)
+            except (http.client.HTTPException, OSError) as exc:  # resets, timeouts
+                raise _Interrupted() from exc
             if not chunk:
                 break
             out.write(chunk)
@@ -217,14 +212,16 @@ def _copy(
             if progress:
                 progress(done, total)
     if total is not None and done != total:
-        raise http.client.IncompleteRead(b"", total - done)
+        raise _Interrupted() from ConnectionError(f"connection closed at byte {done:,} of {total:,}")
 
 
-def _content_range(value: str) -> tuple[int, int | None]:
-    found = re.fullmatch(r"bytes (\d+)-\d+/(\d+|\*)", value.strip())
+def _content_range(value: str) -> tuple[int | None, int | None]:
+    """(first byte, total size) from 'bytes 100-199/200' or 'bytes */200'."""
+    found = re.fullmatch(r"bytes (?:(\d+)-\d+|\*)/(\d+|\*)", value.strip())
     if not found:
         raise HubError(f"the server sent an unusable Content-Range: {value!r}")
-    return int(found.group(1)), None if found.group(2) == "*" else int(found.group(2))
+    first, total = found.groups()
+    return (int(first) if first else None), (None if total == "*" else int(total))
 
 
 def _http_message(url: str, exc: urllib.error.HTTPError) -> str:
