@@ -41,7 +41,7 @@ def test_computes_off_the_gui_thread(qtbot, files) -> None:
         return compute_spectrogram(path)
 
     loader = SpectrogramLoader(compute=compute)
-    with qtbot.waitSignal(loader.ready) as blocker:
+    with qtbot.waitSignal(loader.ready, timeout=60_000) as blocker:
         loader.request(files[0])
     spec = blocker.args[0]
     assert spec.path == files[0] and spec.db.shape[0] == 84 and spec.duration == pytest.approx(1.0)
@@ -111,7 +111,7 @@ def test_broken_file_fails_with_the_decoder_reason(qtbot, tmp_path) -> None:
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"this is not audio at all" * 100)
     loader = SpectrogramLoader()
-    with qtbot.waitSignal(loader.failed) as blocker:
+    with qtbot.waitSignal(loader.failed, timeout=60_000) as blocker:
         loader.request(str(broken))
     path, message = blocker.args
     assert path == str(broken)
@@ -123,7 +123,7 @@ def test_an_unexpected_error_becomes_a_message(qtbot, files) -> None:
         raise MemoryError("out of memory")
 
     loader = SpectrogramLoader(compute=compute)
-    with qtbot.waitSignal(loader.failed) as blocker:
+    with qtbot.waitSignal(loader.failed, timeout=60_000) as blocker:
         loader.request(files[0])
     assert blocker.args[1] == "Cannot compute the spectrogram: MemoryError: out of memory"
 

@@ -41,7 +41,7 @@ def _shown(panel: DetailPanel, path: str) -> bool:
 def test_show_track_computes_the_spectrogram_in_the_background(qtbot, panel, song) -> None:
     panel.show_track(_track(song, analysis=analysis_row(["Opera", "Solo", "Opera"])))
     assert panel.spectrogram_view.message() == COMPUTING  # the GUI thread did not compute it
-    qtbot.waitUntil(lambda: _shown(panel, song), timeout=30_000)
+    qtbot.waitUntil(lambda: _shown(panel, song), timeout=60_000)
     assert panel.spectrogram_view.message() is None
     assert [b.genre.key for b in panel.spectrogram_view.bands()] == ["Opera", "Solo", "Opera"]
     assert panel.top5_view.entries()[0][0] == "Opera"
@@ -51,7 +51,7 @@ def test_show_track_computes_the_spectrogram_in_the_background(qtbot, panel, son
 
 def test_analysis_arriving_later_updates_without_recomputing(qtbot, panel, song) -> None:
     panel.show_track(_track(song))
-    qtbot.waitUntil(lambda: _shown(panel, song), timeout=30_000)
+    qtbot.waitUntil(lambda: _shown(panel, song), timeout=60_000)
     assert panel.top5_view.headline() == "Not analysed" and panel.spectrogram_view.bands() == ()
     shown = panel.spectrogram_view.spectrogram()
     panel.show_track(_track(song, analysis=analysis_row(["Dance_pop"] * 3)))
@@ -67,7 +67,7 @@ def test_selecting_quickly_shows_only_the_last_track(qtbot, panel, tmp_path) -> 
     panel.spectrogram_view.set_spectrogram = lambda spec: (drawn.append(spec.path), original(spec))
     for i, path in enumerate(paths):
         panel.show_track(_track(path, track_id=i))
-    qtbot.waitUntil(lambda: _shown(panel, paths[-1]), timeout=30_000)
+    qtbot.waitUntil(lambda: _shown(panel, paths[-1]), timeout=60_000)
     assert panel._loader.wait_for_idle(30_000)
     qtbot.waitUntil(lambda: not panel._loader._jobs)
     assert drawn == [paths[-1]]
@@ -79,7 +79,7 @@ def test_broken_and_missing_files_show_a_message(qtbot, panel, tmp_path) -> None
     broken.write_bytes(b"\x00garbage" * 200)
     panel.show_track(_track(str(broken)))
     qtbot.waitUntil(lambda: (panel.spectrogram_view.message() or "").startswith("Cannot read this file"),
-                    timeout=30_000)
+                    timeout=60_000)
 
     panel.show_track(_track(str(tmp_path / "gone.mp3"), track_id=2))
     assert panel.spectrogram_view.message() == "Cannot read this file: file not found."
@@ -97,7 +97,7 @@ def test_click_seeks_playback_and_the_playhead_follows(qtbot, panel, song) -> No
     if not panel.player.media_player.isAvailable():
         pytest.skip("QtMultimedia has no playback backend on this machine")
     panel.show_track(_track(song))
-    qtbot.waitUntil(lambda: _shown(panel, song), timeout=30_000)
+    qtbot.waitUntil(lambda: _shown(panel, song), timeout=60_000)
     qtbot.waitUntil(lambda: panel.player.duration() > 0)
     view = panel.spectrogram_view
     scene = view.plot_widget.getPlotItem().getViewBox().mapViewToScene(QPointF(25.0, 40.0))

@@ -24,10 +24,10 @@ from desktop_app.gui.detail.top5_view import Top5View
 from desktop_app.gui.detail.transport import TransportBar
 from desktop_app.gui.detail.verdict import timeline
 from desktop_app.gui.playback import Player
+from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE
 
 COMPUTING = "Computing spectrogram…"
 NO_TRACK = "No track selected"
-DEFAULT_LOW_CONFIDENCE = 0.5
 
 
 class DetailPanel(QWidget):

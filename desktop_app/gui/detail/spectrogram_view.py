@@ -248,7 +248,8 @@ def _legend_html(timeline: Timeline) -> str:
     palette = genre_palette()
     counts = Counter(b.genre.key for b in timeline.bands)
     names = {b.genre.key: b.genre.display_name for b in timeline.bands}
-    return "Windows (11.4 s): " + " &nbsp; ".join(
+    title = "Windows (11.4 s, <b>test model — not a real prediction</b>): " if timeline.test_model else "Windows (11.4 s): "
+    return title + " &nbsp; ".join(
         f'<span style="color:{palette.hex(key)}">&#9632;</span> {escape(names[key])} ×{n}'
         for key, n in counts.most_common()
     )

@@ -40,6 +40,7 @@ class Timeline:
 
     bands: tuple[WindowBand, ...]
     note: str | None = None
+    test_model: bool = False
 
 
 def has_prediction(analysis: Mapping[str, Any] | None) -> bool:
@@ -89,7 +90,7 @@ def timeline(analysis: Mapping[str, Any] | None, bounds: Sequence[tuple[float, f
         WindowBand(i, start, end, _share(_argmax(row), row[_argmax(row)]))
         for i, (row, (start, end)) in enumerate(zip(rows, bounds))
     )
-    return Timeline(bands)
+    return Timeline(bands, test_model=is_test_model(analysis))
 
 
 def band_at(bands: Sequence[WindowBand], seconds: float) -> WindowBand | None:
