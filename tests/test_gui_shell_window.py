@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from desktop_app.inference.classes import GENRES
 from desktop_app.library.browse import Scope
 from tests.audio_files import write_audio
 from tests.generated_library import confidence_of, insert_analyses, insert_model, insert_tracks, predicted_index
+from tests.inference_fixtures import random_checkpoint  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -46,8 +48,10 @@ def _mime(*paths: Path | str) -> QMimeData:
 
 def _drop(window: MainWindow, mime: QMimeData) -> QDropEvent:
     point = QPointF(window.width() / 2, window.height() / 2)
-    enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    with warnings.catch_warnings():  # the QPoint form is deprecated in 6.12, the only one before it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(point.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted(), "the window accepts dragged files"
     drop = QDropEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -218,3 +222,27 @@ def test_threshold_setting_changes_low_confidence(qtbot, make_window, analysed_l
 def test_local_paths_from_urls():
     paths, others = local_paths([QUrl.fromLocalFile("/a b/c.mp3"), QUrl("https://x.org/y.mp3")])
     assert paths == ["/a b/c.mp3"] and others == ["https://x.org/y.mp3"]
+
+
+def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_window, tmp_path, random_checkpoint):
+    from desktop_app.inference import model_store
+
+    model_store.import_model(random_checkpoint.path, origin="test")
+    for i, name in enumerate(["one.wav", "two.flac"]):
+        write_audio(tmp_path / "songs" / name, seconds=2, freq=220.0 * (i + 1), title=name)
+    window = make_window()
+    assert window.analysis.has_model
+    window.add_paths([str(tmp_path / "songs")])
+    qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("not_analysed")).text(1) == "0" and _idle(window)
+                    and not window.analysis.busy, timeout=120_000)
+    assert window.model_info is not None and window.model_info.is_test
+    assert window.banner.state == "test", "random weights are never presented as real"
+    assert window.model_label.text().startswith("TEST model")
+    predicted = [window.table_model.data(window.table_model.index(r, COLUMN_INDEX["predicted"])) for r in range(2)]
+    assert all(text.endswith(" [test]") for text in predicted)
+    counted = sum(int(window.sidebar.item_for(Scope("predicted", g.key)).text(1)) for g in GENRES)
+    assert counted == 2
+    assert "with TEST weights" in window.status_text.text()
+    shown = window.detail.current_track()
+    assert shown["title"] == "one.wav" and shown["analysis"]["model_origin"] == "test"
+    assert len(shown["analysis"]["probabilities"]) == len(GENRES)

@@ -52,4 +52,7 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
         window = MainWindow(library, AppSettings())
         window.show()
         window.start_up([str(Path(p).expanduser()) for p in paths])
-        return app.exec()
+        try:
+            return app.exec()
+        finally:
+            window.shutdown()  # also when the loop ended without closing the window

@@ -62,8 +62,8 @@ SEARCH_DELAY_MS = 200
 COUNTS_INTERVAL_MS = 400
 MAX_RESTORED_SELECTION = 200
 SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
-COLUMN_WIDTHS = {"title": 220, "artist": 150, "album": 160, "duration": 64, "tag_genre": 110,
-                 "predicted": 170, "confidence": 80}
+COLUMN_WIDTHS = {"title": 140, "artist": 110, "album": 105, "duration": 60, "tag_genre": 80,
+                 "predicted": 185, "confidence": 76}
 
 
 def local_paths(urls: list[QUrl]) -> tuple[list[str], list[str]]:
@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([240, 760, 400])
+        self.splitter.setSizes([240, 780, 420])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -193,7 +193,10 @@ class MainWindow(QMainWindow):
         self.problems_button.hide()
         self.model_label = QLabel(self)
         self.model_label.setObjectName("modelLabel")
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("countLabel")
         status.addWidget(self.status_text, 1)
+        status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
         status.addPermanentWidget(self.problems_button)
@@ -607,6 +610,10 @@ class MainWindow(QMainWindow):
         self.table_model.request_reload()
 
     def _table_reloaded(self) -> None:
+        shown = self.table_model.rowCount()
+        view = self.table_model.view
+        filtered = view.scope != Scope("all") or not view.search.is_empty
+        self.count_label.setText(f"{shown:,} track{'s' if shown != 1 else ''}{' shown' if filtered else ''}")
         if self._pending_select is None:
             return
         track_id, after = self._pending_select

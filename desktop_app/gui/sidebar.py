@@ -18,7 +18,8 @@ SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1
 UNKNOWN = {"artist": "Unknown artist", "album": "Unknown album"}
 
 
-def _dot(colour: QColor, size: int = 12) -> QIcon:
+def genre_dot(colour: QColor, size: int = 12) -> QIcon:
+    """A round colour swatch: the genre's colour, always shown next to its name."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -42,6 +43,7 @@ class LibrarySidebar(QTreeWidget):
         self.setHeaderHidden(True)
         self.setRootIsDecorated(True)
         self.setUniformRowHeights(True)
+        self.setIndentation(14)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.header()
         header.setStretchLastSection(False)
@@ -53,13 +55,13 @@ class LibrarySidebar(QTreeWidget):
         self._predicted = self._section("Predicted genre")
         self._genres = {
             g.key: self._entry(self._predicted, g.display_name, Scope("predicted", g.key),
-                               _dot(palette.qcolor(g.key)))
+                               genre_dot(palette.qcolor(g.key)))
             for g in GENRES
         }
         self._not_analysed = self._entry(self._predicted, "Not analysed", Scope("not_analysed"),
-                                         _dot(palette.qcolor(None)))
+                                         genre_dot(palette.qcolor(None)))
         self._low = self._entry(self._predicted, "Low confidence", Scope("low_confidence"),
-                                _dot(QColor(palette.low_confidence)))
+                                genre_dot(QColor(palette.low_confidence)))
         self._tags = self._section("Genre tags")
         self._tags.setToolTip(0, "Genres as written in the files' tags")
         self._artists = self._section("Artists")
@@ -148,7 +150,7 @@ class LibrarySidebar(QTreeWidget):
             self._predicted.setText(0, "Predicted genre")
             self._predicted.setToolTip(0, "No genre model has analysed this library yet.")
         elif model.is_test:
-            self._predicted.setText(0, "Predicted genre (TEST model)")
+            self._predicted.setText(0, "Predicted (TEST model)")
             self._predicted.setToolTip(0, f"{model.label}. These are not real predictions.")
             self._predicted.setForeground(0, QBrush(QColor("#b45309")))
         else:

@@ -22,8 +22,10 @@ from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon
 
+from desktop_app.gui.resources import genre_palette
+from desktop_app.gui.sidebar import genre_dot
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner
 from desktop_app.inference.classes import GENRES
 from desktop_app.library.browse import ModelInfo, SortKey, TrackRow, TrackView, ordered_track_ids, track_rows
@@ -93,6 +95,8 @@ class TrackTableModel(QAbstractTableModel):
         self._ids: array[int] = array("q")
         self._shown_view = self._view
         self._pages: OrderedDict[int, list[TrackRow | None]] = OrderedDict()
+        palette = genre_palette()
+        self._dots: dict[str, QIcon] = {g.key: genre_dot(palette.qcolor(g.key), 10) for g in GENRES}
         self._reload = CoalescingJob(
             jobs, "track list", self._reload_work, self._apply, self.reloadFailed.emit,
             MIN_RELOAD_INTERVAL_MS, self,
@@ -221,7 +225,7 @@ class TrackTableModel(QAbstractTableModel):
         column = COLUMNS[section]
         if role == Qt.ItemDataRole.DisplayRole:
             if column.key == "predicted" and self._model is not None and self._model.is_test:
-                return "Predicted genre (TEST model)"
+                return "Predicted (TEST)"
             return column.title
         if role == Qt.ItemDataRole.ToolTipRole and column.key in ("predicted", "confidence"):
             return f"From: {self._model.label}" if self._model else "No genre model has analysed this library yet."
@@ -250,6 +254,8 @@ class TrackTableModel(QAbstractTableModel):
             return track.predicted
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(track, key)
+        if role == Qt.ItemDataRole.DecorationRole and key == "predicted" and track.predicted:
+            return self._dots.get(track.predicted)
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()].align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key in ("predicted", "confidence"):

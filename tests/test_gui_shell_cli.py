@@ -1,0 +1,62 @@
+"""`genrescope` with no command (or only paths) opens the window; commands stay headless."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app import cli
+from desktop_app.gui.main_window import MainWindow
+from tests.audio_files import write_audio
+
+COMMANDS = ["scan", "tracks"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "window"),
+    [
+        ([], True),
+        (["song.mp3", "/music"], True),
+        (["--db", "x.sqlite3"], True),
+        (["--db=x.sqlite3", "./scan"], True),
+        (["--db", "x.sqlite3", "scan", "/music"], False),
+        (["scan", "/music"], False),
+        (["tracks", "--json"], False),
+        (["--help"], False),
+        (["--version"], False),
+    ],
+)
+def test_window_or_command(argv, window):
+    assert cli._wants_window(argv, COMMANDS) is window
+
+
+def test_paths_and_db_reach_the_window(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("desktop_app.gui.app.run", lambda paths, db: calls.append((paths, db)) or 0)
+    assert cli.main(["--db", str(tmp_path / "l.sqlite3"), "a.mp3", "folder"]) == 0
+    assert calls == [(["a.mp3", "folder"], str(tmp_path / "l.sqlite3"))]
+
+
+def test_scan_command_still_runs_headless(tmp_path, capsys):
+    write_audio(tmp_path / "m" / "a.wav")
+    assert cli.main(["scan", str(tmp_path / "m"), "--db", str(tmp_path / "l.sqlite3"), "--json"]) == 0
+    assert '"added": 1' in capsys.readouterr().out
+
+
+def test_no_arguments_opens_the_window_with_dropped_paths(qapp, tmp_path):
+    write_audio(tmp_path / "m" / "a.wav", title="Given on the command line")
+    seen = {}
+
+    def close_when_loaded() -> None:
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        detail = window.detail
+        if detail.current_track() is not None and detail.spectrogram_view.spectrogram() is not None:
+            seen["title"] = window.detail.current_track()["title"]
+            window.close()
+        else:
+            QTimer.singleShot(100, close_when_loaded)
+
+    QTimer.singleShot(0, close_when_loaded)
+    assert cli.main([str(tmp_path / "m")]) == 0
+    assert seen == {"title": "Given on the command line"}
