@@ -132,3 +132,14 @@ def test_silent_file_is_flagged(qtbot, tmp_path) -> None:
     path = tmp_path / "silence.wav"
     sf.write(path, np.zeros(22050, np.float32), 22050)
     assert compute_spectrogram(str(path)).silent
+
+
+def test_cache_also_has_a_byte_budget(qtbot, files) -> None:
+    def compute(path: str) -> Spectrogram:
+        return Spectrogram(path, np.zeros((84, 1000), np.float32), 1.0, 0.1, (), silent=False)  # 336 kB
+
+    loader = SpectrogramLoader(compute=compute, cache_size=10, cache_bytes=700_000)
+    for path in files[:3]:
+        with qtbot.waitSignal(loader.ready):
+            loader.request(path)
+    assert [loader.cached(p) is not None for p in files[:3]] == [False, True, True]

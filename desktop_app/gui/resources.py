@@ -7,8 +7,11 @@ searched in this order:
 1. ``$GENRESCOPE_RESOURCES`` — an explicit folder (packagers, tests);
 2. ``<repository root>/resources`` — a source checkout or an editable install (``pip install -e``),
    found relative to this file (``desktop_app/gui/resources.py`` → ``../../../resources``);
-3. ``<sys.prefix>/share/genrescope/resources`` — a regular (wheel) install, where
-   ``[tool.setuptools.data-files]`` in pyproject.toml must copy ``resources/*``.
+3. ``<sys.prefix>/share/genrescope/resources``, then the same under ``site.getuserbase()`` (a
+   ``pip install --user``) — a regular (wheel) install, for which pyproject.toml needs::
+
+       [tool.setuptools.data-files]
+       "share/genrescope/resources" = ["resources/*.json"]
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import site
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,7 +47,8 @@ def resource_dirs() -> list[Path]:
     if override:
         candidates.append(Path(override).expanduser())
     candidates.append(Path(__file__).resolve().parents[2] / "resources")
-    candidates.append(Path(sys.prefix) / "share" / "genrescope" / "resources")
+    for prefix in (sys.prefix, site.getuserbase()):
+        candidates.append(Path(prefix) / "share" / "genrescope" / "resources")
     return candidates
 
 

@@ -115,6 +115,7 @@ class SpectrogramLoader(QObject):
         parent: QObject | None = None,
         *,
         cache_size: int = 6,
+        cache_bytes: int = 128 * 1024 * 1024,
         compute: Callable[[str], Spectrogram] = compute_spectrogram,
     ) -> None:
         super().__init__(parent)
@@ -122,7 +123,9 @@ class SpectrogramLoader(QObject):
         self._pool.setMaxThreadCount(1)
         self._compute = compute
         self._cache: OrderedDict[CacheKey, Spectrogram] = OrderedDict()
+        # Both bounds: a few recent songs, but never more than ~128 MB (an hour-long mix is ~50 MB).
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
         self._jobs: dict[CacheKey, _Job] = {}
         self._latest: CacheKey | None = None
         # Unparented: a job may still emit after the loader is gone; Qt then just drops the signal.
@@ -169,7 +172,10 @@ class SpectrogramLoader(QObject):
         if result is not None:
             self._cache[key] = result
             self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
+            while len(self._cache) > 1 and (
+                len(self._cache) > self._cache_size
+                or sum(s.db.nbytes for s in self._cache.values()) > self._cache_bytes
+            ):
                 self._cache.popitem(last=False)
         if key != self._latest:
             return

@@ -13,8 +13,17 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.audio.magma_lut import MAGMA_RGB
 from desktop_app.gui.detail.axes import NoteAxis, TimeAxis
@@ -59,6 +68,9 @@ class SpectrogramView(QWidget):
         self._readout = QLabel(HINT)
         self._readout.setObjectName("spectrogramReadout")
         self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long readout is cut at the panel's edge rather than widening the panel (or wrapping,
+        # which would make the layout jump while the mouse moves).
+        self._readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._legend = QLabel(wordWrap=True)
         self._legend.setObjectName("timelineLegend")
         self._legend.setTextFormat(Qt.TextFormat.RichText)
@@ -85,7 +97,8 @@ class SpectrogramView(QWidget):
         self._vb = item.getViewBox()
         self._vb.setMouseEnabled(x=True, y=False)
         self._vb.disableAutoRange()
-        self._image = pg.ImageItem()
+        # Long tracks have 100k+ frames: let pyqtgraph reduce them to the pixels actually shown.
+        self._image = pg.ImageItem(autoDownsample=True)
         item.addItem(self._image)
         self._colour_bar = pg.ColorBarItem(
             values=DB_RANGE, colorMap=MAGMA, label="dB", interactive=False, width=12, colorMapMenu=False
@@ -203,7 +216,8 @@ class SpectrogramView(QWidget):
         spec = self._spectrogram
         if spec is None or not (0.0 <= seconds <= spec.duration) or not (0.0 <= y <= LANE_TOP):
             return HINT if spec is not None else ""
-        decimals = 1 if self.visible_time_range()[1] - self.visible_time_range()[0] < 120 else 0
+        start, end = self.visible_time_range()
+        decimals = 1 if end - start < 120 else 0
         parts = [format_time(seconds, decimals)]
         if y < N_BINS:
             bin_index = min(int(math.floor(y)), N_BINS - 1)
@@ -228,7 +242,7 @@ class SpectrogramView(QWidget):
         point = self._vb.mapSceneToView(scene_pos)
         self._readout.setText(self.readout_at(point.x(), point.y()))
 
-    def _on_mouse_clicked(self, event) -> None:
+    def _on_mouse_clicked(self, event: MouseClickEvent) -> None:
         spec = self._spectrogram
         if spec is None or event.button() != Qt.MouseButton.LeftButton:
             return
