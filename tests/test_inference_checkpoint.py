@@ -73,6 +73,17 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     _refused(tmp_path, Problem.MISSING, "folder")
 
 
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "save.pt"
+    path.write_bytes(b"PK\x03\x04")
+
+    def denied(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", denied)  # chmod does not stop root, who runs CI
+    _refused(path, Problem.UNREADABLE, "cannot be read (Permission denied)")
+
+
 @pytest.mark.parametrize(
     ("content", "what"),
     [

@@ -9,6 +9,7 @@ does not match. Here a checkpoint is either the exact CCMusic VGG19_BN/16-class 
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 import zipfile
@@ -33,6 +34,7 @@ class Problem(Enum):
     """Why a checkpoint was refused; lets callers react without parsing the message."""
 
     MISSING = "missing"
+    UNREADABLE = "unreadable"
     NOT_A_CHECKPOINT = "not_a_checkpoint"
     TRUNCATED = "truncated"
     CORRUPT = "corrupt"
@@ -76,8 +78,12 @@ def load_checkpoint(path: str | Path, expected_sha256: str | None = None) -> Loa
         raise CheckpointError(path, Problem.MISSING, "the file does not exist")
     if not path.is_file():
         raise CheckpointError(path, Problem.MISSING, "it is a folder, not a checkpoint file")
-    with path.open("rb") as f:
-        size = path.stat().st_size
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise CheckpointError(path, Problem.UNREADABLE, f"it cannot be read ({exc.strerror})") from None
+    with f:
+        size = os.fstat(f.fileno()).st_size
         _check_file_type(path, f, size)
         f.seek(0)
         sha256 = sha256_of(f)

@@ -87,7 +87,7 @@ def installed_model(root: str | os.PathLike[str] | None = None) -> InstalledMode
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         return None
-    reinstall = "install the model again (genrescope model download, or genrescope model import FILE)"
+    reinstall = "install the model again (genrescope model install, or genrescope model import FILE)"
     try:
         data = json.loads(manifest_path.read_text(encoding="utf-8"))
         model = InstalledModel(
@@ -201,7 +201,7 @@ def status(root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         return {
             **base,
             "state": "not_installed",
-            "message": "No genre model is installed: run genrescope model download, "
+            "message": "No genre model is installed: run genrescope model install, "
             "or genrescope model import FILE.",
         }
     fields = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(model).items()}
