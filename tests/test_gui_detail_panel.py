@@ -119,3 +119,20 @@ def test_low_confidence_threshold_comes_from_the_window(qtbot, panel, song) -> N
     assert panel.top5_view.headline().count("Low confidence") == 1
     panel.set_low_confidence_threshold(0.5)
     assert "Low confidence" not in panel.top5_view.headline()
+
+
+def test_transport_controls_drive_the_player(qtbot, panel, song) -> None:
+    transport = panel.transport
+    assert not transport.position_slider.isEnabled()  # nothing loaded yet
+    panel.show_track(_track(song))
+    assert transport.position_slider.isEnabled() and panel.play_pause_action.isEnabled()
+    assert transport.time_label.text() == "0:00 / 0:40"  # the library's duration until the player knows
+    transport.volume_slider.setValue(30)
+    assert panel.player.volume() == 0.3
+    with qtbot.waitSignal(panel.player.nextRequested):
+        transport.next_button.click()
+    with qtbot.waitSignal(panel.player.previousRequested):
+        transport.previous_button.click()
+    if transport.mute_button.isEnabled():  # only with a sound device
+        transport.mute_button.click()
+        assert panel.player.is_muted()

@@ -95,8 +95,8 @@ class DetailPanel(QWidget):
             self._show_analysis()  # e.g. its analysis just arrived
             return
         path = str(self._track["path"])
-        self.transport.set_duration_hint(self._track.get("duration"))
         self.player.load(path)
+        self.transport.set_duration_hint(self._track.get("duration"))
         self.spectrogram_view.set_playhead(0.0)
         self.spectrogram_view.show_message(COMPUTING)
         self._show_analysis()

@@ -46,11 +46,13 @@ class TransportBar(QWidget):
         self.volume_slider.setMaximumWidth(100)
         self.volume_slider.setToolTip("Volume")
         self.volume_slider.valueChanged.connect(lambda value: player.set_volume(value / 100))
-        volume_icon = QLabel()
-        volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16, 16))
+        self.mute_button = self._button(QStyle.StandardPixmap.SP_MediaVolume, "Mute")
+        self.mute_button.setCheckable(True)
+        self.mute_button.toggled.connect(self._on_mute)
         if not player.has_audio_device():
-            volume_icon.setToolTip("No sound device found: playback runs silently")
-            volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolumeMuted).pixmap(16, 16))
+            self.mute_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolumeMuted))
+            self.mute_button.setToolTip("No sound device found: playback runs silently")
+            self.mute_button.setEnabled(False)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -58,7 +60,7 @@ class TransportBar(QWidget):
             layout.addWidget(widget)
         layout.addWidget(self.position_slider, 1)
         layout.addWidget(self.time_label)
-        layout.addWidget(volume_icon)
+        layout.addWidget(self.mute_button)
         layout.addWidget(self.volume_slider)
 
         player.positionChanged.connect(self._on_position)
@@ -105,6 +107,12 @@ class TransportBar(QWidget):
 
     def _on_slider_released(self) -> None:
         self._player.seek(self.position_slider.value() / 1000)
+
+    def _on_mute(self, muted: bool) -> None:
+        self._player.set_muted(muted)
+        icon = QStyle.StandardPixmap.SP_MediaVolumeMuted if muted else QStyle.StandardPixmap.SP_MediaVolume
+        self.mute_button.setIcon(self.style().standardIcon(icon))
+        self.mute_button.setToolTip("Unmute" if muted else "Mute")
 
     def _on_playing(self, playing: bool) -> None:
         self._play_pause_action.setIcon(self._pause_icon if playing else self._play_icon)
