@@ -107,6 +107,11 @@ def test_broken_installs_are_reported(random_checkpoint: RandomCheckpoint, tmp_p
     assert status(root)["state"] == "broken"
     assert "is missing" in status(root)["message"]
 
+    manifest = json.loads((root / MANIFEST).read_text())
+    (root / MANIFEST).write_text(json.dumps({**manifest, "classes": list(reversed(GENRE_KEYS))}))
+    with pytest.raises(ModelStoreError, match="other classes"):
+        installed_model(root)
+
     (root / MANIFEST).write_text("{ not json")
     with pytest.raises(ModelStoreError, match="manifest .* is damaged"):
         installed_model(root)

@@ -6,11 +6,11 @@ were not loaded, and every result carries the ``ModelIdentity`` of the file it c
 
 Speed on CPU (measured on the project's 2-core AVX-512 machine, see bench/inference.py): folding
 BatchNorm into the convolutions, channels_last memory layout and batches of 8 windows, under
-``torch.inference_mode``; exact in fp32 (probabilities differ by ~1e-8), about 1.2-1.5x the
+``torch.inference_mode``; exact in fp32 (probabilities differ by ~1e-8), about 1.35x the
 reference's batch-1 NCHW fp32, which is already near this CPU's fp32 peak. torch's default of one
 thread per core is kept. torch.compile (inductor) was no faster and costs ~17 s per start plus a
 C++ compiler at run time, so it is not used. Reduced precision (bf16 on CPUs with native bf16,
-about 2.3x; fp16 on CUDA) is not exact, so it is off unless asked for: turn it on only where top-1
+about 2.7x; fp16 on CUDA) is not exact, so it is off unless asked for: turn it on only where top-1
 has been checked to agree with fp32.
 """
 
