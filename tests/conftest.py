@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Qt needs no display for the tests; without this, a GUI test on a machine with no screen aborts
+# the whole run instead of failing.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
