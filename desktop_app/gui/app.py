@@ -6,6 +6,7 @@ need them, so the window appears in well under two seconds.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -34,6 +35,17 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
+def freeze_long_lived_objects() -> None:
+    """Move everything alive now (modules, Qt wrappers) out of the cyclic GC's reach.
+
+    A full collection walks every tracked object while holding the GIL; with Qt, SQLAlchemy and
+    pyqtgraph loaded that took 75-100 ms, measured as a frozen GUI during a 10,000-file scan.
+    Frozen objects are never collected, which is right for what lives until exit anyway.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     """Open the window on the library at ``db`` (default: the usual place), add ``paths``, run."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -51,6 +63,7 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     with library:
         window = MainWindow(library, AppSettings())
         window.show()
+        freeze_long_lived_objects()
         window.start_up([str(Path(p).expanduser()) for p in paths])
         try:
             return app.exec()

@@ -9,6 +9,7 @@ bar, never raised as a dialog.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -296,12 +297,17 @@ class MainWindow(QMainWindow):
         self.status_text.setToolTip(text)
 
     def _show_progress(self, owner: str, done: int, total: int, text: str) -> None:
+        # Called up to ten times a second while workers hold the GIL: touch only what changed,
+        # since every Qt call may wait for the GIL again.
         self._progress_owner = owner
-        self.progress.setRange(0, max(total, 0))
+        if self.progress.maximum() != max(total, 0):
+            self.progress.setRange(0, max(total, 0))
         self.progress.setValue(min(done, total) if total else 0)
-        self.progress.setFormat(text)
-        self.progress.show()
-        self.cancel_button.show()
+        if self.progress.format() != text:
+            self.progress.setFormat(text)
+        if self.progress.isHidden():
+            self.progress.show()
+            self.cancel_button.show()
 
     def _hide_progress_if_idle(self) -> None:
         if not self.scans.busy and not self.analysis.busy:
@@ -353,6 +359,8 @@ class MainWindow(QMainWindow):
         self.model_label.setToolTip(info.label if info is not None else "")
 
     def _model_loaded(self, identity: ModelIdentity) -> None:
+        # torch's objects are here for good: keep the cyclic GC from rescanning them (see app.py).
+        gc.freeze()
         self._update_model_info(identity)
 
     def install_model(self) -> None:
@@ -409,8 +417,13 @@ class MainWindow(QMainWindow):
         self.set_status(f"Checking and importing {Path(path).name}…")
 
         def failed(error: Exception) -> None:
+            from desktop_app.inference.checkpoint import CheckpointError  # torch: loaded by the worker
+
             self.set_status("The model file was not imported.")
-            self._inform("The model could not be imported", describe(error))
+            # The store validates its own copy; name the file the user chose, not the copy.
+            reason = f"Cannot use {path} as the genre model: {error.detail}" if isinstance(
+                error, CheckpointError) else describe(error)
+            self._inform("The model could not be imported", reason)
 
         def done(_model: object) -> None:
             self.set_status(f"Imported {Path(path).name} as the genre model.")
