@@ -246,3 +246,15 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
     shown = window.detail.current_track()
     assert shown["title"] == "one.wav" and shown["analysis"]["model_origin"] == "test"
     assert len(shown["analysis"]["probabilities"]) == len(GENRES)
+
+
+def test_next_and_previous_follow_the_table(qtbot, make_window, analysed_library):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == N and _idle(window), timeout=20_000)
+    window.table.selectRow(0)
+    first = window.detail.current_track()["id"]
+    window.detail.player.request_next()
+    assert window.table.currentIndex().row() == 1
+    assert window.detail.current_track()["id"] == window.table_model.track_id(1) != first
+    window.detail.player.request_previous()
+    assert window.table.currentIndex().row() == 0 and window.detail.current_track()["id"] == first

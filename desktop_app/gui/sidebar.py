@@ -51,6 +51,7 @@ class LibrarySidebar(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
 
         palette = genre_palette()
+        self._count_brush = QBrush(QColor("#808080"))
         self._all = self._entry(None, "All tracks", Scope("all"))
         self._predicted = self._section("Predicted genre")
         self._genres = {
@@ -89,7 +90,7 @@ class LibrarySidebar(QTreeWidget):
     def _entry(
         self, parent: QTreeWidgetItem | None, text: str, scope: Scope, icon: QIcon | None = None
     ) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([text, ""])
+        item = self._make_entry(text, scope, icon)
         if parent is None:
             self.addTopLevelItem(item)
             font = QFont(self.font())
@@ -97,9 +98,13 @@ class LibrarySidebar(QTreeWidget):
             item.setFont(0, font)
         else:
             parent.addChild(item)
+        return item
+
+    def _make_entry(self, text: str, scope: Scope, icon: QIcon | None = None) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([text, ""])
         item.setData(0, SCOPE_ROLE, scope)
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        item.setForeground(1, QBrush(QColor("#808080")))
+        item.setForeground(1, self._count_brush)
         if icon is not None:
             item.setIcon(0, icon)
         return item
@@ -165,13 +170,47 @@ class LibrarySidebar(QTreeWidget):
 
     def _update_dynamic(self, kind: str, values: list[tuple[str | None, int]]) -> None:
         items = self._dynamic[kind]
-        parent = self._parents[kind]
         if [value for value, _ in values] != list(items):
+            self._merge_entries(kind, [value for value, _ in values])
+        for value, count in values:
+            text = f"{count:,}"
+            item = items[value]
+            if item.text(1) != text:
+                item.setText(1, text)
+        if kind != "tag_genre":
+            self._parents[kind].setText(1, f"{len(values):,}")
+
+    def _merge_entries(self, kind: str, values: list[str | None]) -> None:
+        """Make the section's entries match ``values`` (both in SQL order) touching only what changed.
+
+        A scan adds artists a few at a time; rebuilding 10,000 entries each time took ~200 ms.
+        """
+        items = self._dynamic[kind]
+        parent = self._parents[kind]
+        wanted = set(values)
+        for value in [v for v in items if v not in wanted]:
+            parent.removeChild(items.pop(value))
+        kept = [v for v in values if v in items]
+        if kept != list(items):  # the order changed after all: start over
             parent.takeChildren()
             items.clear()
-            for value, _count in values:
-                items[value] = self._entry(parent, value if value is not None else UNKNOWN.get(kind, "?"),
-                                           Scope(kind, value))  # type: ignore[arg-type]
-        for value, count in values:
-            items[value].setText(1, f"{count:,}")
-        parent.setText(1, f"{len(values):,}" if kind != "tag_genre" else "")
+        merged: dict[str | None, QTreeWidgetItem] = {}
+        pending: list[QTreeWidgetItem] = []
+        position = 0
+        for value in values:
+            item = items.get(value)
+            if item is None:
+                label = value if value is not None else UNKNOWN.get(kind, "?")
+                item = self._make_entry(label, Scope(kind, value))  # type: ignore[arg-type]
+                pending.append(item)
+            else:
+                if pending:
+                    parent.insertChildren(position, pending)
+                    position += len(pending)
+                    pending = []
+                position += 1
+            merged[value] = item
+        if pending:
+            parent.insertChildren(position, pending)
+        items.clear()
+        items.update(merged)
