@@ -247,6 +247,11 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
     assert shown["title"] == "one.wav" and shown["analysis"]["model_origin"] == "test"
     assert len(shown["analysis"]["probabilities"]) == len(GENRES)
 
+    window.table.selectAll()
+    window.analyse_action.trigger()
+    qtbot.waitUntil(lambda: not window.analysis.busy)
+    assert window.status_text.text() == "Nothing to analyse: this model has analysed those tracks already."
+
 
 def test_next_and_previous_follow_the_table(qtbot, make_window, analysed_library):
     window = make_window()

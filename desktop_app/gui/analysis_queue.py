@@ -1,10 +1,11 @@
 """The analysis queue: one inference runner that owns the model and works through queued tracks.
 
 Runs on its own single-thread pool so scans and queries never wait behind a forward pass and two
-analyses never load the model twice. The classifier is loaded on the first request (importing
-torch there, not at start-up) and kept for the next ones until the model or device changes.
-`classify_tracks` does the work (decode/CQT/images overlapped with inference, one commit per
-track); this reports which tracks got their analysis, throttled, so the window can refresh.
+analyses never load the model twice. The classifier is loaded only when there is something to
+analyse (importing torch there, not at start-up) and kept for the next requests until the model
+or device changes. `classify_tracks` does the work (decode/CQT/images overlapped with inference,
+one commit per track) on chunks of tracks, so a 100,000-track request never becomes one SQL
+statement with 100,000 parameters; this reports which tracks got their analysis, throttled.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.gui.model_source import ModelSource
 from desktop_app.gui.workers import Job, JobContext, JobRunner
+from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
 
 if TYPE_CHECKING:
@@ -25,14 +27,17 @@ if TYPE_CHECKING:
     from desktop_app.inference.engine import GenreClassifier
     from desktop_app.inference.identity import ModelIdentity
 
+CHUNK = 256  # tracks per classify_tracks call: well under SQLite's limit on bound parameters
+_LOADING = "loading"  # progress marker: the model is being read
+
 
 @dataclass(frozen=True)
 class AnalysisProgress:
     done: int
+    """Tracks finished since the queue started running."""
     total: int
+    """``done`` plus what is still queued."""
     path: str
-    queued: int
-    """Requests still waiting after the current one."""
     track_ids: list[int]
     """Tracks analysed (or failed) since the previous report."""
 
@@ -46,11 +51,17 @@ class AnalysisOutcome:
     model: ModelIdentity | None = None
 
 
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
 class AnalysisQueue(QObject):
-    """Signals: ``modelLoaded(ModelIdentity)``, ``progress(AnalysisProgress)``,
+    """Signals: ``modelLoading()`` before the weights are read, ``modelLoaded(ModelIdentity)``,
+    ``progress(AnalysisProgress)``,
     ``finished(AnalysisOutcome)`` when the queue runs dry, ``failed(Exception)`` (e.g. the model
     cannot load)."""
 
+    modelLoading = Signal()
     modelLoaded = Signal(object)
     progress = Signal(object)
     finished = Signal(object)
@@ -64,6 +75,9 @@ class AnalysisQueue(QObject):
         self.jobs = JobRunner(pool, self)
         self._lock = threading.Lock()
         self._pending: deque[list[int] | None] = deque()
+        """Chunks of track ids; None stands for "every track not analysed yet"."""
+        self._queued = 0
+        """Tracks in the pending chunks."""
         self._source: ModelSource | None = None
         self._device = "auto"
         self._loaded: tuple[tuple[ModelSource, str], GenreClassifier] | None = None
@@ -86,11 +100,19 @@ class AnalysisQueue(QObject):
             self._source, self._device = source, device
 
     def enqueue(self, track_ids: list[int] | None) -> bool:
-        """Queue these tracks (None: every track not analysed yet); False when there is no model."""
+        """Queue these tracks (None: every track not analysed yet); False when there is no model.
+
+        Tracks this model has analysed already are skipped when their turn comes.
+        """
         if self._source is None:
             return False
         with self._lock:
-            self._pending.append(list(track_ids) if track_ids is not None else None)
+            if track_ids is None:
+                self._pending.append(None)
+            else:
+                for chunk in _chunks(list(track_ids)):
+                    self._pending.append(chunk)
+                    self._queued += len(chunk)
         if self._job is None:
             self._start()
         return True
@@ -99,6 +121,7 @@ class AnalysisQueue(QObject):
         """Drop the queue and stop after the track in flight (finished analyses are kept)."""
         with self._lock:
             self._pending.clear()
+            self._queued = 0
         if self._job is not None:
             self._job.cancel()
 
@@ -112,8 +135,26 @@ class AnalysisQueue(QObject):
             on_progress=self._on_progress,
         )
 
+    # --- worker thread ----------------------------------------------------------------------
+
+    def _take(self) -> list[int] | None | bool:
+        """The next chunk, or False when the queue is empty."""
+        with self._lock:
+            if not self._pending:
+                return False
+            chunk = self._pending.popleft()
+            if chunk is not None:
+                self._queued -= len(chunk)
+            return chunk
+
+    def _todo(self, chunk: list[int] | None, sha256: str | None) -> list[int]:
+        """Which tracks of ``chunk`` (None: of the library) this model still has to analyse."""
+        with self._library.engine.connect() as conn:
+            model_id = store.model_id_for(conn, sha256) if sha256 is not None else None
+            return [track_id for track_id, _path in store.tracks_to_analyse(conn, model_id, chunk)]
+
     def _classifier(self) -> GenreClassifier:
-        """The loaded classifier for the current model and device (worker thread only)."""
+        """The loaded classifier for the current model and device."""
         with self._lock:
             key = (self._source, self._device)
         source, device = key
@@ -127,37 +168,62 @@ class AnalysisQueue(QObject):
     def _work(self, context: JobContext) -> AnalysisOutcome:
         from desktop_app.inference.classify_library import classify_tracks
 
-        classifier = self._classifier()
-        context.report(classifier.identity, force=True)
-        outcome = AnalysisOutcome(model=classifier.identity)
+        with self._lock:
+            source = self._source
+        classifier: GenreClassifier | None = None
+        outcome = AnalysisOutcome()
+        done = 0
         while not context.cancelled():
-            with self._lock:
-                if not self._pending:
+            chunk = self._take()
+            if chunk is False:
+                break
+            sha = classifier.identity.sha256 if classifier is not None else source.sha256 if source else None
+            # Know the work before paying for torch and a 488 MB model (a file in place has no
+            # known SHA-256 yet: every readable track counts as work until it is loaded).
+            todo = self._todo(chunk, sha)
+            if not todo:
+                continue
+            if classifier is None:
+                if self._loaded is None:
+                    context.report(_LOADING, force=True)
+                classifier = self._classifier()
+                outcome.model = classifier.identity
+                context.report(classifier.identity, force=True)
+            for part in _chunks(todo):
+                unsent: list[int] = []
+
+                def progress(p: ClassifyProgress, unsent: list[int] = unsent, start: int = done) -> None:
+                    if p.track_id is not None:
+                        unsent.append(p.track_id)
+                    finished = start + p.done
+                    with self._lock:
+                        total = finished + (p.total - p.done) + self._queued
+                    if context.report(AnalysisProgress(finished, total, p.path, list(unsent))):
+                        unsent.clear()
+
+                summary = classify_tracks(
+                    self._library, classifier, track_ids=part, progress=progress,
+                    should_cancel=context.cancelled,
+                )
+                done += summary.analysed + summary.failed
+                with self._lock:
+                    total = done + self._queued
+                context.report(AnalysisProgress(done, total, "", list(unsent)), force=True)
+                outcome.analysed += summary.analysed
+                outcome.failed += summary.failed
+                outcome.error_files.extend(summary.error_files)
+                if context.cancelled():
                     break
-                request = self._pending.popleft()
-                queued = len(self._pending)
-            unsent: list[int] = []
-
-            def progress(p: ClassifyProgress, queued: int = queued, unsent: list[int] = unsent) -> None:
-                if p.track_id is not None:
-                    unsent.append(p.track_id)
-                if context.report(AnalysisProgress(p.done, p.total, p.path, queued, list(unsent))):
-                    unsent.clear()
-
-            summary = classify_tracks(
-                self._library, classifier, track_ids=request, progress=progress,
-                should_cancel=context.cancelled,
-            )
-            context.report(AnalysisProgress(0, 0, "", queued, list(unsent)), force=True)
-            outcome.analysed += summary.analysed
-            outcome.failed += summary.failed
-            outcome.error_files.extend(summary.error_files)
         outcome.cancelled = context.cancelled()
         return outcome
+
+    # --- GUI thread -------------------------------------------------------------------------
 
     def _on_progress(self, progress: object) -> None:
         if isinstance(progress, AnalysisProgress):
             self.progress.emit(progress)
+        elif progress == _LOADING:
+            self.modelLoading.emit()
         else:
             self.modelLoaded.emit(progress)
 
@@ -174,4 +240,5 @@ class AnalysisQueue(QObject):
         self._job = None
         with self._lock:
             self._pending.clear()
+            self._queued = 0
         self.failed.emit(error)

@@ -103,6 +103,8 @@ class MainWindow(QMainWindow):
         self._shown_track_id: int | None = None
         self._progress_owner = ""
         self._async_dialog: QWidget | None = None
+        self._analysis_asked = False
+        """The user asked for an analysis (menu): say so even if there turns out to be nothing to do."""
 
         self._build_widgets()
         self._build_menus()
@@ -263,6 +265,8 @@ class MainWindow(QMainWindow):
         self.scans.progress.connect(self._scan_progress)
         self.scans.scanned.connect(self._scanned)
         self.scans.failed.connect(self._scan_failed)
+        self.analysis.modelLoading.connect(
+            lambda: self._show_progress("analysis", 0, 0, "Loading the genre model…"))
         self.analysis.modelLoaded.connect(self._model_loaded)
         self.analysis.progress.connect(self._analysis_progress)
         self.analysis.finished.connect(self._analysis_finished)
@@ -528,8 +532,7 @@ class MainWindow(QMainWindow):
         if outcome.request.select_first and outcome.track_ids:
             self.select_track(outcome.track_ids[0])
         if outcome.track_ids and not result.cancelled:
-            if self.analysis.enqueue(outcome.track_ids):
-                self.set_status(self.status_text.text() + f" Analysing {len(outcome.track_ids):,} tracks…")
+            self.analysis.enqueue(outcome.track_ids)
         self._hide_progress_if_idle()
 
     def _scan_failed(self, error: Exception) -> None:
@@ -546,10 +549,12 @@ class MainWindow(QMainWindow):
         elif not self.analysis.enqueue(ids):
             self.set_status("No genre model is installed: use Install model… or Import file… above the table.")
         else:
+            self._analysis_asked = True
             self.set_status(f"Analysing {len(ids):,} selected track{'s' if len(ids) != 1 else ''}…")
 
     def analyse_all(self) -> None:
         if self.analysis.enqueue(None):
+            self._analysis_asked = True
             self.set_status("Analysing every track not analysed yet…")
         else:
             self.set_status("No genre model is installed: use Install model… or Import file… above the table.")
@@ -563,8 +568,7 @@ class MainWindow(QMainWindow):
 
     def _analysis_progress(self, progress: AnalysisProgress) -> None:
         if progress.total:
-            queued = f" (+{progress.queued} queued)" if progress.queued else ""
-            self._show_progress("analysis", progress.done, progress.total, f"Analysing %v / %m{queued}")
+            self._show_progress("analysis", progress.done, progress.total, "Analysing %v / %m")
         if self.model_info is None or self.model_info.id is None:
             self._update_model_info()
         if progress.track_ids:
@@ -574,6 +578,13 @@ class MainWindow(QMainWindow):
                 self._show_track(self._shown_track_id)
 
     def _analysis_finished(self, outcome: AnalysisOutcome) -> None:
+        self._hide_progress_if_idle()
+        if outcome.model is None and not outcome.cancelled:  # the model was not even loaded
+            if self._analysis_asked:
+                self.set_status("Nothing to analyse: this model has analysed those tracks already.")
+            self._analysis_asked = False
+            return
+        self._analysis_asked = False
         problems = self.problems.add(outcome.error_files, "analysis")
         text = f"Analysed {outcome.analysed:,} track{'s' if outcome.analysed != 1 else ''}"
         if problems:
@@ -582,7 +593,6 @@ class MainWindow(QMainWindow):
             text += " with TEST weights (not real predictions)"
         self.set_status(("Analysis stopped. " if outcome.cancelled else "") + text + ".")
         self._update_model_info(outcome.model)
-        self._hide_progress_if_idle()
 
     def _analysis_failed(self, error: Exception) -> None:
         self.set_status(f"Analysis stopped: {describe(error)}")
