@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from desktop_app.audio.prepare import TrackInputs, prepare_track
 from desktop_app.inference.classes import GENRES
 from desktop_app.inference.engine import GenreClassifier
@@ -61,12 +59,11 @@ def to_record(result: PipelineResult[int, TrackInputs], classifier: GenreClassif
         return store.AnalysisRecord(error=result.error or "no result", device=str(classifier.device),
                                     seconds=result.seconds)
     song = summarize(result.window_probs, model=classifier.identity)
-    mean = np.asarray(result.window_probs, dtype=np.float64).mean(axis=0)
     return store.AnalysisRecord(
         top1=song.top1.key,
         confidence=song.confidence,
         majority=song.majority.key,
-        probabilities=[round(float(p), 6) for p in mean],
+        probabilities=[round(p, 6) for p in song.mean_probs],
         window_probabilities=[[round(float(p), 5) for p in row] for row in result.window_probs],
         window_count=song.n_windows,
         short_clip=result.prepared.short_clip,

@@ -32,6 +32,7 @@ class SongPrediction:
     majority: the reference demo's label, the most common per-window argmax; ties go to the tied
     class with the highest mean probability, then to the lower class index.
     votes: how many windows voted for each class, in class order.
+    mean_probs: the mean of the windows' probabilities, in class order.
     window_probs: [n_windows, 16] float32, read-only.
     """
 
@@ -39,6 +40,7 @@ class SongPrediction:
     top5: tuple[GenreScore, ...]
     majority: Genre
     votes: tuple[int, ...]
+    mean_probs: tuple[float, ...]
     window_probs: np.ndarray
 
     @property
@@ -76,5 +78,6 @@ def summarize(window_probs: np.ndarray, *, model: ModelIdentity) -> SongPredicti
         top5=top5,
         majority=majority,
         votes=tuple(int(v) for v in votes),
+        mean_probs=tuple(float(p) for p in mean),
         window_probs=probs,
     )
