@@ -263,3 +263,15 @@ def test_next_and_previous_follow_the_table(qtbot, make_window, analysed_library
     assert window.detail.current_track()["id"] == window.table_model.track_id(1) != first
     window.detail.player.request_previous()
     assert window.table.currentIndex().row() == 0 and window.detail.current_track()["id"] == first
+
+
+def test_a_thousand_files_dropped_one_by_one(qtbot, make_window, tmp_path):
+    files = [write_audio(tmp_path / "many" / f"{i:04d}.wav", seconds=1 if i == 0 else 0.05, title=f"Many {i:04d}")
+             for i in range(1200)]  # the first is selected and shown: long enough for a spectrogram
+    window = make_window()
+    _drop(window, _mime(*files))
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1200 and _idle(window), timeout=120_000)
+    qtbot.waitUntil(lambda: window._pending_select is None)
+    assert window.detail.current_track()["title"] == "Many 0000"
+    assert "1,200 tracks ready" in window.status_text.text()
+    assert window.table_model.resets <= window.table_model.started_generation

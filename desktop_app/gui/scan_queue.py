@@ -19,6 +19,19 @@ from desktop_app.library.database import Library
 from desktop_app.library.scanner import ScanProgress, ScanResult, Scanner
 
 
+ROOTS_PER_SCAN = 200  # the scanner ORs one condition per root: SQLite allows an expression depth of 1000
+
+
+def _add(total: ScanResult, part: ScanResult) -> None:
+    total.added += part.added
+    total.updated += part.updated
+    total.unchanged += part.unchanged
+    total.missing += part.missing
+    total.seconds += part.seconds
+    total.cancelled = total.cancelled or part.cancelled
+    total.error_files.extend(part.error_files)
+
+
 @dataclass(frozen=True)
 class ScanRequest:
     paths: tuple[str, ...]
@@ -73,7 +86,14 @@ class ScanQueue(QObject):
 
         def work(context: JobContext) -> ScanOutcome:
             scanner = Scanner(library, progress=context.report, should_cancel=context.cancelled)
-            result = scanner.scan(request.paths)
+            result = ScanResult()
+            # Thousands of files dropped one by one: the scanner looks each root up in one
+            # statement, so hand it a few hundred at a time.
+            for start in range(0, len(request.paths), ROOTS_PER_SCAN):
+                if context.cancelled():
+                    result.cancelled = True
+                    break
+                _add(result, scanner.scan(request.paths[start : start + ROOTS_PER_SCAN]))
             with library.engine.connect() as conn:
                 ids = track_ids_under(conn, request.paths)
             return ScanOutcome(request, result, ids)

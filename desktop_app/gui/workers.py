@@ -98,12 +98,15 @@ class Job(QRunnable):
     def run(self) -> None:
         context = JobContext(self._relay, self._cancel_event)
         try:
-            result = self._work(context)
-        except Exception as exc:  # reported to the user, never a crash dialog
-            log.info("%s failed:\n%s", self.name, traceback.format_exc())
-            self._relay.raw.emit("failed", exc)
-        else:
-            self._relay.raw.emit("done", result)
+            try:
+                result = self._work(context)
+            except Exception as exc:  # reported to the user, never a crash dialog
+                log.info("%s failed:\n%s", self.name, traceback.format_exc())
+                self._relay.raw.emit("failed", exc)
+            else:
+                self._relay.raw.emit("done", result)
+        except RuntimeError:  # the relay was deleted: the window closed without waiting for us
+            log.debug("%s finished after its window was gone", self.name)
         finally:
             self._finished.set()
 
