@@ -275,3 +275,66 @@ def test_a_thousand_files_dropped_one_by_one(qtbot, make_window, tmp_path):
     assert window.detail.current_track()["title"] == "Many 0000"
     assert "1,200 tracks ready" in window.status_text.text()
     assert window.table_model.resets <= window.table_model.started_generation
+
+
+def test_open_folder_remembers_it_and_start_up_rescans_it(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = tmp_path / "library"
+    write_audio(folder / "one.wav", title="One")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
+    window = make_window()
+    window.open_folder_action.trigger()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and _idle(window), timeout=20_000)
+    assert window.settings.library_folders == [str(folder)]
+    window.close()
+
+    write_audio(folder / "two.wav", title="Two")
+    again = make_window()
+    again.start_up()
+    qtbot.waitUntil(lambda: again.table_model.rowCount() == 2 and _idle(again), timeout=20_000)
+    again.settings.rescan_on_start = False
+    write_audio(folder / "three.wav", title="Three")
+    third = make_window()
+    third.start_up()
+    qtbot.waitUntil(lambda: _idle(third))
+    assert third.table_model.rowCount() == 2 and not third.scans.busy
+
+
+def test_settings_dialog_edits_the_settings(qtbot, tmp_path):
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    settings = AppSettings(tmp_path / "settings.ini")
+    settings.library_folders = ["/music/a", "/music/b"]
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.folders.setCurrentRow(0)
+    dialog.folders.item(0).setSelected(True)
+    dialog._remove_folder()
+    dialog.rescan.setChecked(False)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.threshold.setValue(65)
+    dialog.apply()
+    again = AppSettings(tmp_path / "settings.ini")
+    assert again.library_folders == ["/music/b"] and again.rescan_on_start is False
+    assert again.device == "cpu" and again.low_confidence == 0.65
+
+
+def test_cancel_stops_the_analysis_queue(qtbot, make_window, tmp_path, random_checkpoint):
+    from desktop_app.inference import model_store
+
+    model_store.import_model(random_checkpoint.path, origin="test")
+    for i in range(12):
+        write_audio(tmp_path / "songs" / f"{i:02d}.wav", seconds=2, freq=110.0 * (i + 1))
+    window = make_window()
+    progress = []
+    window.analysis.progress.connect(lambda p: progress.append(p.done))
+    window.add_paths([str(tmp_path / "songs")])
+    qtbot.waitUntil(lambda: any(done >= 1 for done in progress), timeout=120_000)
+    window.cancel_action.trigger()
+    qtbot.waitUntil(lambda: not window.analysis.busy, timeout=60_000)
+    assert window.status_text.text().startswith("Analysis stopped.")
+    qtbot.waitUntil(lambda: _idle(window))
+    analysed = 12 - int(window.sidebar.item_for(Scope("not_analysed")).text(1))
+    assert 1 <= analysed < 12
+    assert not window.progress.isVisible()
