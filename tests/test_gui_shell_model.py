@@ -28,7 +28,7 @@ def test_install_downloads_with_a_progress_dialog(qtbot, window, hub_server, mon
     monkeypatch.setenv(HUB_URL_ENV, hub_server.base_url)
     assert window.banner.state == "missing"
     window.banner.install_button.click()
-    dialog = window._async_dialog
+    dialog = window.last_dialog
     assert isinstance(dialog, QProgressDialog) and dialog.isVisible()
     qtbot.waitUntil(lambda: window.analysis.has_model, timeout=120_000)
     assert not dialog.isVisible()

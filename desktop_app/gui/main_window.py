@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -45,7 +46,7 @@ from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.sidebar import LibrarySidebar
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
-from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner, describe
+from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
 from desktop_app.inference.identity import ModelIdentity
 from desktop_app.library.browse import (
     ModelInfo,
@@ -101,8 +102,10 @@ class MainWindow(QMainWindow):
         self._pending_select: tuple[int, int] | None = None
         self._restore: tuple[int | None, list[int], int] | None = None
         self._shown_track_id: int | None = None
-        self._progress_owner = ""
-        self._async_dialog: QWidget | None = None
+        self.last_dialog: QWidget | None = None
+        """The latest non-blocking dialog (download progress or a message)."""
+        self._install_job: Job | None = None
+        """The download or import in progress: the model store takes one install at a time."""
         self._analysis_asked = False
         """The user asked for an analysis (menu): say so even if there turns out to be nothing to do."""
 
@@ -266,7 +269,7 @@ class MainWindow(QMainWindow):
         self.scans.scanned.connect(self._scanned)
         self.scans.failed.connect(self._scan_failed)
         self.analysis.modelLoading.connect(
-            lambda: self._show_progress("analysis", 0, 0, "Loading the genre model…"))
+            lambda: self._show_progress(0, 0, "Loading the genre model…"))
         self.analysis.modelLoaded.connect(self._model_loaded)
         self.analysis.progress.connect(self._analysis_progress)
         self.analysis.finished.connect(self._analysis_finished)
@@ -300,10 +303,10 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
         self.status_text.setToolTip(text)
 
-    def _show_progress(self, owner: str, done: int, total: int, text: str) -> None:
+    def _show_progress(self, done: int, total: int, text: str) -> None:
+        """Scan or analysis progress (total 0: busy without a count) with the Cancel button."""
         # Called up to ten times a second while workers hold the GIL: touch only what changed,
         # since every Qt call may wait for the GIL again.
-        self._progress_owner = owner
         if self.progress.maximum() != max(total, 0):
             self.progress.setRange(0, max(total, 0))
         self.progress.setValue(min(done, total) if total else 0)
@@ -371,6 +374,10 @@ class MainWindow(QMainWindow):
         """Download the published checkpoint in a worker, with a cancellable progress dialog."""
         from desktop_app.inference import hub
 
+        if self._install_job is not None:
+            self.set_status("A model is being installed already.")
+            return
+
         dialog = QProgressDialog("Downloading the genre model (about 488 MB)…", "Cancel", 0, 0, self)
         dialog.setWindowTitle("Install model")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -391,11 +398,13 @@ class MainWindow(QMainWindow):
                 dialog.setLabelText(f"Downloading the genre model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB…")
 
         def finished(_model: object) -> None:
+            self._install_job = None
             dialog.close()
             self.set_status("Genre model installed.")
             self._model_installed()
 
         def failed(error: Exception) -> None:
+            self._install_job = None
             dialog.close()
             if isinstance(error, hub.DownloadCancelled):
                 self.set_status("Download cancelled; the next install resumes where it stopped.")
@@ -403,9 +412,10 @@ class MainWindow(QMainWindow):
                 self._inform("The model could not be installed", describe(error))
 
         job = self.jobs.start(work, name="model download", on_done=finished, on_failed=failed, on_progress=progress)
+        self._install_job = job
         dialog.canceled.connect(job.cancel)
         dialog.show()
-        self._async_dialog = dialog
+        self.last_dialog = dialog
 
     def import_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -418,23 +428,30 @@ class MainWindow(QMainWindow):
         """Validate and install ``path`` in a worker; the result shows in the status bar."""
         from desktop_app.inference import model_store
 
+        if self._install_job is not None:
+            self.set_status("A model is being installed already.")
+            return
         self.set_status(f"Checking and importing {Path(path).name}…")
 
         def failed(error: Exception) -> None:
-            from desktop_app.inference.checkpoint import CheckpointError  # torch: loaded by the worker
-
+            self._install_job = None
             self.set_status("The model file was not imported.")
-            # The store validates its own copy; name the file the user chose, not the copy.
-            reason = f"Cannot use {path} as the genre model: {error.detail}" if isinstance(
-                error, CheckpointError) else describe(error)
-            self._inform("The model could not be imported", reason)
+            # Not imported here: if the worker never loaded torch, this cannot be a CheckpointError.
+            checkpoint = sys.modules.get("desktop_app.inference.checkpoint")
+            if checkpoint is not None and isinstance(error, checkpoint.CheckpointError):
+                # The store validates its own copy; name the file the user chose, not the copy.
+                self._inform("The model could not be imported",
+                             f"Cannot use {path} as the genre model: {error.detail}")
+            else:
+                self._inform("The model could not be imported", describe(error))
 
         def done(_model: object) -> None:
+            self._install_job = None
             self.set_status(f"Imported {Path(path).name} as the genre model.")
             self._model_installed()
 
-        self.jobs.start(lambda _context: model_store.import_model(path), name="model import",
-                        on_done=done, on_failed=failed)
+        self._install_job = self.jobs.start(lambda _context: model_store.import_model(path), name="model import",
+                                            on_done=done, on_failed=failed)
 
     def _model_installed(self) -> None:
         self.refresh_model_state()
@@ -446,7 +463,7 @@ class MainWindow(QMainWindow):
         box.setObjectName("informBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-        self._async_dialog = box
+        self.last_dialog = box
 
     # --- adding files -----------------------------------------------------------------------
 
@@ -510,9 +527,9 @@ class MainWindow(QMainWindow):
 
     def _scan_progress(self, progress: ScanProgress) -> None:
         if progress.phase == "walking":
-            self._show_progress("scan", 0, 0, f"Looking for files… {progress.done:,}")
+            self._show_progress(0, 0, f"Looking for files… {progress.done:,}")
         elif progress.phase == "reading":
-            self._show_progress("scan", progress.done, progress.total,
+            self._show_progress(progress.done, progress.total,
                                 "Reading tags %v / %m")
             self.table_model.request_reload()
             self._counts.request()
@@ -568,7 +585,7 @@ class MainWindow(QMainWindow):
 
     def _analysis_progress(self, progress: AnalysisProgress) -> None:
         if progress.total:
-            self._show_progress("analysis", progress.done, progress.total, "Analysing %v / %m")
+            self._show_progress(progress.done, progress.total, "Analysing %v / %m")
         if self.model_info is None or self.model_info.id is None:
             self._update_model_info()
         if progress.track_ids:
