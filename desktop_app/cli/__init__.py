@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import __version__
-from desktop_app.cli import analysis_commands, library_commands, model_commands
+from desktop_app.cli import analysis_commands, library_commands, model_commands, playlist_commands
 from desktop_app.cli.common import add_db_option
 
 EPILOG = """examples:
@@ -19,6 +19,8 @@ EPILOG = """examples:
   genrescope model install             download and install the genre model
   genrescope analyze song.flac --json  predict one file's genre
   genrescope classify                  analyse the library (resumable)
+  genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
+                                       one playlist file per predicted genre
 
 A path whose name is a command (a folder called "scan") opens the window when written ./scan.
 """
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     library_commands.register(commands)
     analysis_commands.register(commands)
     model_commands.register(commands)
+    playlist_commands.register(commands)
     return parser
 
 

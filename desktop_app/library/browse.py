@@ -115,7 +115,8 @@ def _visible() -> ColumnElement[bool]:
     return and_(tracks.c.available.is_(True), tracks.c.error.is_(None))
 
 
-def _with_analysis(query: Select[Any], model_id: int | None) -> Select[Any]:
+def with_analysis(query: Select[Any], model_id: int | None) -> Select[Any]:
+    """Join each track's analysis by this model (if any), so `analyses` columns can be used."""
     if model_id is None:
         return query
     return query.outerjoin(
@@ -131,7 +132,7 @@ def _confidence(model_id: int | None) -> ColumnElement[Any]:
     return analyses.c.confidence if model_id is not None else null()
 
 
-def _contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+def contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
 
@@ -165,12 +166,12 @@ def _scope_condition(view: TrackView) -> ColumnElement[bool]:
     return true()
 
 
-def _search_condition(view: TrackView) -> ColumnElement[bool]:
-    search, model_id = view.search, view.model_id
+def search_condition(search: SearchQuery, model_id: int | None) -> ColumnElement[bool]:
+    """The search box's query as a condition on tracks joined by `with_analysis` (smart playlists reuse it)."""
     conditions: list[ColumnElement[bool]] = []
     for word in search.words:
         conditions.append(
-            or_(*(_contains(tracks.c[name], word) for name in ("title", "artist", "album", "path")))
+            or_(*(contains(tracks.c[name], word) for name in ("title", "artist", "album", "path")))
         )
     columns = {"artist": tracks.c.artist, "album": tracks.c.album, "title": tracks.c.title,
                "genre": tracks.c.genre}
@@ -180,7 +181,7 @@ def _search_condition(view: TrackView) -> ColumnElement[bool]:
                 keys = predicted_keys_matching(value)
                 conditions.append(_top1(model_id).in_(keys) if keys and model_id is not None else false())
             else:
-                conditions.append(_contains(columns[name], value))
+                conditions.append(contains(columns[name], value))
     for years in search.years:
         if years.low is not None:
             conditions.append(tracks.c.year >= years.low)
@@ -210,8 +211,8 @@ def ordered_track_ids(conn: Connection, view: TrackView) -> array[int]:
     if view.model_id is not None or view.sort not in ("predicted", "confidence"):
         order.insert(0, sort.is_(None))
     query = (
-        _with_analysis(select(tracks.c.id), view.model_id)
-        .where(_visible(), _scope_condition(view), _search_condition(view))
+        with_analysis(select(tracks.c.id), view.model_id)
+        .where(_visible(), _scope_condition(view), search_condition(view.search, view.model_id))
         .order_by(*order)
     )
     ids: array[int] = array("q")
@@ -225,7 +226,7 @@ def track_rows(conn: Connection, ids: Sequence[int], model_id: int | None) -> di
     """The table rows of these tracks, by id (ids that vanished meanwhile are left out)."""
     if not ids:
         return {}
-    query = _with_analysis(
+    query = with_analysis(
         select(
             tracks.c.id, tracks.c.title, tracks.c.artist, tracks.c.album, tracks.c.duration,
             tracks.c.genre, tracks.c.path,
@@ -264,7 +265,7 @@ def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float
     counts.total = conn.execute(select(func.count()).select_from(tracks).where(visible)).scalar_one()
     if model_id is not None:
         by_genre = conn.execute(
-            _with_analysis(select(analyses.c.top1, func.count()), model_id)
+            with_analysis(select(analyses.c.top1, func.count()), model_id)
             .where(visible)
             .group_by(analyses.c.top1)
         )
@@ -274,7 +275,7 @@ def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float
             else:
                 counts.predicted[top1] = count
         counts.low_confidence = conn.execute(
-            _with_analysis(select(func.count()).select_from(tracks), model_id).where(
+            with_analysis(select(func.count()).select_from(tracks), model_id).where(
                 visible, analyses.c.confidence < low_confidence
             )
         ).scalar_one()

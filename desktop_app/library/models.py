@@ -119,3 +119,34 @@ class Analysis(Base):
         UniqueConstraint("track_id", "model_id", name="uq_analyses_track_model"),
         Index("ix_analyses_model_top1", "model_id", "top1"),
     )
+
+
+class Playlist(Base):
+    """A named playlist: a ``manual`` one keeps its entries, a ``smart`` one its rules (JSON).
+
+    Smart playlists store no tracks: they are evaluated on every read, so they follow every scan
+    and re-analysis without a refresh step that could be forgotten.
+    """
+
+    __tablename__ = "playlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # manual, smart
+    rules: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class PlaylistEntry(Base):
+    """One slot of a manual playlist; the same track may fill several slots."""
+
+    __tablename__ = "playlist_entries"
+
+    playlist_id: Mapped[int] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), nullable=False)
+
+    __table_args__ = (Index("ix_playlist_entries_track", "track_id"),)

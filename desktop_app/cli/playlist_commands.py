@@ -1,0 +1,254 @@
+"""`genrescope playlist …`: list, show, create (genre, smart), export, export-genres, import, delete."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop_app.cli.common import add_db_option, open_library_from, print_json
+
+FORMAT_NAMES = ("m3u8", "pls", "xspf")
+# The default is the library's (playlists.DEFAULT_MIN_CONFIDENCE), resolved when a command runs:
+# importing the library to build the parser would slow every start, the window's included.
+MIN_CONFIDENCE_HELP = "lowest top-1 confidence, 0-1 (default: the low-confidence threshold, 0.4)"
+EPILOG = """examples:
+  genrescope playlist create "Soft rock" --genre soft_rock --min-confidence 0.6 --smart
+  genrescope playlist export "Soft rock" --format xspf --out ~/Music/soft-rock.xspf --relative
+  genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
+  genrescope playlist import ~/Downloads/party.pls --name Party
+"""
+
+
+def _min_confidence(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1 (0.6 means 60%)")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_db_option(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    playlist = commands.add_parser(
+        "playlist", help="genre, smart and manual playlists; export and import M3U8, PLS, XSPF",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = playlist.add_subparsers(dest="playlist_command", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="the playlists with their track counts")
+    _common(listing)
+    listing.set_defaults(run=run_list)
+
+    show = actions.add_parser("show", help="a playlist's tracks in order")
+    show.add_argument("name", metavar="NAME")
+    _common(show)
+    show.set_defaults(run=run_show)
+
+    create = actions.add_parser(
+        "create", help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X)",
+        epilog="GENRE is a class key (Soft_rock) or display name (\"Soft rock\"), any case.",
+    )
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--genre", required=True, metavar="GENRE")
+    create.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
+    create.add_argument("--smart", action="store_true",
+                        help="keep it up to date with later scans and analyses instead of a snapshot")
+    create.add_argument("--order", choices=("confidence", "album_order"), default="confidence",
+                        help="confidence (highest first, default) or album_order (artist, album, track number)")
+    _common(create)
+    create.set_defaults(run=run_create)
+
+    export = actions.add_parser("export", help="write a playlist as M3U8, PLS or XSPF")
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("--format", choices=FORMAT_NAMES, help="default: from the --out extension")
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--relative", action="store_true",
+                        help="paths relative to the playlist's folder (absolute when on another drive)")
+    export.add_argument("--keep-missing", action="store_true", help="also write tracks whose file is missing")
+    _common(export)
+    export.set_defaults(run=run_export)
+
+    genres = actions.add_parser("export-genres", help="one playlist file per predicted genre into a folder")
+    genres.add_argument("--format", choices=FORMAT_NAMES, required=True)
+    genres.add_argument("--out-dir", required=True, metavar="DIR")
+    genres.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
+    genres.add_argument("--relative", action="store_true", help="paths relative to DIR")
+    _common(genres)
+    genres.set_defaults(run=run_export_genres)
+
+    importing = actions.add_parser("import", help="read an M3U, M3U8, PLS or XSPF file into a manual playlist")
+    importing.add_argument("file", metavar="FILE")
+    importing.add_argument("--name", help="playlist name (default: the file's name)")
+    _common(importing)
+    importing.set_defaults(run=run_import)
+
+    remove = actions.add_parser("delete", help="delete a playlist (its tracks stay in the library)")
+    remove.add_argument("name", metavar="NAME")
+    _common(remove)
+    remove.set_defaults(run=run_delete)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from desktop_app.library.playlists import current_model_id, list_playlists, playlist_counts
+
+    with open_library_from(args) as library, library.engine.connect() as conn:
+        model_id = current_model_id(conn)
+        counts = playlist_counts(conn, model_id)
+        found = list_playlists(conn)
+    if args.json:
+        print_json([{"id": p.id, "name": p.name, "kind": p.kind, "tracks": counts[p.id],
+                     "rules": p.rules.to_json() if p.rules else None} for p in found])
+    elif not found:
+        print("No playlists yet: genrescope playlist create NAME --genre GENRE")
+    for p in found if not args.json else ():
+        print(f"{counts[p.id]:>6}  {p.name}{'  (smart)' if p.is_smart else ''}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from desktop_app.library.playlists import (
+        PlaylistError,
+        current_model_id,
+        find_playlist,
+        playlist_track_ids,
+        tracks_by_id,
+    )
+
+    with open_library_from(args) as library, library.engine.connect() as conn:
+        try:
+            playlist = find_playlist(conn, args.name)
+        except PlaylistError as exc:
+            return _fail(str(exc))
+        items = tracks_by_id(conn, playlist_track_ids(conn, playlist, current_model_id(conn)))
+    for track in items:
+        if args.json:
+            print_json({"id": track.id, "path": track.path, "title": track.title, "artist": track.artist,
+                        "album": track.album, "duration": track.duration, "available": track.available})
+        else:
+            who = " - ".join(x for x in (track.artist, track.title) if x) or track.path
+            print(f"{track.id:>6}  {who}{'' if track.available else ' [missing]'}")
+    return 0
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from desktop_app.inference.classes import UnknownGenreError, genre_from_user
+    from desktop_app.library.playlists import (
+        DEFAULT_MIN_CONFIDENCE,
+        PlaylistError,
+        create_genre_playlist,
+        current_model_id,
+        get_playlist,
+        playlist_track_ids,
+    )
+
+    try:
+        genre = genre_from_user(args.genre)
+    except UnknownGenreError as exc:
+        return _fail(str(exc), 2)
+    min_confidence = DEFAULT_MIN_CONFIDENCE if args.min_confidence is None else args.min_confidence
+    with open_library_from(args) as library:
+        with library.writer.begin() as conn:
+            model_id = current_model_id(conn)
+            try:
+                playlist_id = create_genre_playlist(conn, genre.key, name=args.name, smart=args.smart,
+                                                    min_confidence=min_confidence, model_id=model_id,
+                                                    order=args.order)
+            except PlaylistError as exc:
+                return _fail(str(exc))
+            playlist = get_playlist(conn, playlist_id)
+            count = len(playlist_track_ids(conn, playlist, model_id))
+    if model_id is None:
+        print("note: no genre model has analysed this library yet (genrescope classify); the playlist is empty"
+              + (" until it does" if args.smart else ""), file=sys.stderr)
+    if args.json:
+        print_json({"id": playlist.id, "name": playlist.name, "kind": playlist.kind, "genre": genre.key,
+                    "min_confidence": min_confidence, "tracks": count})
+    else:
+        print(f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: {count:,} "
+              f"{genre.display_name} track{'s' if count != 1 else ''} at ≥ {min_confidence:.0%} confidence")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from desktop_app.library.playlist_files import export_playlist
+    from desktop_app.library.playlists import PlaylistError, current_model_id, find_playlist
+
+    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
+    if fmt not in FORMAT_NAMES:
+        return _fail(f"say --format {'|'.join(FORMAT_NAMES)} (the extension of {args.out} names none)", 2)
+    with open_library_from(args) as library:
+        with library.engine.connect() as conn:
+            try:
+                playlist = find_playlist(conn, args.name)
+            except PlaylistError as exc:
+                return _fail(str(exc))
+            model_id = current_model_id(conn)
+        try:
+            result = export_playlist(library, playlist, args.out, fmt, model_id=model_id, relative=args.relative,
+                                     keep_unavailable=args.keep_missing)
+        except OSError as exc:
+            return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    print_json(result.as_json()) if args.json else print(result.describe())
+    return 0
+
+
+def run_export_genres(args: argparse.Namespace) -> int:
+    from desktop_app.library.playlist_files import export_genre_playlists
+    from desktop_app.library.playlists import DEFAULT_MIN_CONFIDENCE, current_model_id
+
+    min_confidence = DEFAULT_MIN_CONFIDENCE if args.min_confidence is None else args.min_confidence
+    with open_library_from(args) as library:
+        with library.engine.connect() as conn:
+            model_id = current_model_id(conn)
+        try:
+            results = export_genre_playlists(library, args.out_dir, args.format, model_id=model_id,
+                                             min_confidence=min_confidence, relative=args.relative)
+        except OSError as exc:
+            return _fail(f"cannot write into {args.out_dir}: {exc.strerror or exc}")
+    if args.json:
+        print_json({"out_dir": str(Path(args.out_dir).absolute()), "playlists": [r.as_json() for r in results]})
+    elif not results:
+        print("No genre has tracks at that confidence" + ("" if model_id is not None else
+              ": no genre model has analysed this library yet (genrescope classify)"))
+    for result in results if not args.json else ():
+        print(f"{result.name}: {result.describe()}")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from desktop_app.library.playlist_files import import_playlist
+    from desktop_app.library.playlist_formats import PlaylistFileError
+
+    with open_library_from(args) as library:
+        try:
+            result = import_playlist(library, args.file, args.name)
+        except (PlaylistFileError, OSError) as exc:
+            return _fail(f"cannot import {args.file}: {getattr(exc, 'strerror', None) or exc}")
+    if args.json:
+        print_json(result.as_json())
+    else:
+        print(result.describe())
+        for missing in result.not_found:
+            print(f"  {missing['entry']}: {missing['reason']}", file=sys.stderr)
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from desktop_app.library.playlists import PlaylistError, delete_playlist, find_playlist
+
+    with open_library_from(args) as library, library.writer.begin() as conn:
+        try:
+            snapshot = delete_playlist(conn, find_playlist(conn, args.name).id)
+        except PlaylistError as exc:
+            return _fail(str(exc))
+    print_json({"deleted": snapshot.name}) if args.json else print(f"Deleted playlist {snapshot.name!r}")
+    return 0

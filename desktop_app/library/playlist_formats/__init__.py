@@ -1,0 +1,89 @@
+"""Playlist files: M3U8, PLS and XSPF, read and written without the library or Qt.
+
+`write_playlist` saves atomically (a temporary file in the same folder, then ``os.replace``), so
+a player reading the playlist, or a crash mid-export, never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from desktop_app.library.playlist_formats.entries import PlaylistItem, ReadEntry
+from desktop_app.library.playlist_formats.locations import Location, playlist_location
+from desktop_app.library.playlist_formats.m3u import read_m3u, write_m3u8
+from desktop_app.library.playlist_formats.pls import read_pls, write_pls
+from desktop_app.library.playlist_formats.xspf import XspfError, read_xspf, write_xspf
+
+FormatName = Literal["m3u8", "pls", "xspf"]
+
+
+@dataclass(frozen=True)
+class PlaylistFormat:
+    name: FormatName
+    label: str
+    extension: str
+    write: Callable[[Sequence[PlaylistItem], str], str]
+
+
+FORMATS: dict[FormatName, PlaylistFormat] = {
+    "m3u8": PlaylistFormat("m3u8", "M3U8 playlist", ".m3u8", write_m3u8),
+    "pls": PlaylistFormat("pls", "PLS playlist", ".pls", write_pls),
+    "xspf": PlaylistFormat("xspf", "XSPF playlist", ".xspf", write_xspf),
+}
+READERS: dict[str, Callable[[str, str], list[ReadEntry]]] = {
+    ".m3u": read_m3u, ".m3u8": read_m3u, ".pls": read_pls, ".xspf": read_xspf,
+}
+IMPORT_PATTERNS = "*.m3u *.m3u8 *.pls *.xspf"
+
+
+class PlaylistFileError(ValueError):
+    """A playlist file that cannot be read: unknown extension or broken content."""
+
+
+def write_playlist(path: str | os.PathLike[str], fmt: FormatName, items: Sequence[PlaylistItem], title: str) -> None:
+    """Write the playlist file atomically, UTF-8, "\\n" line ends."""
+    target = Path(path)
+    content = FORMATS[fmt].write(items, title).encode("utf-8")
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _decode(data: bytes, suffix: str) -> str:
+    """UTF-8 (the .m3u8, .pls and .xspf norm); an old .m3u may be Latin-1 / Windows-1252."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        if suffix == ".xspf":
+            raise PlaylistFileError("an XSPF file must be UTF-8") from None
+        return data.decode("cp1252", errors="replace")
+
+
+def read_playlist(path: str | os.PathLike[str]) -> list[ReadEntry]:
+    """The entries of an M3U, M3U8, PLS or XSPF file, chosen by its extension."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise PlaylistFileError(f"{source.name}: not a playlist this app reads ({IMPORT_PATTERNS})")
+    try:
+        return reader(_decode(source.read_bytes(), suffix), str(source.parent.absolute()))
+    except XspfError as exc:
+        raise PlaylistFileError(f"{source.name}: {exc}") from None
+
+
+__all__ = ["FORMATS", "IMPORT_PATTERNS", "FormatName", "Location", "PlaylistFileError", "PlaylistFormat",
+           "PlaylistItem", "ReadEntry", "playlist_location", "read_playlist", "write_playlist"]
