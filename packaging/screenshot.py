@@ -111,7 +111,8 @@ def store_synthetic_predictions(library) -> None:  # noqa: ANN001 - Library, imp
     from desktop_app.library.models import Track
 
     rng = np.random.default_rng(7)
-    by_title = {row.title: row.id for row in library.engine.connect().execute(select(Track.id, Track.title))}
+    with library.engine.connect() as conn:
+        by_title = {row.title: row.id for row in conn.execute(select(Track.id, Track.title))}
     with library.writer.begin() as conn:
         model_id = analyses.register_model(
             conn, "5" * 64, "TEST data (synthetic predictions for the screenshot, not a model's output)", "test",
@@ -159,10 +160,11 @@ def main() -> int:
     from desktop_app.gui.app import application
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.settings import AppSettings
+    from desktop_app.library.browse import Scope
     from desktop_app.library.database import open_library
     from desktop_app.library.scanner import Scanner
 
-    app = application()
+    _app = application()  # the QApplication must stay referenced while the window lives
     library = open_library(work / "data" / "library.sqlite3")
     Scanner(library, workers=1).scan([music])
     store_synthetic_predictions(library)
@@ -189,13 +191,12 @@ def main() -> int:
         if not condition():
             raise TimeoutError("the window did not get there in time")
 
-    wait(lambda: window.table_model.rowCount() == len(LIBRARY) and not window.table_model.is_reloading)
-    for section in (window.sidebar._artists,):
-        section.setExpanded(True)
+    wait(lambda: window.table_model.rowCount() == len(LIBRARY) and window.is_idle())
+    window.sidebar.item_for(Scope("artist", LIBRARY[0][1])).parent().setExpanded(True)
     row = next(r for r in range(window.table_model.rowCount()) if window.table_model.row(r).title == SELECTED_TITLE)
     window.table.selectRow(row)
     wait(lambda: window.detail.spectrogram_view.spectrogram() is not None, 120)
-    wait(lambda: not window._counts.pending)
+    wait(window.is_idle)
     settle = time.monotonic() + 0.5
     wait(lambda: time.monotonic() > settle)  # let the last paints and layouts happen
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ def make_window(qtbot, library):
 
 
 def _idle(window: MainWindow) -> bool:
-    return not (window.scans.busy or window.table_model.is_reloading or window._counts.pending)
+    return window.is_idle()
 
 
 def _mime(*paths: Path | str) -> QMimeData:

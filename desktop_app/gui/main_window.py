@@ -297,6 +297,10 @@ class MainWindow(QMainWindow):
         self.settings.set_layout("table_header", self.table.horizontalHeader().saveState())
         self.settings.sync()
 
+    def is_idle(self) -> bool:
+        """No scan running and the table and sidebar show the library as it is (analysis aside)."""
+        return not (self.scans.busy or self.table_model.is_reloading or self._counts.pending)
+
     # --- status -----------------------------------------------------------------------------
 
     def set_status(self, text: str) -> None:

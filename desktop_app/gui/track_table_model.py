@@ -258,9 +258,9 @@ class TrackTableModel(QAbstractTableModel):
             return self._dots.get(track.predicted)
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()].align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and key in ("predicted", "confidence"):
-            if self._is_test_prediction(track) or track.analysis_error:
-                return QColor("#8a8a8a")
+        if (role == Qt.ItemDataRole.ForegroundRole and key in ("predicted", "confidence")
+                and (self._is_test_prediction(track) or track.analysis_error)):
+            return QColor("#8a8a8a")
         if role == Qt.ItemDataRole.FontRole and key == "predicted" and self._is_test_prediction(track):
             font = QFont()
             font.setItalic(True)
