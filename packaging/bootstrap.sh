@@ -16,6 +16,11 @@ apt_packages=(
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libwayland-cursor0
   libwayland-egl1 libnss3 libasound2 libpulse0
 )
+# Real players the playlist tests ask to read exported playlists: mpv (M3U8, PLS) and VLC (XSPF,
+# which mpv does not read).
+if [ "$mode" = test ]; then
+  apt_packages+=(mpv vlc-bin vlc-plugin-base)
+fi
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
