@@ -60,3 +60,15 @@ def test_no_arguments_opens_the_window_with_dropped_paths(qapp, tmp_path):
     QTimer.singleShot(0, close_when_loaded)
     assert cli.main([str(tmp_path / "m")]) == 0
     assert seen == {"title": "Given on the command line"}
+
+
+def test_no_display_is_explained_not_a_qt_abort(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["GENRESCOPE_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "desktop_app"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no display to open the window on" in done.stderr and "genrescope --help" in done.stderr

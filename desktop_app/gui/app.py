@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,9 +47,25 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+def display_problem() -> str | None:
+    """Why no window can open here (Linux without a display), before Qt aborts with its own words."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "genrescope: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+        "Run it in a desktop session, or use the headless commands: genrescope --help."
+    )
+
+
 def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     """Open the window on the library at ``db`` (default: the usual place), add ``paths``, run."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    problem = display_problem()
+    if problem is not None and QApplication.instance() is None:
+        print(problem, file=sys.stderr)
+        return 2
     app = application()
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.settings import AppSettings
