@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._shown_track_id: int | None = None
         self.last_dialog: QWidget | None = None
         """The latest non-blocking dialog (download progress or a message)."""
+        self._froze_after_model = False
         self._install_job: Job | None = None
         """The download or import in progress: the model store takes one install at a time."""
         self._analysis_asked = False
@@ -370,8 +371,11 @@ class MainWindow(QMainWindow):
         self.model_label.setToolTip(info.label if info is not None else "")
 
     def _model_loaded(self, identity: ModelIdentity) -> None:
-        # torch's objects are here for good: keep the cyclic GC from rescanning them (see app.py).
-        gc.freeze()
+        if not self._froze_after_model:
+            # torch's objects are here for good: keep the cyclic GC from rescanning them (see
+            # app.py). Once only: each freeze also pins whatever cyclic garbage exists then.
+            self._froze_after_model = True
+            gc.freeze()
         self._update_model_info(identity)
 
     def install_model(self) -> None:
