@@ -70,6 +70,7 @@ def test_bad_file_installs_nothing_and_keeps_the_old_model(
     with pytest.raises(CheckpointError) as caught:
         import_model(broken, root=root)
     assert caught.value.problem is Problem.TRUNCATED
+    assert str(broken) in str(caught.value) and ".installing-" not in str(caught.value)
     assert _files(root) == before
     assert installed_model(root) == good
 

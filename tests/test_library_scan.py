@@ -263,3 +263,14 @@ def test_cancelled_scan_keeps_finished_batches_and_marks_nothing_missing(tmp_pat
     resumed = Scanner(library).scan([root])
     assert resumed.updated + result.updated == 1499
     assert resumed.missing == 1
+
+
+def test_scanning_thousands_of_single_files_at_once(library, tmp_path):
+    """A drop names every file; the lookup must not build one SQL expression for all of them."""
+    root = tmp_path / "dropped"
+    first = write_audio(root / "0000.wav")
+    for i in range(1, 1200):
+        shutil.copy(first, root / f"{i:04}.wav")
+    files = sorted(root.iterdir())
+    assert Scanner(library).scan(files).added == 1200
+    assert Scanner(library).scan(files).unchanged == 1200

@@ -147,7 +147,12 @@ def import_model(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return install_file(temp, root=folder, origin=origin, source=str(source))
+    from desktop_app.inference.checkpoint import CheckpointError
+
+    try:
+        return install_file(temp, root=folder, origin=origin, source=str(source))
+    except CheckpointError as exc:  # name the user's file, not the temporary copy
+        raise CheckpointError(source, exc.problem, exc.detail) from None
 
 
 def install_file(

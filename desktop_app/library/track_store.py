@@ -43,15 +43,18 @@ def _under(root: str):
     return or_(tracks.c.path == root, and_(tracks.c.path >= folder, tracks.c.path < folder[:-1] + "0"))
 
 
+_ROOTS_PER_QUERY = 100  # SQLite refuses expression trees deeper than 1,000 terms
+
+
 def known_tracks(conn: Connection, roots: Sequence[str]) -> dict[str, KnownTrack]:
-    if not roots:
-        return {}
-    rows = conn.execute(
-        select(tracks.c.path, tracks.c.id, tracks.c.size, tracks.c.mtime, tracks.c.available).where(
-            or_(*(_under(root) for root in roots))
-        )
-    )
-    return {row.path: KnownTrack(row.id, row.size, row.mtime, bool(row.available)) for row in rows}
+    """The rows at or under any of ``roots`` (a drop can name thousands of files)."""
+    columns = (tracks.c.path, tracks.c.id, tracks.c.size, tracks.c.mtime, tracks.c.available)
+    known: dict[str, KnownTrack] = {}
+    for start in range(0, len(roots), _ROOTS_PER_QUERY):
+        chunk = roots[start : start + _ROOTS_PER_QUERY]
+        for row in conn.execute(select(*columns).where(or_(*(_under(root) for root in chunk)))):
+            known[row.path] = KnownTrack(row.id, row.size, row.mtime, bool(row.available))
+    return known
 
 
 def _row(info: FileInfo, now: datetime) -> dict[str, object]:
