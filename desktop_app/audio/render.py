@@ -34,6 +34,7 @@ IMAGE_WIDTH = 496
 IMAGE_HEIGHT = 369
 # The axes are 369.6 px tall; in tenths of a pixel so the grid is integer arithmetic.
 _AXES_HEIGHT_TENTHS = 3696
+AXES_HEIGHT = _AXES_HEIGHT_TENTHS / 10
 INPUT_SIZE = 224
 
 _MAGMA = np.array(MAGMA_RGB, dtype=np.uint8)

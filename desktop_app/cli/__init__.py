@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import __version__
-from desktop_app.cli import analysis_commands, library_commands, model_commands, playlist_commands
+from desktop_app.cli import analysis_commands, explain_commands, library_commands, model_commands, playlist_commands
 from desktop_app.cli.common import add_db_option
 
 EPILOG = """examples:
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     library_commands.register(commands)
     analysis_commands.register(commands)
+    explain_commands.register(commands)
     model_commands.register(commands)
     playlist_commands.register(commands)
     return parser

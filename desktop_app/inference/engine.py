@@ -96,18 +96,26 @@ class GenreClassifier:
             batch_size=batch_size,
         )
 
+    @property
+    def network(self) -> nn.Module:
+        """The loaded network (BatchNorm folded into its convolutions, eval mode), for explanations.
+
+        Shared with `predict`, possibly on another thread: read it, run it, never change it.
+        """
+        return self._model
+
+    def input_tensor(self, inputs: np.ndarray) -> torch.Tensor:
+        """Windows [n, 3, 224, 224] as the network takes them: on its device, dtype and memory layout."""
+        batch = torch.tensor(_checked(inputs), dtype=torch.float32)
+        return batch.to(self.device, self._dtype).contiguous(memory_format=self._memory_format)
+
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """Softmax probabilities [n, 16] float32 for windows ``inputs`` [n, 3, 224, 224] in [-1, 1]."""
-        inputs = np.asarray(inputs)
-        if inputs.ndim != 4 or inputs.shape[1:] != INPUT_SHAPE:
-            raise ValueError(f"inputs must be [n, 3, 224, 224], got {inputs.shape}")
-        if not np.isfinite(inputs).all():
-            raise ValueError("inputs contain NaN or infinite values")
+        inputs = _checked(inputs)
         out = np.empty((inputs.shape[0], NUM_CLASSES), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, inputs.shape[0], self.batch_size):
-                batch = torch.tensor(inputs[start : start + self.batch_size], dtype=torch.float32)
-                batch = batch.to(self.device, self._dtype).contiguous(memory_format=self._memory_format)
+                batch = self.input_tensor(inputs[start : start + self.batch_size])
                 logits = self._model(batch).float()
                 out[start : start + len(batch)] = torch.softmax(logits, dim=1).cpu().numpy()
         return out
@@ -122,6 +130,15 @@ class GenreClassifier:
     def classify(self, inputs: np.ndarray) -> SongPrediction:
         """The song-level result for one song's windows."""
         return summarize(self.predict(inputs), model=self.identity)
+
+
+def _checked(inputs: np.ndarray) -> np.ndarray:
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 4 or inputs.shape[1:] != INPUT_SHAPE:
+        raise ValueError(f"inputs must be [n, 3, 224, 224], got {inputs.shape}")
+    if not np.isfinite(inputs).all():
+        raise ValueError("inputs contain NaN or infinite values")
+    return inputs
 
 
 def _precision(device: torch.device, reduced: bool) -> tuple[str, torch.dtype]:

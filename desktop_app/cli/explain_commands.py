@@ -1,0 +1,168 @@
+"""`genrescope explain FILE`: where in the spectrogram the network found a genre (Grad-CAM), headless.
+
+The picture shows each explained window exactly as the network saw it (496 × 369 px, its own
+colour scale, before JPEG), windows side by side in time order, with the heat laid over it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from desktop_app.cli.analysis_commands import _add_model_options, _load
+from desktop_app.cli.common import print_json
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from desktop_app.audio.prepare import TrackInputs
+    from desktop_app.inference.classes import Genre
+    from desktop_app.inference.engine import GenreClassifier
+    from desktop_app.inference.explain import Explanation
+
+DEFAULT_OPACITY = 0.6
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    explain = commands.add_parser(
+        "explain", help="show where the network heard a genre (Grad-CAM heatmap over the spectrogram)",
+        epilog="example: genrescope explain song.flac --genre Opera --out heatmap.png --window 3 --json",
+    )
+    explain.add_argument("file", metavar="FILE")
+    explain.add_argument("--genre", metavar="G",
+                         help="genre to explain, e.g. Opera or 'soft rock' (default: the predicted genre)")
+    explain.add_argument("--out", metavar="heatmap.png", help="write the spectrogram with the heatmap (PNG)")
+    explain.add_argument("--window", type=int, metavar="N", help="explain only window N (1 = first 11.4 s window)")
+    explain.add_argument("--opacity", type=float, default=DEFAULT_OPACITY, metavar="A",
+                         help=f"heatmap opacity from 0 to 1 (default {DEFAULT_OPACITY})")
+    _add_model_options(explain)
+    explain.add_argument("--json", action="store_true",
+                         help="print one JSON object: per-window class scores and heatmap peaks")
+    explain.set_defaults(run=run_explain)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if not args.out and not args.json:
+        return _fail("nothing to produce: give --out heatmap.png, --json, or both")
+    if not 0.0 <= args.opacity <= 1.0:
+        return _fail(f"--opacity must be between 0 and 1, got {args.opacity}")
+    from desktop_app.inference.classes import UnknownGenreError, genre_from_user
+
+    try:
+        requested = genre_from_user(args.genre) if args.genre else None
+    except UnknownGenreError as exc:
+        return _fail(str(exc))
+    started = time.perf_counter()
+    classifier, problem = _load(args)
+    if classifier is None:
+        return _fail(f"{problem}\nAn explanation needs the genre model: nothing was computed.")
+    if classifier.identity.origin == "test":
+        print("warning: these are TEST weights; their explanations are not meaningful", file=sys.stderr)
+
+    from desktop_app.audio.decode import AudioDecodeError
+    from desktop_app.audio.prepare import prepare_track
+    from desktop_app.inference import explain
+
+    try:
+        track = prepare_track(args.file)
+    except AudioDecodeError as exc:
+        return _fail(str(exc), code=1)
+    geometries = explain.window_geometries(*track.cqt_db.shape, track.sample_count)
+    if args.window is not None and not 1 <= args.window <= len(geometries):
+        return _fail(f"--window must be between 1 and {len(geometries)} for this file, got {args.window}")
+    windows = [args.window - 1] if args.window is not None else list(range(len(geometries)))
+    evidence = explain.gather_evidence(
+        classifier, windows, track.inputs[windows], [geometries[w] for w in windows]
+    )
+    genre = requested or explain.predicted_genre(evidence)
+    explanations = explain.explain(classifier, evidence, genre)
+
+    image_size = _write_image(args.out, track.cqt_db, explanations, args.opacity) if args.out else None
+    report = _report(args, track, classifier, genre, requested is None, explanations, image_size)
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    if args.json:
+        print_json(report)
+    else:
+        _print_report(report)
+    return 0
+
+
+def _write_image(path: str, cqt_db: np.ndarray, explanations: list[Explanation], opacity: float) -> tuple[int, int]:
+    import numpy as np
+    from PIL import Image
+
+    from desktop_app.inference.explain import overlay_image
+
+    parts = [
+        overlay_image(cqt_db[:, e.geometry.first_frame : e.geometry.first_frame + e.geometry.frames], e, opacity)
+        for e in explanations
+    ]
+    picture = np.concatenate(parts, axis=1)
+    Image.fromarray(picture).save(path, format="PNG")
+    return picture.shape[1], picture.shape[0]
+
+
+def _report(
+    args: argparse.Namespace,
+    track: TrackInputs,
+    classifier: GenreClassifier,
+    genre: Genre,
+    predicted: bool,
+    explanations: list[Explanation],
+    image_size: tuple[int, int] | None,
+) -> dict[str, object]:
+    from desktop_app.inference.classes import GENRE_KEYS
+
+    windows = []
+    for e in explanations:
+        probabilities = e.evidence.probabilities
+        start, end = track.window_bounds[e.window]
+        windows.append({
+            "window": e.window + 1,
+            "start": round(start, 3),
+            "end": round(end, 3),
+            "top1": GENRE_KEYS[int(probabilities.argmax())],
+            "genre_score": round(float(probabilities[genre.index]), 6),
+            "scores": {key: round(float(p), 6) for key, p in zip(GENRE_KEYS, probabilities)},
+            "peaks": [
+                {"time": round(p.seconds, 3), "note": p.note, "hz": round(p.hz, 2), "heat": round(p.heat, 4)}
+                for p in e.peaks()
+            ],
+        })
+    return {
+        "file": args.file,
+        "duration": round(track.duration_s, 3),
+        "genre": genre.key,
+        "genre_display_name": genre.display_name,
+        "genre_source": "predicted" if predicted else "requested",
+        "windows": windows,
+        "image": {"path": args.out, "width": image_size[0], "height": image_size[1]} if image_size else None,
+        "short_clip": track.short_clip,
+        "silent": track.silent,
+        "model_sha256": classifier.identity.sha256,
+        "model_origin": classifier.identity.origin,
+        "model_label": classifier.identity.label,
+        "device": str(classifier.device),
+    }
+
+
+def _print_report(report: dict) -> None:
+    source = "predicted" if report["genre_source"] == "predicted" else "requested"
+    print(f"{report['file']}: Grad-CAM for {report['genre_display_name']} ({source}), "
+          f"{len(report['windows'])} window(s)")
+    for window in report["windows"]:
+        peaks = ", ".join(f"{p['time']:.1f} s at {p['note']} ({p['hz']:.1f} Hz)" for p in window["peaks"])
+        print(f"  window {window['window']} ({window['start']:.1f}-{window['end']:.1f} s): "
+              f"{window['genre_score'] * 100:.1f}% {report['genre_display_name']}; "
+              + (f"heat peaks: {peaks}" if peaks else "nothing in this window speaks for it"))
+    if report["image"]:
+        image = report["image"]
+        print(f"wrote {image['path']} ({image['width']} x {image['height']} px)")
+    print(f"Model: {report['model_label']} on {report['device']}")
