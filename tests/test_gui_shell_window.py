@@ -74,7 +74,8 @@ def test_opens_without_a_model_and_offers_one(qtbot, make_window):
     assert window.model_label.text() == "No genre model"
     assert window.table_model.rowCount() == 0
     sections = [window.sidebar.topLevelItem(i).text(0) for i in range(window.sidebar.topLevelItemCount())]
-    assert sections == ["All tracks", "Predicted genre", "Genre tags", "Artists", "Albums", "Playlists"]
+    assert sections == ["All tracks", "Predicted genre", "Genre tags", "Artists", "Albums"]
+    assert window.playlists.isVisible(), "playlists have their own pane under the sidebar"
     assert window.analysis.enqueue([1]) is False, "nothing to analyse with"
     shortcuts = {a.text(): a.shortcut().toString() for m in window._menus.values() for a in m.actions()}
     assert shortcuts["&Open folder…"] == "Ctrl+O" and shortcuts["&Find"] == "Ctrl+F"

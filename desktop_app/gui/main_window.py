@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QProgressDialog,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -44,7 +46,8 @@ from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
-from desktop_app.gui.sidebar import LibrarySidebar
+from desktop_app.gui.playlists_panel import PlaylistsPanel
+from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
 from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
 from desktop_app.inference.identity import ModelIdentity
@@ -117,12 +120,21 @@ class MainWindow(QMainWindow):
         self.refresh_model_state()
         self.table_model.request_reload()
         self._counts.request()
+        self._connect_explanations()
 
     # --- construction -----------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
         self.sidebar = LibrarySidebar(self)
         self.sidebar.setMinimumWidth(180)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.playlists = PlaylistsPanel(self.library, self.jobs, self)
+        self.left = QSplitter(Qt.Orientation.Vertical, self)
+        self.left.setObjectName("leftSplitter")
+        self.left.addWidget(self.sidebar)
+        self.left.addWidget(self.playlists)
+        self.left.setStretchFactor(0, 3)
+        self.left.setStretchFactor(1, 1)
 
         self.banner = ModelBanner(self)
         self.search = QLineEdit(self)
@@ -139,6 +151,8 @@ class MainWindow(QMainWindow):
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setDragEnabled(True)  # onto a playlist
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -162,6 +176,9 @@ class MainWindow(QMainWindow):
         centre_layout.addWidget(self.banner)
         centre_layout.addWidget(self.search)
         centre_layout.addWidget(self.table, 1)
+        self.centre_stack = QStackedWidget(self)
+        self.centre_stack.addWidget(centre)
+        self.centre_stack.addWidget(self.playlists.view)  # while a playlist is selected
 
         self.detail = DetailPanel(self)
         self.detail.setMinimumWidth(320)
@@ -169,8 +186,8 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.left)
+        self.splitter.addWidget(self.centre_stack)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -224,7 +241,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(title) for name, title in
                        [("file", "&File"), ("edit", "&Edit"), ("play", "&Playback"), ("analysis", "&Analysis"),
-                        ("model", "&Model"), ("help", "&Help")]}
+                        ("model", "&Model"), ("playlists", "P&laylists"), ("help", "&Help")]}
         self.open_folder_action = self._action("file", "&Open folder…", self.choose_folder,
                                                QKeySequence.StandardKey.Open, "Add a music folder to the library")
         self._action("file", "&Add files…", self.choose_files, "Ctrl+Shift+O")
@@ -254,6 +271,9 @@ class MainWindow(QMainWindow):
         self._action("model", "&Install model…", self.install_model)
         self._action("model", "I&mport model file…", self.import_model)
 
+        self._menus["playlists"].addActions(list(self.playlists.actions_by_name.values()))
+        self._menus["playlists"].addAction(self.playlists.undo_action)
+
         self._action("help", "&About Genrescope", self.show_about)
 
     def _connect(self) -> None:
@@ -282,6 +302,13 @@ class MainWindow(QMainWindow):
         self.problems.countChanged.connect(self._problems_changed)
         self.detail.player.nextRequested.connect(lambda: self._step(1))
         self.detail.player.previousRequested.connect(lambda: self._step(-1))
+        self.sidebar.itemClicked.connect(self._sidebar_clicked)
+        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
+        self.playlists.playlistSelected.connect(self._playlist_selected)
+        self.playlists.message.connect(self.set_status)
+        self.playlists.problemsFound.connect(self.problems.add)
+        self.playlists.libraryChanged.connect(self._library_changed)
+        self.playlists.view.trackSelected.connect(self._show_track)
 
     def _restore_layout(self) -> None:
         for name, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
@@ -636,7 +663,32 @@ class MainWindow(QMainWindow):
         self.table_model.set_view(replace(self.table_model.view, search=query))
 
     def _scope_selected(self, scope: Scope) -> None:
+        self.playlists.select_playlist(None)
         self.table_model.set_view(replace(self.table_model.view, scope=scope))
+
+    def _sidebar_clicked(self) -> None:
+        # Back from a playlist to the sidebar entry that was still current (no change signal then).
+        if self.centre_stack.currentWidget() is self.playlists.view:
+            self._scope_selected(self.sidebar.current_scope())
+
+    def _playlist_selected(self, playlist_id: int | None) -> None:
+        self.centre_stack.setCurrentIndex(0 if playlist_id is None else 1)
+        if playlist_id is not None:
+            self.sidebar.clearSelection()
+
+    def _sidebar_menu(self, point: QPoint) -> None:
+        """Right-click on a predicted genre: make a playlist of it."""
+        item = self.sidebar.itemAt(point)
+        scope = item.data(0, SCOPE_ROLE) if item is not None else None
+        menu = QMenu(self)
+        if scope is not None and scope.kind == "predicted":
+            menu.addAction(f"Playlist from {item.text(0)}…", lambda: self.playlists.new_from_genre(scope.value))
+        menu.addAction("Playlists for all genres…", self.playlists.new_for_all_genres)
+        menu.popup(self.sidebar.viewport().mapToGlobal(point))
+
+    def _library_changed(self) -> None:
+        self.table_model.request_reload()
+        self._counts.request()
 
     def _counts_work(self) -> Callable[[JobContext], tuple[ModelInfo | None, float, SidebarCounts]]:
         info, threshold, library = self.model_info, self.settings.low_confidence, self.library
@@ -651,6 +703,8 @@ class MainWindow(QMainWindow):
     def _show_counts(self, result: tuple[ModelInfo | None, float, SidebarCounts]) -> None:
         info, threshold, counts = result
         self.sidebar.set_counts(counts, info, threshold)
+        self.playlists.set_model_id(info.id if info is not None else None)
+        self.playlists.refresh()  # smart playlists follow scans and analyses
 
     def select_track(self, track_id: int) -> None:
         """Select ``track_id`` once the table has data that includes it (switching to All tracks if hidden)."""
@@ -789,3 +843,11 @@ class MainWindow(QMainWindow):
         self.shutdown()
         event.accept()
 
+    # --- explanations -------------------------------------------------------------------------
+
+    def _connect_explanations(self) -> None:
+        """Grad-CAM and the activation explorer use the analysis queue's model: one copy in memory."""
+        self.detail.set_classifier_source(self.analysis.classifier)
+        self._menus["analysis"].addSeparator()
+        self._action("analysis", "Acti&vation explorer…", self.detail.open_activation_explorer,
+                     tip="What each stage of the network responds to in the window at the playhead")

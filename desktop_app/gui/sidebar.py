@@ -1,4 +1,6 @@
-"""The left sidebar: all tracks, predicted genres, tag genres, artists, albums, playlists, with counts.
+"""The left sidebar: all tracks, predicted genres, tag genres, artists, albums, with counts.
+
+Playlists have their own pane below it (`playlists_panel`).
 
 Each entry carries a `Scope` that the track table filters by. Counts arrive from a worker as a
 `SidebarCounts`; entries are updated in place so expansion and selection survive a refresh.
@@ -67,9 +69,6 @@ class LibrarySidebar(QTreeWidget):
         self._tags.setToolTip(0, "Genres as written in the files' tags")
         self._artists = self._section("Artists")
         self._albums = self._section("Albums")
-        self._playlists = self._section("Playlists")
-        empty = QTreeWidgetItem(self._playlists, ["No playlists yet"])
-        empty.setFlags(Qt.ItemFlag.NoItemFlags)
         self._dynamic: dict[str, dict[str | None, QTreeWidgetItem]] = {"tag_genre": {}, "artist": {}, "album": {}}
         self._parents = {"tag_genre": self._tags, "artist": self._artists, "album": self._albums}
         self._predicted.setExpanded(True)

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon
 
 from desktop_app.gui.resources import genre_palette
 from desktop_app.gui.sidebar import genre_dot
+from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner
 from desktop_app.inference.classes import GENRES
 from desktop_app.library.browse import ModelInfo, SortKey, TrackRow, TrackView, ordered_track_ids, track_rows
@@ -232,6 +233,16 @@ class TrackTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        # Rows drag onto playlists (the playlists pane and view take the track ids).
+        return super().flags(index) | (Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags)
+
+    def mimeTypes(self) -> list[str]:
+        return [TRACK_IDS_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        return track_ids_mime(self.track_ids(sorted({index.row() for index in indexes})))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(COLUMNS):
