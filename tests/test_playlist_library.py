@@ -220,3 +220,19 @@ def test_export_then_import_gives_the_same_playlist(library, songs, tmp_path, fm
     assert (result.added, result.scanned, result.not_found) == (4, 0, [])
     with library.engine.connect() as conn:
         assert playlist_track_ids(conn, get_playlist(conn, result.playlist_id), None) == list(reversed(songs.ids))
+
+
+def test_playlists_larger_than_sqlites_parameter_limit(library, tmp_path):
+    """40,000 entries: every IN (…) is batched (SQLite allows 32,766 parameters per statement)."""
+    from tests.generated_library import insert_tracks
+
+    insert_tracks(library, 40_000)
+    ids = list(range(40_000, 0, -1))
+    with library.writer.begin() as conn:
+        playlist = get_playlist(conn, create_playlist(conn, "Huge", ids))
+    result = export_playlist(library, playlist, tmp_path / "huge.m3u8", "m3u8", model_id=None)
+    assert result.written == 40_000
+    assert read_playlist(tmp_path / "huge.m3u8")[0].path == "/music/artist049/album3/track039999.mp3"
+    with library.writer.begin() as conn:
+        restored = restore_playlist(conn, delete_playlist(conn, playlist.id))
+        assert playlist_track_ids(conn, get_playlist(conn, restored), None) == ids

@@ -30,6 +30,7 @@ from desktop_app.inference.classes import GENRES
 from desktop_app.library.browse import track_rows
 from desktop_app.library.database import Library
 from desktop_app.library.playlists import (
+    ID_BATCH,
     PlaylistError,
     PlaylistInfo,
     add_tracks,
@@ -80,8 +81,11 @@ class PlaylistTracksModel(QAbstractTableModel):
                     self.playlist = None
                 if self.playlist is not None:
                     ids = playlist_track_ids(conn, self.playlist, model_id)
-                    shown = track_rows(conn, ids, model_id)
-                    there = {t.id for t in tracks_by_id(conn, ids) if t.available}
+                    unique = list(dict.fromkeys(ids))
+                    shown = {}
+                    for start in range(0, len(unique), ID_BATCH):
+                        shown.update(track_rows(conn, unique[start:start + ID_BATCH], model_id))
+                    there = {t.id for t in tracks_by_id(conn, unique) if t.available}
                     self.rows = [self._row(n, shown[i], i in there) for n, i in enumerate(ids, 1) if i in shown]
         self.endResetModel()
 

@@ -248,10 +248,12 @@ class PlaylistsPanel(QWidget):
         finally:
             self.list.blockSignals(False)
         self.empty_hint.setVisible(not playlists)
-        if self._selected is not None and self.item_for(self._selected) is None:
+        selected = next((p for p in playlists if p.id == self._selected), None)
+        if self._selected is not None and selected is None:
             self._select(None)
-        elif self._selected is not None:
-            self.view.show_playlist(self._selected, model_id)
+        elif selected is not None and (selected.is_smart or selected != self.view.model.playlist
+                                       or model_id != self.view.model.model_id):
+            self.view.show_playlist(selected.id, model_id)  # a manual one changes only through this panel
 
     def item_for(self, playlist_id: int) -> QTreeWidgetItem | None:
         for i in range(self.list.topLevelItemCount()):

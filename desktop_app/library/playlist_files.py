@@ -29,6 +29,7 @@ from desktop_app.library.playlist_formats import (
 )
 from desktop_app.library.playlists import (
     DEFAULT_MIN_CONFIDENCE,
+    ID_BATCH,
     PlaylistInfo,
     PlaylistTrack,
     create_playlist,
@@ -154,8 +155,9 @@ def _track_ids_by_path(library: Library, paths: Sequence[str]) -> dict[str, int]
     found: dict[str, int] = {}
     unique = list(dict.fromkeys(paths))
     with library.engine.connect() as conn:
-        for start in range(0, len(unique), 500):
-            rows = conn.execute(select(tracks.c.path, tracks.c.id).where(tracks.c.path.in_(unique[start:start + 500])))
+        for start in range(0, len(unique), ID_BATCH):
+            batch = unique[start:start + ID_BATCH]
+            rows = conn.execute(select(tracks.c.path, tracks.c.id).where(tracks.c.path.in_(batch)))
             found.update((path, track_id) for path, track_id in rows)
     return found
 

@@ -24,6 +24,8 @@ entries = PlaylistEntry.__table__
 tracks = Track.__table__
 
 PlaylistKind = Literal["manual", "smart"]
+ID_BATCH = 500
+"""Ids per IN (…): SQLite caps the parameters of one statement, and a genre can hold 50,000 tracks."""
 DEFAULT_MIN_CONFIDENCE = DEFAULT_LOW_CONFIDENCE
 """Genre playlists leave out what the window calls low confidence."""
 
@@ -207,11 +209,11 @@ def tracks_by_id(conn: Connection, track_ids: Sequence[int]) -> list[PlaylistTra
     """These tracks in this order (repeats kept); ids no longer in the library are left out."""
     found: dict[int, PlaylistTrack] = {}
     unique = list(dict.fromkeys(track_ids))
-    for start in range(0, len(unique), 500):
+    for start in range(0, len(unique), ID_BATCH):
         rows = conn.execute(
             select(tracks.c.id, tracks.c.path, tracks.c.title, tracks.c.artist, tracks.c.album,
                    tracks.c.duration, tracks.c.available)
-            .where(tracks.c.id.in_(unique[start:start + 500]))
+            .where(tracks.c.id.in_(unique[start:start + ID_BATCH]))
         )
         found.update((row.id, PlaylistTrack(*row)) for row in rows)
     return [found[i] for i in track_ids if i in found]
@@ -295,6 +297,6 @@ def delete_playlist(conn: Connection, playlist_id: int) -> PlaylistSnapshot:
 
 def restore_playlist(conn: Connection, snapshot: PlaylistSnapshot) -> int:
     """Recreate a deleted playlist (under a free name if its own was taken since)."""
-    existing = set(conn.execute(select(tracks.c.id).where(tracks.c.id.in_(set(snapshot.track_ids)))).scalars())
+    existing = {track.id for track in tracks_by_id(conn, snapshot.track_ids)}
     return create_playlist(conn, unique_name(conn, snapshot.name),
                            [t for t in snapshot.track_ids if t in existing], snapshot.rules)
