@@ -9,7 +9,7 @@ shows exactly what the same filter shows in the table.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, or_, select, true
@@ -113,7 +113,7 @@ class SmartRules:
     order: PlaylistOrder = "artist"
     descending: bool = False
     limit: int | None = None
-    available_only: bool = field(default=False)
+    available_only: bool = False
     """Leave out missing files whatever the rules say (exports skip them anyway)."""
 
     def to_json(self) -> dict[str, Any]:
