@@ -73,6 +73,7 @@ def export_tracks(
 ) -> ExportResult:
     """Write these tracks as a playlist file (atomically)."""
     target = Path(out).absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
     folder = str(target.parent)
     result = ExportResult(str(target), fmt, name=title)
     written: list[PlaylistItem] = []
