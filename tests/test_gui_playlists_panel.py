@@ -73,7 +73,7 @@ def test_playlist_from_genre_dialog_creates_selects_and_shows_it(qtbot, setup, l
     assert panel.names() == [("Soft rock", "2")]
     assert _view_ids(panel) == [b, a], "highest confidence first"
     assert panel.view.title.text() == "Soft rock"
-    assert panel.view.model.rows[0].cells[5:] == ("Soft rock", "90 %")
+    assert panel.view.model.rows[0].cells[5:] == ("Soft rock", "90%")
     assert messages[-1] == "Created playlist 'Soft rock'."
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence
@@ -43,6 +44,7 @@ from desktop_app.library.playlists import (
 
 ROWS_MIME = "application/x-genrescope-playlist-rows"
 COLUMNS = ("#", "Title", "Artist", "Album", "Duration", "Predicted genre", "Confidence")
+COLUMN_WIDTHS = (40, 160, 110, 105, 60, 150, 76)
 _NAMES = {g.key: g.display_name for g in GENRES}
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -91,8 +93,8 @@ class PlaylistTracksModel(QAbstractTableModel):
 
     @staticmethod
     def _row(number: int, row, available: bool) -> EntryRow:
-        confidence = f"{row.confidence * 100:.0f} %" if row.confidence is not None else ""
-        return EntryRow(row.id, (str(number), row.title or row.path.rsplit("/", 1)[-1], row.artist or "",
+        confidence = f"{row.confidence:.0%}" if row.confidence is not None else ""  # as in the track table
+        return EntryRow(row.id, (str(number), row.title or PurePath(row.path).name, row.artist or "",
                                  row.album or "", format_duration(row.duration),
                                  _NAMES.get(row.predicted or "", ""), confidence), available)
 
@@ -257,10 +259,12 @@ class PlaylistView(QWidget):
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 44)
-        self.table.setColumnWidth(1, 200)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
         self.table.removeRequested.connect(self.remove_selected)
 
         layout = QVBoxLayout(self)
