@@ -1,23 +1,23 @@
 """The colours of an explanation heatmap drawn over a magma spectrogram, for the CLI and the window.
 
-Magma runs from black through purple and red to pale yellow, so the heat is drawn in blues
-rising to near-white cyan, which no magma colour resembles. Its opacity grows with the square of
-the heat, so the strong regions stand out and where the network barely looked the spectrogram
-stays readable.
+Magma runs from black through purple and red to pale yellow, so the heat runs through colours
+magma has not: deep blue, sky blue, mint green, white. Its opacity grows with the heat (as
+heat ** 0.7, so middling heat still shows), so where the network did not look the spectrogram
+stays as it is.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_ANCHORS = ((0.0, (20, 70, 255)), (0.5, (0, 210, 255)), (1.0, (215, 255, 255)))
+_ANCHORS = ((0.0, (0, 0, 160)), (0.35, (0, 160, 255)), (0.65, (90, 255, 160)), (1.0, (255, 255, 255)))
 
 
 def _lut() -> np.ndarray:
     levels = np.linspace(0.0, 1.0, 256)
     positions = [a[0] for a in _ANCHORS]
     rgb = np.stack([np.interp(levels, positions, [a[1][c] for a in _ANCHORS]) for c in range(3)], axis=1)
-    return np.concatenate([rgb, levels[:, None] ** 2 * 255], axis=1).round().astype(np.uint8)
+    return np.concatenate([rgb, levels[:, None] ** 0.7 * 255], axis=1).round().astype(np.uint8)
 
 
 HEAT_RGBA = _lut()

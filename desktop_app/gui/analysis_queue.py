@@ -81,6 +81,8 @@ class AnalysisQueue(QObject):
         self._source: ModelSource | None = None
         self._device = "auto"
         self._loaded: tuple[tuple[ModelSource, str], GenreClassifier] | None = None
+        self._load_lock = threading.Lock()
+        """Held while the model loads: the analysis and the explanations share one copy of it."""
         self._job: Job | None = None
 
     @property
@@ -153,17 +155,22 @@ class AnalysisQueue(QObject):
             model_id = store.model_id_for(conn, sha256) if sha256 is not None else None
             return [track_id for track_id, _path in store.tracks_to_analyse(conn, model_id, chunk)]
 
-    def _classifier(self) -> GenreClassifier:
-        """The loaded classifier for the current model and device."""
+    def classifier(self) -> GenreClassifier:
+        """The loaded classifier for the current model and device, loading it if needed.
+
+        Blocks for as long as loading takes (torch and ~488 MB): call it off the GUI thread. The
+        explanations use it too, so there is only ever one copy of the weights in memory.
+        """
         with self._lock:
             key = (self._source, self._device)
         source, device = key
         if source is None:
             raise RuntimeError("no genre model is installed")
-        if self._loaded is None or self._loaded[0] != key:
-            self._loaded = None
-            self._loaded = (key, source.open_classifier(device))
-        return self._loaded[1]
+        with self._load_lock:
+            if self._loaded is None or self._loaded[0] != key:
+                self._loaded = None
+                self._loaded = (key, source.open_classifier(device))
+            return self._loaded[1]
 
     def _work(self, context: JobContext) -> AnalysisOutcome:
         from desktop_app.inference.classify_library import classify_tracks
@@ -186,7 +193,7 @@ class AnalysisQueue(QObject):
             if classifier is None:
                 if self._loaded is None:
                     context.report(_LOADING, force=True)
-                classifier = self._classifier()
+                classifier = self.classifier()
                 outcome.model = classifier.identity
                 context.report(classifier.identity, force=True)
             for part in _chunks(todo):

@@ -17,6 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from desktop_app.gui.detail.explain_overlay import ExplainBar
+from desktop_app.gui.detail.explainer import ClassifierSource
 from desktop_app.gui.detail.notation import format_time
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram, SpectrogramLoader
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
@@ -31,7 +33,7 @@ NO_TRACK = "No track selected"
 
 
 class DetailPanel(QWidget):
-    """Everything about one track. Public: `show_track`, `player`, `play_pause_action`."""
+    """Everything about one track. Public: `show_track`, `player`, `play_pause_action`, `explain`."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class DetailPanel(QWidget):
         self._status.setStyleSheet("color: #B00020;")
         self._status.hide()
         self.spectrogram_view = SpectrogramView()
+        self.explain = ExplainBar(self.spectrogram_view)
         self.transport = TransportBar(self.player, self.play_pause_action)
         self.top5_view = Top5View()
         rule = QFrame(frameShape=QFrame.Shape.HLine, frameShadow=QFrame.Shadow.Sunken)
@@ -64,6 +67,7 @@ class DetailPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._title)
         layout.addWidget(self.spectrogram_view, 1)
+        layout.addWidget(self.explain)
         layout.addWidget(self.transport)
         layout.addWidget(self._status)
         layout.addWidget(rule)
@@ -89,6 +93,7 @@ class DetailPanel(QWidget):
             self.player.load(None)
             self.spectrogram_view.show_message(NO_TRACK)
             self.top5_view.show_analysis(None)
+            self.explain.show_subject(None, None)
             return
         self._title.setText(_header_html(self._track))
         if previous is not None and _same_file(previous, self._track):
@@ -105,6 +110,13 @@ class DetailPanel(QWidget):
     def current_track(self) -> dict[str, Any] | None:
         return self._track
 
+    def set_classifier_source(self, source: ClassifierSource | None) -> None:
+        """Explanations use this loaded classifier (the window's analysis queue); None turns them off."""
+        self.explain.set_classifier_source(source)
+
+    def open_activation_explorer(self) -> None:
+        self.explain.open_activation_explorer()
+
     def set_low_confidence_threshold(self, threshold: float) -> None:
         """Top-1 probability under which the headline says "Low confidence" (the window's setting)."""
         self._low_confidence = threshold
@@ -118,6 +130,7 @@ class DetailPanel(QWidget):
     def _show_analysis(self) -> None:
         self.top5_view.show_analysis(self._analysis(), self._low_confidence)
         spectrogram = self.spectrogram_view.spectrogram()
+        self.explain.show_subject(spectrogram, self._analysis())
         if spectrogram is not None:
             self.spectrogram_view.set_timeline(timeline(self._analysis(), spectrogram.window_bounds))
 
@@ -127,6 +140,7 @@ class DetailPanel(QWidget):
         self.spectrogram_view.set_spectrogram(spectrogram)
         self.spectrogram_view.set_playhead(self.player.position())
         self.spectrogram_view.set_timeline(timeline(self._analysis(), spectrogram.window_bounds))
+        self.explain.show_subject(spectrogram, self._analysis())
 
     def _on_spectrogram_failed(self, path: str, message: str) -> None:
         if self._track is not None and path == str(self._track["path"]):

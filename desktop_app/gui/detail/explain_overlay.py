@@ -1,0 +1,238 @@
+"""The detail panel's Explain row and the Grad-CAM heatmap it lays over the spectrogram.
+
+Each explained window's heat is drawn on that window's own CQT cells (mapped back from the
+network's 224 × 224 input through `image_geometry`), in one image placed exactly like the
+spectrogram's (frame k centred on k · frame_seconds, bin b over [b, b + 1)), so it sits on what
+the network looked at at any zoom. Each window's map is scaled to its own maximum, as Grad-CAM
+maps are: it says where in that window, not how much compared with other windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from desktop_app.audio.heat_colours import HEAT_RGBA, heat_index
+from desktop_app.gui.detail.explainer import ClassifierSource, Explainer, ExplainUpdate
+from desktop_app.gui.detail.notation import N_BINS
+from desktop_app.gui.detail.spectrogram_loader import Spectrogram
+from desktop_app.gui.detail.spectrogram_view import SpectrogramView
+from desktop_app.gui.detail.verdict import has_prediction, top_genres
+from desktop_app.inference.classes import GENRES
+
+if TYPE_CHECKING:
+    from desktop_app.gui.activation_explorer import ActivationExplorer
+    from desktop_app.inference.explain import Explanation
+
+DEFAULT_OPACITY = 60  # percent
+OVERLAY_Z = 6  # over the window bands (5), under the playhead (20)
+PREDICTED_BY_MODEL = "Predicted genre (by the model)"
+_INDEX = {g.key: g.index for g in GENRES}
+
+GenreChoice = tuple[str, int | None]  # label, genre index (None: what the model predicts)
+
+
+def genre_choices(analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
+    """The stored Top-5, predicted first; without an analysis, the model's own prediction."""
+    if not has_prediction(analysis):
+        return [(PREDICTED_BY_MODEL, None)]
+    top = top_genres(analysis["probabilities"])
+    return [(f"{s.display_name} (predicted)" if rank == 0 else s.display_name, _INDEX[s.key])
+            for rank, s in enumerate(top)]
+
+
+def window_at(bounds: tuple[tuple[float, float], ...], seconds: float) -> int:
+    """The window holding ``seconds``, else the nearest one."""
+    for index, (start, end) in enumerate(bounds):
+        if start <= seconds < end:
+            return index
+    return min(range(len(bounds)), key=lambda i: min(abs(seconds - bounds[i][0]), abs(seconds - bounds[i][1])))
+
+
+class HeatOverlay:
+    """The heat image over a spectrogram plot; hidden while there is nothing to show."""
+
+    def __init__(self, plot_item: pg.PlotItem) -> None:
+        self._item = pg.ImageItem(autoDownsample=True)
+        self._item.setLookupTable(HEAT_RGBA)
+        self._item.setZValue(OVERLAY_Z)
+        self._item.setOpacity(DEFAULT_OPACITY / 100)
+        self._item.hide()
+        plot_item.addItem(self._item)
+        self._heat: np.ndarray | None = None
+
+    def reset(self, spectrogram: Spectrogram) -> None:
+        """An empty (transparent) overlay placed over ``spectrogram``."""
+        self._heat = np.zeros((N_BINS, spectrogram.frames), dtype=np.uint8)
+        self._item.setImage(self._heat.T, levels=(0, 255), autoLevels=False)
+        half = spectrogram.frame_seconds / 2
+        self._item.setRect(-half, 0.0, spectrogram.frames * spectrogram.frame_seconds, N_BINS)
+        self._item.show()
+
+    def add(self, explanations: list[Explanation]) -> None:
+        if self._heat is None or not explanations:
+            return
+        for e in explanations:
+            g = e.geometry
+            self._heat[:, g.first_frame : g.first_frame + g.frames] = heat_index(e.cells())
+        self._item.setImage(self._heat.T, levels=(0, 255), autoLevels=False)
+
+    def clear(self) -> None:
+        self._heat = None
+        self._item.hide()
+
+    def set_opacity(self, opacity: float) -> None:
+        self._item.setOpacity(opacity)
+
+    def heat(self) -> np.ndarray | None:
+        """(bins, frames) uint8 heat as drawn (0 = transparent), or None when hidden."""
+        return self._heat
+
+    @property
+    def item(self) -> pg.ImageItem:
+        return self._item
+
+
+class ExplainBar(QWidget):
+    """Explain toggle, genre, opacity and the activation explorer, under the spectrogram."""
+
+    def __init__(self, view: SpectrogramView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("explainBar")
+        self._view = view
+        self.explainer = Explainer(self)
+        self.overlay = HeatOverlay(view.plot_widget.getPlotItem())
+        self._spectrogram: Spectrogram | None = None
+        self._choices: list[GenreChoice] = []
+        self._token: int | None = None
+        self._explorer: ActivationExplorer | None = None
+
+        self.toggle = QCheckBox("Explain")
+        self.toggle.setToolTip("Show where the network heard the genre (Grad-CAM), window by window")
+        self.genre_box = QComboBox()
+        self.genre_box.setToolTip("The genre to explain: the predicted one or another of the Top-5")
+        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=DEFAULT_OPACITY)
+        self.opacity.setToolTip("Opacity of the heatmap")
+        self.opacity.setMaximumWidth(120)
+        self.explore_button = QPushButton("Activations…")
+        self.explore_button.setToolTip("What each stage of the network responds to in the window at the playhead")
+        self.status = QLabel(wordWrap=True)
+        self.status.setObjectName("explainStatus")
+
+        row = QHBoxLayout()
+        row.addWidget(self.toggle)
+        row.addWidget(self.genre_box, 1)
+        row.addWidget(QLabel("Opacity"))
+        row.addWidget(self.opacity)
+        row.addWidget(self.explore_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+
+        self.toggle.toggled.connect(lambda _on: self._restart())
+        self.genre_box.currentIndexChanged.connect(lambda _index: self._restart())
+        self.opacity.valueChanged.connect(lambda value: self.overlay.set_opacity(value / 100))
+        self.explore_button.clicked.connect(self.open_activation_explorer)
+        self.explainer.updated.connect(self._on_update)
+        self.explainer.failed.connect(self._on_failed)
+        self.show_subject(None, None)
+
+    def set_classifier_source(self, source: ClassifierSource | None) -> None:
+        """Where the loaded classifier comes from (the window's analysis queue); None: no explanations."""
+        self.explainer.set_source(source)
+        self._update_enabled()
+
+    def show_subject(self, spectrogram: Spectrogram | None, analysis: Mapping[str, Any] | None) -> None:
+        """The shown track's spectrogram (None while there is none) and analysis."""
+        choices = genre_choices(analysis)
+        unchanged = spectrogram is self._spectrogram and choices == self._choices
+        self._spectrogram = spectrogram
+        if choices != self._choices:
+            self._choices = choices
+            self.genre_box.blockSignals(True)
+            self.genre_box.clear()
+            for label, index in choices:
+                self.genre_box.addItem(label, index)
+            self.genre_box.blockSignals(False)
+        self._update_enabled()
+        if not unchanged:
+            self._restart()
+
+    def open_activation_explorer(self) -> None:
+        """The activation explorer for the window at the playhead (or the nearest one)."""
+        if self._spectrogram is None or not self._spectrogram.window_bounds:
+            return
+        if self._explorer is None:
+            from desktop_app.gui.activation_explorer import ActivationExplorer
+
+            self._explorer = ActivationExplorer(self.explainer, self.window())
+        bounds = self._spectrogram.window_bounds
+        self._explorer.show_window(self._spectrogram, window_at(bounds, self._view.playhead()))
+        self._explorer.show()
+        self._explorer.raise_()
+
+    @property
+    def explorer(self) -> ActivationExplorer | None:
+        return self._explorer
+
+    def _why_disabled(self) -> str | None:
+        if not self.explainer.has_source:
+            return "No genre model is available to explain with."
+        if self._spectrogram is None:
+            return "No spectrogram shown."
+        if self._spectrogram.silent:
+            return "The track is silent: there is nothing to explain."
+        return None
+
+    def _update_enabled(self) -> None:
+        reason = self._why_disabled()
+        for widget in (self.toggle, self.genre_box, self.opacity, self.explore_button):
+            widget.setEnabled(reason is None)
+        self.toggle.setToolTip(reason or "Show where the network heard the genre (Grad-CAM), window by window")
+
+    def _restart(self) -> None:
+        """Drop the shown heatmap and, if Explain is on, compute the one now asked for."""
+        self.explainer.cancel()
+        self._token = None
+        self.overlay.clear()
+        self.status.hide()
+        if not self.toggle.isChecked() or self._spectrogram is None:
+            return
+        reason = self._why_disabled()
+        if reason is not None:
+            self._show_status(reason)
+            return
+        self.overlay.reset(self._spectrogram)
+        self._token = self.explainer.explain(self._spectrogram, self.genre_box.currentData())
+        self._show_status("Computing the heatmap…")
+
+    def _on_update(self, update: ExplainUpdate) -> None:
+        if update.token != self._token:
+            return
+        self.overlay.add(update.explanations)
+        test = " TEST weights: random, not a trained model." if update.model.origin == "test" else ""
+        if update.genre is None:
+            self._show_status(f"Finding the predicted genre: {update.done} of {update.total} windows…")
+        elif update.done < update.total:
+            self._show_status(f"Grad-CAM of {update.genre.display_name}: {update.done} of {update.total} windows…")
+        else:
+            self._show_status(
+                f"Grad-CAM of {update.genre.display_name}: the brighter, the more that part of each "
+                f"window raised the network's score for it.{test}"
+            )
+
+    def _on_failed(self, token: int, message: str) -> None:
+        if token == self._token:
+            self.overlay.clear()
+            self._show_status(f"Cannot explain: {message}")
+
+    def _show_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(True)

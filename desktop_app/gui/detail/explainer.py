@@ -1,0 +1,201 @@
+"""Computing explanations for the detail panel off the GUI thread, with the window's loaded model.
+
+Grad-CAM and the activation explorer run the 488 MB network, so they run on a one-thread
+`QThreadPool` (one: on two cores a second would only slow the analysis queue down further) and
+use the classifier the window already has, through a callable the window provides (the analysis
+queue's `classifier`), so the weights are never loaded twice. Results are cached per track (by
+the spectrogram's content), model and window: switching the genre reruns only the network's head,
+and a track shown again recomputes nothing. Every request carries a token; the panel drops what
+arrives for an older one, and a newer explanation cancels the older between two batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from desktop_app.gui.detail.spectrogram_loader import Spectrogram
+from desktop_app.gui.workers import Job, JobContext, JobRunner, describe
+
+if TYPE_CHECKING:
+    from desktop_app.audio.image_geometry import WindowGeometry
+    from desktop_app.audio.windows import Windows
+    from desktop_app.inference.activations import ActivationReport
+    from desktop_app.inference.bounded_cache import BoundedCache
+    from desktop_app.inference.classes import Genre
+    from desktop_app.inference.engine import GenreClassifier
+    from desktop_app.inference.explain import Explanation, WindowEvidence
+    from desktop_app.inference.identity import ModelIdentity
+
+ClassifierSource = Callable[[], "GenreClassifier"]
+BATCH = 2  # windows per step: the overlay grows about once a second on a CPU
+REPORT_CACHE_BYTES = 64 * 1024 * 1024  # activation reports are ~5 MB each
+
+
+@dataclass(frozen=True, eq=False)
+class ExplainUpdate:
+    """Progress of an explanation: the windows explained since the previous update."""
+
+    token: int
+    genre: Genre | None
+    """None while the predicted genre is not known yet (every window must be seen first)."""
+    explanations: list[Explanation]
+    done: int
+    total: int
+    model: ModelIdentity
+
+
+@dataclass(frozen=True, eq=False)
+class ActivationResult:
+    token: int
+    window: int
+    report: ActivationReport
+    model: ModelIdentity
+
+
+class Explainer(QObject):
+    """``explain(spectrogram, genre)`` → ``updated``; ``activations(spectrogram, window)`` → ``activationsReady``.
+
+    ``failed(token, message)`` reports either kind of request that could not be done.
+    """
+
+    updated = Signal(object)
+    activationsReady = Signal(object)
+    failed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(1)
+        self.jobs = JobRunner(pool, self)
+        self._source: ClassifierSource | None = None
+        self._token = 0
+        self._explaining: Job | None = None
+        self._caches: tuple[BoundedCache[WindowEvidence], BoundedCache[ActivationReport]] | None = None
+
+    def set_source(self, source: ClassifierSource | None) -> None:
+        """Where the classifier comes from; called on the worker thread, it may load the model."""
+        self._source = source
+
+    @property
+    def has_source(self) -> bool:
+        return self._source is not None
+
+    def explain(self, spectrogram: Spectrogram, genre_index: int | None) -> int:
+        """Explain every window for a genre (None: the genre the model predicts); returns the token."""
+        self.cancel()
+        token = self._next_token()
+        self._explaining = self.jobs.start(
+            lambda context: self._explain(context, token, spectrogram, genre_index), name="explain",
+            on_progress=self.updated.emit, on_failed=lambda error: self._failed(token, error),
+        )
+        return token
+
+    def activations(self, spectrogram: Spectrogram, window: int) -> int:
+        """Compute the activation explorer's report for one window; returns the token."""
+        token = self._next_token()
+        self.jobs.start(
+            lambda _context: self._activations(token, spectrogram, window), name="activations",
+            on_done=self.activationsReady.emit, on_failed=lambda error: self._failed(token, error),
+        )
+        return token
+
+    def cancel(self) -> None:
+        """Stop the running explanation after its current batch."""
+        if self._explaining is not None:
+            self._explaining.cancel()
+            self._explaining = None
+
+    def wait_for_idle(self, msecs: int = -1) -> bool:
+        """Block until no job runs (tests, shutdown); results still arrive through the event loop."""
+        return self.jobs.pool.waitForDone(msecs)
+
+    def _next_token(self) -> int:
+        self._token += 1
+        return self._token
+
+    def _failed(self, token: int, error: Exception) -> None:
+        self.failed.emit(token, describe(error))
+
+    # --- worker thread ----------------------------------------------------------------------
+
+    def _classifier(self) -> GenreClassifier:
+        if self._source is None:
+            raise RuntimeError("no genre model is available to explain with")
+        return self._source()
+
+    def _cached(self) -> tuple[BoundedCache[WindowEvidence], BoundedCache[ActivationReport]]:
+        if self._caches is None:  # torch is imported by then: the worker loaded the classifier
+            from desktop_app.inference.bounded_cache import BoundedCache
+            from desktop_app.inference.explain import evidence_cache
+
+            self._caches = (evidence_cache(), BoundedCache(lambda r: r.nbytes, max_bytes=REPORT_CACHE_BYTES))
+        return self._caches
+
+    def _explain(self, context: JobContext, token: int, spectrogram: Spectrogram, genre_index: int | None) -> None:
+        from desktop_app.audio.render import network_inputs
+        from desktop_app.inference import explain as ex
+        from desktop_app.inference.classes import GENRES
+
+        classifier = self._classifier()
+        evidence_cache, _ = self._cached()
+        windows, geometries = _windows(spectrogram)
+        track = _content_key(spectrogram)
+        sha = classifier.identity.sha256
+        genre = GENRES[genre_index] if genre_index is not None else None
+        seen: list[WindowEvidence] = []
+        for start in range(0, len(geometries), BATCH):
+            if context.cancelled():
+                return
+            batch = range(start, min(start + BATCH, len(geometries)))
+            found = {w: evidence_cache.get((track, sha, w)) for w in batch}
+            missing = [w for w, e in found.items() if e is None]
+            if missing:
+                inputs = network_inputs(windows.frames[missing])
+                for e in ex.gather_evidence(classifier, missing, inputs, [geometries[w] for w in missing]):
+                    evidence_cache.put((track, sha, e.window), e)
+                    found[e.window] = e
+            fresh = [found[w] for w in batch]
+            seen += fresh
+            explained = ex.explain(classifier, fresh, genre) if genre is not None else []
+            context.report(ExplainUpdate(token, genre, explained, len(seen), len(geometries), classifier.identity),
+                           force=True)
+        if genre is None and seen and not context.cancelled():
+            genre = ex.predicted_genre(seen)
+            context.report(ExplainUpdate(token, genre, ex.explain(classifier, seen, genre), len(seen), len(seen),
+                                         classifier.identity), force=True)
+
+    def _activations(self, token: int, spectrogram: Spectrogram, window: int) -> ActivationResult:
+        from desktop_app.audio.render import network_inputs
+        from desktop_app.inference.activations import activation_report
+
+        classifier = self._classifier()
+        _, reports = self._cached()
+        key = (_content_key(spectrogram), classifier.identity.sha256, window)
+        report = reports.get(key)
+        if report is None:
+            windows, _ = _windows(spectrogram)
+            inputs = network_inputs(windows.frames[window : window + 1])
+            report = activation_report(classifier.network, classifier.input_tensor(inputs))
+            reports.put(key, report)
+        return ActivationResult(token, window, report, classifier.identity)
+
+
+def _windows(spectrogram: Spectrogram) -> tuple[Windows, list[WindowGeometry]]:
+    """The analysis windows of the shown spectrogram (imports librosa: worker thread only)."""
+    from desktop_app.audio.cqt import SAMPLE_RATE
+    from desktop_app.audio.windows import split_windows
+    from desktop_app.inference.explain import window_geometries
+
+    # The duration is samples / 22050 exactly, so rounding gives back the sample count.
+    samples = round(spectrogram.duration * SAMPLE_RATE)
+    return split_windows(spectrogram.db, samples), window_geometries(*spectrogram.db.shape, samples)
+
+
+def _content_key(spectrogram: Spectrogram) -> tuple[str, str]:
+    """The track as its spectrogram's content: an edited file is a different track."""
+    return spectrogram.path, hashlib.blake2b(spectrogram.db.tobytes(), digest_size=16).hexdigest()
