@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QToolButton,
@@ -163,9 +165,13 @@ class _GenresEditor(QListWidget):
         return Rule(name, values=keys)
 
     def show_rule(self, rule: Rule) -> None:
+        first = None
         for i in range(self.count()):
             checked = self.item(i).data(Qt.ItemDataRole.UserRole) in rule.values
             self.item(i).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            first = first or (self.item(i) if checked else None)
+        if first is not None:
+            self.scrollToItem(first, QAbstractItemView.ScrollHint.PositionAtTop)
 
 
 class _TextEditor(QLineEdit):
@@ -213,7 +219,8 @@ class RuleRow(QWidget):
         for name, editor in self._editors.items():
             self.field.addItem(FIELD_LABELS[name], name)
             self.editors.addWidget(editor)
-        self.field.currentIndexChanged.connect(self.editors.setCurrentIndex)
+        self.field.currentIndexChanged.connect(self._show_editor)
+        self._show_editor(0)
         remove = QToolButton(self)
         remove.setText("−")
         remove.setToolTip("Remove this rule")
@@ -224,6 +231,14 @@ class RuleRow(QWidget):
         if rule is not None:
             self.field.setCurrentIndex(self.field.findData(rule.field))
             self._editors[rule.field].show_rule(rule)
+
+    def _show_editor(self, index: int) -> None:
+        # A stacked widget is as tall as its tallest page: let only the shown editor count.
+        for i in range(self.editors.count()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.editors.widget(i).setSizePolicy(policy, policy)
+        self.editors.setCurrentIndex(index)
+        self.editors.adjustSize()
 
     def editor(self, name: RuleField) -> QWidget:
         return self._editors[name]
