@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,13 @@ class _Relay(QObject):
         self._job._deliver(kind, payload)
 
 
-class Job(QRunnable):
-    """One piece of work for the pool; ``on_done``/``on_failed``/``on_progress`` run on the GUI thread."""
+class Job:
+    """One piece of work for the pool; ``on_done``/``on_failed``/``on_progress`` run on the GUI thread.
+
+    Not a QRunnable: the pool runs ``job.run`` through a runnable Qt owns and deletes itself, so
+    releasing a job on the GUI thread when its result arrives can never free a C++ object that
+    its pool thread is still returning through.
+    """
 
     def __init__(
         self,
@@ -78,8 +83,6 @@ class Job(QRunnable):
         on_failed: Callable[[Exception], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
     ) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # Python owns the job until its result has been delivered
         self.name = name
         self._work = work
         self._callbacks = {"done": on_done, "failed": on_failed, "progress": on_progress}
@@ -151,7 +154,7 @@ class JobRunner(QObject):
         job.on_settled = self._settled
         was_busy = bool(self._jobs)
         self._jobs.add(job)
-        self.pool.start(job)
+        self.pool.start(job.run)
         if not was_busy:
             self.busyChanged.emit(True)
         return job

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,10 @@ class _JobSignals(QObject):
     done = Signal(object, object, str)
 
 
-class _Job(QRunnable):
+class _Job:
+    """Run through ``QThreadPool.start(job.run)``, so Qt owns (and deletes) the runnable itself
+    and dropping the job when its result arrives frees nothing its pool thread still uses."""
+
     def __init__(
         self,
         key: CacheKey,
@@ -82,9 +85,6 @@ class _Job(QRunnable):
         signals: _JobSignals,
         wanted: Callable[[CacheKey], bool],
     ) -> None:
-        super().__init__()
-        # The loader keeps a reference until `done`; Qt must not delete a Python-owned runnable.
-        self.setAutoDelete(False)
         self._key = key
         self._compute = compute
         self._signals = signals
@@ -150,7 +150,7 @@ class SpectrogramLoader(QObject):
         elif key not in self._jobs:
             job = _Job(key, self._compute, self._signals, self._is_latest)
             self._jobs[key] = job
-            self._pool.start(job)
+            self._pool.start(job.run)
 
     def cancel(self) -> None:
         """Forget the pending request (e.g. no track is shown any more)."""
