@@ -103,8 +103,3 @@ class WindowGeometry:
         frame, bin_ = image_to_cell(x, y, self.bins, self.frames)
         seconds = (self.first_frame + float(frame) - 0.5) * self.frame_seconds
         return seconds, min(max(math.floor(float(bin_)), 0), self.bins - 1)
-
-    @property
-    def start_seconds(self) -> float:
-        """Left edge of the window's first cell (the GUI draws frame k over k ± half a frame)."""
-        return (self.first_frame - 0.5) * self.frame_seconds
