@@ -51,7 +51,8 @@ def patch_song(windows: int = 2, seed: int = 0) -> tuple[np.ndarray, int]:
     cqt = rng.uniform(-80.0, -55.0, (84, frames)).astype(np.float32)
     begin = (frames - windows * step) // 2
     first = begin + step
-    cqt[PATCH_BINS.start : PATCH_BINS.stop : 2, first + PATCH_FRAMES_IN_WINDOW.start : first + PATCH_FRAMES_IN_WINDOW.stop] = 0.0
+    frames_of_patch = slice(first + PATCH_FRAMES_IN_WINDOW.start, first + PATCH_FRAMES_IN_WINDOW.stop)
+    cqt[PATCH_BINS.start : PATCH_BINS.stop : 2, frames_of_patch] = 0.0
     assert sample_count / SAMPLE_RATE > windows * 11.4
     return cqt, sample_count
 

@@ -92,7 +92,8 @@ def test_heatmap_lies_on_each_windows_cells_for_the_chosen_genre(qtbot, panel, s
     qtbot.waitUntil(lambda: "Grad-CAM of Solo" in bar.status.text() and _explained(panel), timeout=30_000)
     (solo, _) = explain(random_classifier, evidence, GENRES[2])
     g = solo.geometry
-    np.testing.assert_array_equal(bar.overlay.heat()[:, g.first_frame : g.first_frame + g.frames], heat_index(solo.cells()))
+    shown = bar.overlay.heat()[:, g.first_frame : g.first_frame + g.frames]
+    np.testing.assert_array_equal(shown, heat_index(solo.cells()))
     bar.toggle.setChecked(False)
     assert not bar.overlay.item.isVisible() and bar.status.isHidden()
 
@@ -150,7 +151,9 @@ def test_window_at_prefers_the_window_holding_the_time() -> None:
     assert [window_at(bounds, t) for t in (0.0, 5.0, 12.4, 30.0)] == [0, 0, 1, 1]
 
 
-def test_the_window_explains_with_its_one_loaded_model(qtbot, library, song, random_checkpoint, monkeypatch):  # noqa: F811
+def test_the_window_explains_with_its_one_loaded_model(
+    qtbot, library, song, random_checkpoint, monkeypatch  # noqa: F811
+):
     monkeypatch.setenv("GENRESCOPE_WEIGHTS", str(random_checkpoint.path))
     loads = []
     original = ModelSource.open_classifier

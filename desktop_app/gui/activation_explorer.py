@@ -116,13 +116,11 @@ class ActivationExplorer(QDialog):
         stage = self._result.report.stages[self.stage_box.currentIndex()]
         start, end = self._spectrogram.window_bounds[self._result.window]
         warning = " — TEST weights: random, not a trained model" if self._result.model.origin == "test" else ""
-        channels, height, width = next(
-            (layer.channels, layer.height, layer.width) for layer in self._result.report.layers if layer.name == stage.layer
-        )
+        layer = next(layer for layer in self._result.report.layers if layer.name == stage.layer)
         self.status.setText(
             f"Window {self._result.window + 1} ({start:.1f}–{end:.1f} s) · stage {stage.stage}, {stage.layer}: "
-            f"{channels} channels of {width} × {height}; the strongest by mean activation, each scaled to its "
-            f"own maximum{warning}"
+            f"{layer.channels} channels of {layer.width} × {layer.height}; the strongest by mean activation, "
+            f"each scaled to its own maximum{warning}"
         )
         self._draw_maps(stage.channels, stage.means, stage.maps)
         self._draw_stats(stage.stage)
