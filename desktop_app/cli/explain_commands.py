@@ -155,8 +155,10 @@ def _report(
 
 def _print_report(report: dict) -> None:
     source = "predicted" if report["genre_source"] == "predicted" else "requested"
+    notes = [note for flag, note in ((report["short_clip"], "shorter than 11.4 s: one stretched window"),
+                                     (report["silent"], "silent: the explanation means nothing")) if flag]
     print(f"{report['file']}: Grad-CAM for {report['genre_display_name']} ({source}), "
-          f"{len(report['windows'])} window(s)")
+          f"{len(report['windows'])} window(s)" + (f" ({'; '.join(notes)})" if notes else ""))
     for window in report["windows"]:
         peaks = ", ".join(f"{p['time']:.1f} s at {p['note']} ({p['hz']:.1f} Hz)" for p in window["peaks"])
         print(f"  window {window['window']} ({window['start']:.1f}-{window['end']:.1f} s): "
