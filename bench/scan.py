@@ -39,7 +39,7 @@ def measure(music: Path, workdir: Path, executor: str, count: int) -> dict[str, 
     db = workdir / f"{executor}.sqlite3"
     workers = 1 if executor == "inline" else os.cpu_count() or 1
     library = open_library(db)
-    scanner = Scanner(library, workers=workers, executor="thread" if executor == "thread" else "process")
+    scanner = Scanner(library, workers=workers, executor=executor)
     started = time.perf_counter()
     first = scanner.scan([music])
     first_s = time.perf_counter() - started

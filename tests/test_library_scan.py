@@ -197,7 +197,9 @@ def _scan_as_nobody(db: str, root: str, results) -> None:
         if os.geteuid() == 0:  # root reads every file; an unprivileged user meets the real error
             os.setgid(65534)
             os.setuid(65534)
-        results.put(Scanner(open_library(Path(db)), workers=1).scan([root]).error_files)
+        # Inline: a worker process would start a new interpreter, whose files an unprivileged
+        # user may not be able to read (a Python installed under /root, as on CI).
+        results.put(Scanner(open_library(Path(db)), executor="inline").scan([root]).error_files)
     except BaseException as exc:
         results.put(repr(exc))
 

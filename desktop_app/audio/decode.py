@@ -15,24 +15,37 @@ one-shot call, so a long track never holds more than its 22,050 Hz mono result i
 As in librosa, a file libsndfile fails on (or finds no samples in) goes to FFmpeg. A file whose
 audio simply stops early (a cut-off download) decodes to what is there, as ``librosa.load``
 would; only files from which no audio at all can be decoded raise `AudioDecodeError`.
+
+Hostile input is bounded: the decoders never see a leading ID3v2 tag (they parse it in quadratic
+time, see `audio_start`), and a recording longer than `MAX_SECONDS` stops with a reason instead
+of growing memory without limit (analysis needs about 1 GB per hour of audio, the CQT's share).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
 import soundfile as sf
 import soxr
 
+from desktop_app.audio.audio_start import FileFrom, id3v2_end
+
 TARGET_SAMPLE_RATE = 22050
 
 _BLOCK_FRAMES = 1 << 16
-# Bounds the up-front allocation when a header claims an absurd length; the buffer grows if needed.
-_MAX_EXPECTED_SECONDS = 3 * 3600
+MAX_SECONDS = 2 * 3600
+"""Longer recordings (a 10-hour ambience file, an audiobook) are refused: decoding and the CQT
+need about 1 GB per hour of audio, and such a file is not a song to classify."""
+
+
+_NOT_READABLE = "not a readable audio file (unknown format, or truncated/corrupt)"
 
 
 class AudioDecodeError(Exception):
@@ -44,29 +57,57 @@ class AudioDecodeError(Exception):
         super().__init__(f"{reason}: {self.path}")
 
 
+@dataclass(frozen=True)
+class DecodedAudio:
+    samples: np.ndarray
+    """float32 mono at 22,050 Hz, as ``librosa.load(path)`` returns it."""
+    constant: bool
+    """Every sample of the file's own signal (native rate, channels averaged) is the same: digital
+    silence or a bare DC offset. ``samples`` may still vary, by the resampler's edge ripple."""
+
+
 def decode(path: str | os.PathLike[str]) -> np.ndarray:
     """The whole file as float32 mono at 22,050 Hz, as ``librosa.load(path)`` returns it."""
+    return decode_audio(path).samples
+
+
+def decode_audio(path: str | os.PathLike[str]) -> DecodedAudio:
+    """`decode`, with what the decoder saw of the file's own samples."""
     path = Path(path)
-    _check_readable(path)
+    with _open_checked(path) as file:
+        start = id3v2_end(file, os.fstat(file.fileno()).st_size)
+        if start == 0:
+            # By name: libsndfile reads the file itself, as under librosa. Bytes, because a name
+            # that is not valid UTF-8 cannot be encoded by soundfile.
+            return _decode(path, lambda: os.fsencode(path), lambda: str(path))
+        return _decode(path, lambda: FileFrom(file, start), lambda: FileFrom(file, start))
+
+
+def _decode(
+    path: Path,
+    for_libsndfile: Callable[[], bytes | BinaryIO],
+    for_ffmpeg: Callable[[], str | BinaryIO],
+) -> DecodedAudio:
     try:
-        with sf.SoundFile(path) as sound_file:
-            samples = _decode_with_libsndfile(sound_file, path)
+        with sf.SoundFile(for_libsndfile()) as sound_file:
+            decoded = _decode_with_libsndfile(sound_file, path)
     except sf.LibsndfileError:
         # librosa hands the file to audioread (FFmpeg) on any libsndfile error; so do we.
-        samples = None
-    if samples is None:
-        return _decode_with_ffmpeg(path)
-    return samples
+        return _decode_with_ffmpeg(path, for_ffmpeg(), known_format=False)
+    if decoded is None:
+        return _decode_with_ffmpeg(path, for_ffmpeg(), known_format=True)
+    return decoded
 
 
-def _check_readable(path: Path) -> None:
-    """Turn the file-system problems into reasons before any decoder gets to word them."""
+def _open_checked(path: Path) -> BinaryIO:
+    """The open file; file-system problems become reasons before any decoder gets to word them."""
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
             raise AudioDecodeError(path, "is a directory, not a file")
-        with open(path, "rb"):
-            pass
+        if not stat.S_ISREG(info.st_mode):  # opening a pipe would wait for a writer forever
+            raise AudioDecodeError(path, "not a regular file (a pipe, socket or device)")
+        file = open(path, "rb")
     except FileNotFoundError:
         raise AudioDecodeError(path, "file not found") from None
     except PermissionError:
@@ -74,7 +115,9 @@ def _check_readable(path: Path) -> None:
     except OSError as exc:
         raise AudioDecodeError(path, f"cannot read file: {exc.strerror or exc}") from exc
     if info.st_size == 0:
+        file.close()
         raise AudioDecodeError(path, "empty file")
+    return file
 
 
 class _MonoResampler:
@@ -95,10 +138,13 @@ class _MonoResampler:
                 native_rate, TARGET_SAMPLE_RATE, 1, dtype="float32", quality="soxr_hq"
             )
         )
-        expected = min(max(expected_frames, 0), _MAX_EXPECTED_SECONDS * native_rate)
+        self._max_frames = MAX_SECONDS * native_rate
+        expected = min(max(expected_frames, 0), self._max_frames)
         self._out = np.zeros(self._output_length(expected), dtype=np.float32)
         self._filled = 0
         self._frames_in = 0
+        self._first: np.float32 | None = None
+        self._constant = True
 
     @property
     def path(self) -> Path:
@@ -118,7 +164,16 @@ class _MonoResampler:
     def push(self, mono: np.ndarray) -> None:
         if not np.isfinite(mono).all():
             raise AudioDecodeError(self._path, "truncated/corrupt: samples that are not numbers")
+        if mono.shape[0] == 0:
+            return
         self._frames_in += mono.shape[0]
+        if self._frames_in > self._max_frames:
+            hours = MAX_SECONDS / 3600
+            raise AudioDecodeError(self._path, f"too long to analyse: more than {hours:g} hours of audio")
+        if self._first is None:
+            self._first = mono[0]
+        if self._constant:
+            self._constant = bool((mono == self._first).all())
         self._append(mono if self._stream is None else self._stream.resample_chunk(mono))
 
     def _append(self, chunk: np.ndarray) -> None:
@@ -133,7 +188,7 @@ class _MonoResampler:
             grown[: self._filled] = self._out[: self._filled]
             self._out = grown
 
-    def finish(self) -> np.ndarray:
+    def finish(self) -> DecodedAudio:
         if self._frames_in == 0:
             raise AudioDecodeError(self._path, "no audio samples (zero-length audio)")
         if self._stream is not None:
@@ -141,7 +196,7 @@ class _MonoResampler:
         # librosa fixes the length: soxr's surplus is dropped, a shortfall stays zero.
         length = self._output_length(self._frames_in)
         self._reserve(length)
-        return self._out[:length]
+        return DecodedAudio(self._out[:length], self._constant)
 
 
 def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
@@ -151,7 +206,7 @@ def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
     return np.mean(channels_by_frames, axis=0)
 
 
-def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path) -> np.ndarray | None:
+def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path) -> DecodedAudio | None:
     """The decoded samples, or None when libsndfile finds none (FFmpeg may know the file better)."""
     resampler = _MonoResampler(path, sound_file.samplerate, sound_file.frames)
     while True:
@@ -165,13 +220,17 @@ def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path) -> np.ndarray 
     return resampler.finish()
 
 
-def _decode_with_ffmpeg(path: Path) -> np.ndarray:
+def _decode_with_ffmpeg(path: Path, source: str | BinaryIO, *, known_format: bool) -> DecodedAudio:
     """Decode with FFmpeg the way its command line does: a damaged packet is skipped, and audio
-    that stops early ends the track; only a file that yields no audio at all is an error."""
+    that stops early ends the track; only a file that yields no audio at all is an error.
+
+    ``known_format``: libsndfile recognised the file, so finding no samples means the audio is
+    empty; otherwise FFmpeg's guess may rest on the name alone, and no samples means not audio.
+    """
     try:
-        container = av.open(str(path), mode="r")
+        container = av.open(source, mode="r")
     except av.FFmpegError as exc:
-        reason = f"not a readable audio file (unknown format, or truncated/corrupt): {exc.strerror}"
+        reason = f"{_NOT_READABLE}: {exc.strerror}"
         raise AudioDecodeError(path, reason) from exc
     with container:
         if not container.streams.audio:
@@ -201,7 +260,9 @@ def _decode_with_ffmpeg(path: Path) -> np.ndarray:
             if last_error is not None:
                 reason = f"truncated/corrupt: {last_error.strerror}"
                 raise AudioDecodeError(path, reason) from last_error
-            raise AudioDecodeError(path, "no audio samples (zero-length audio)")
+            if known_format:
+                raise AudioDecodeError(path, "no audio samples (zero-length audio)")
+            raise AudioDecodeError(path, f"{_NOT_READABLE}: no audio could be decoded")
         _push_planar(resampler, to_planar_float, None)
         return resampler.finish()
 

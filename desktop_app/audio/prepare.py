@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop_app.audio.cqt import SAMPLE_RATE, cqt_db
-from desktop_app.audio.decode import decode
+from desktop_app.audio.decode import decode_audio
 from desktop_app.audio.render import network_inputs
 from desktop_app.audio.windows import split_windows
 
@@ -35,8 +35,13 @@ class TrackInputs:
     """Every sample is the same (digital silence or a bare DC offset): predictions mean nothing."""
 
 
-def prepare_samples(samples: np.ndarray) -> TrackInputs:
-    """Prepare float32 mono audio at 22,050 Hz, such as `decode` returns."""
+def prepare_samples(samples: np.ndarray, *, constant: bool | None = None) -> TrackInputs:
+    """Prepare float32 mono audio at 22,050 Hz, such as `decode` returns.
+
+    ``constant``: the decoder's verdict on the file's own samples (`DecodedAudio.constant`); a
+    DC offset resampled to 22,050 Hz keeps the resampler's ripple at its ends, so ``samples``
+    alone cannot tell. Without it, ``samples`` are judged as they are.
+    """
     if samples.ndim != 1 or samples.shape[0] == 0:
         raise ValueError(f"expected non-empty mono samples, got shape {samples.shape}")
     if samples.dtype != np.float32:
@@ -52,10 +57,11 @@ def prepare_samples(samples: np.ndarray) -> TrackInputs:
         window_bounds=windows.bounds,
         inputs=network_inputs(windows.frames),
         short_clip=windows.layout.short_clip,
-        silent=bool(samples.min() == samples.max()),
+        silent=bool(samples.min() == samples.max()) if constant is None else constant,
     )
 
 
 def prepare_track(path: str | os.PathLike[str]) -> TrackInputs:
     """Decode ``path`` and prepare it; raises `AudioDecodeError` with a reason if it cannot."""
-    return prepare_samples(decode(path))
+    decoded = decode_audio(path)
+    return prepare_samples(decoded.samples, constant=decoded.constant)

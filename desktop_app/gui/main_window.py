@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
@@ -62,6 +63,7 @@ from desktop_app.library.browse import (
 from desktop_app.library.database import Library
 from desktop_app.library.scanner import ScanProgress
 from desktop_app.library.search import parse_search
+from desktop_app.library.tags import printable_path
 
 SEARCH_DELAY_MS = 200
 COUNTS_INTERVAL_MS = 400
@@ -76,10 +78,23 @@ def local_paths(urls: list[QUrl]) -> tuple[list[str], list[str]]:
     paths, others = [], []
     for url in urls:
         if url.isLocalFile() and url.toLocalFile():
-            paths.append(url.toLocalFile())
+            paths.append(_os_path(url))
         else:
             others.append(url.toString())
     return paths, others
+
+
+def _os_path(url: QUrl) -> str:
+    """The path as the file system spells it. A file manager percent-encodes a name's bytes;
+    toLocalFile() decodes them as UTF-8 and turns a name that is not UTF-8 into one that does
+    not exist, so on POSIX the bytes are decoded here, as Python names files."""
+    if os.name == "nt":
+        return url.toLocalFile()
+    return os.fsdecode(unquote_to_bytes(url.path(QUrl.ComponentFormattingOption.FullyEncoded)))
+
+
+def _missing_reason(path: str) -> str:
+    return "broken link: what it points to does not exist" if os.path.islink(path) else "not found"
 
 
 class MainWindow(QMainWindow):
@@ -527,7 +542,7 @@ class MainWindow(QMainWindow):
         existing = [os.path.abspath(p) for p in paths if os.path.exists(p)]
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
-            self.problems.add(({"path": p, "reason": "not found"} for p in missing), "add")
+            self.problems.add(({"path": printable_path(p), "reason": _missing_reason(p)} for p in missing), "add")
         if not existing:
             self.set_status("Nothing to add: " + (f"{len(missing)} path(s) not found." if missing else "no files."))
             return
@@ -540,7 +555,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _describe_paths(paths: list[str]) -> str:
-        return Path(paths[0]).name + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+        return Path(printable_path(paths[0])).name + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a music folder", str(Path.home()))

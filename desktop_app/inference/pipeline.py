@@ -41,8 +41,10 @@ class PipelineResult(Generic[K, P]):
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line reason for a person, without a traceback."""
-    text = str(exc).strip()
+    """A one-line reason for a person, without a traceback; an error's ``reason`` when it has one
+    (`AudioDecodeError`'s own words, without the path that is stored beside them anyway)."""
+    reason = getattr(exc, "reason", None)
+    text = reason.strip() if isinstance(reason, str) else str(exc).strip()
     return text if text else type(exc).__name__
 
 

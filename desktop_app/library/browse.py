@@ -32,6 +32,7 @@ from desktop_app.inference.classes import GENRES
 from desktop_app.library.analyses import analysis_of
 from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
 from desktop_app.library.search import SearchQuery
+from desktop_app.library.tags import printable_path
 
 tracks = Track.__table__
 tag_genres = TagGenre.__table__
@@ -322,7 +323,7 @@ def current_model(conn: Connection, installed_sha256: str | None) -> ModelInfo |
 def track_ids_under(conn: Connection, paths: Sequence[str]) -> list[int]:
     """Shown tracks at or inside ``paths``, the first path's tracks first, each path's in path order."""
     found: dict[int, None] = {}
-    for path in paths:
+    for path in map(printable_path, paths):  # the stored form of names that are not UTF-8
         folder = path.rstrip("/") + "/"
         inside = and_(tracks.c.path >= folder, tracks.c.path < folder[:-1] + "0")
         rows = conn.execute(

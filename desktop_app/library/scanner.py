@@ -1,10 +1,11 @@
 """The library scanner: walk, compare with the database, read changed files in parallel, write in batches.
 
 Unchanged files (same size and mtime) cost one stat. Tag reading runs in worker processes
-(mutagen is pure Python, so threads would share one core) while this thread writes finished
-batches, each in its own transaction: killing the process loses at most the batch in flight, and
-the next scan picks up where this one stopped. Files are marked missing only after a complete
-walk, so a cancelled scan or an unplugged drive never wipes anything.
+(mutagen is pure Python, so threads would share one core; and there each file has a time limit,
+see `reading`) while this thread writes finished batches, each in its own transaction: killing
+the process loses at most the batch in flight, and the next scan picks up where this one stopped.
+Files are marked missing only after a complete walk, so a cancelled scan or an unplugged drive
+never wipes anything.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 
 from desktop_app.library import track_store
 from desktop_app.library.database import Library
-from desktop_app.library.reading import read_chunk
-from desktop_app.library.tags import FileInfo
+from desktop_app.library.reading import FILE_SECONDS, read_chunk
+from desktop_app.library.tags import FileInfo, printable_path
 from desktop_app.library.walk import FoundFile, WalkProblem, walk_audio
 
 CHUNK = 64  # files per worker task: large enough to amortise IPC, small enough for smooth progress
 WRITE_BATCH = 500  # rows per transaction
-PARALLEL_THRESHOLD = 2 * CHUNK  # below this, starting workers costs more than it saves
 
 
 @dataclass(slots=True)
@@ -68,7 +69,8 @@ def _chunks(items: Sequence[FoundFile], size: int) -> Iterator[Sequence[FoundFil
 
 
 def make_executor(kind: str, workers: int) -> Executor:
-    """A pool for tag reading: "process" (default, measured faster) or "thread"."""
+    """A pool for tag reading: "process" (default: faster, and each file's time is bounded) or
+    "thread"."""
     if kind == "thread":
         return ThreadPoolExecutor(workers)
     # forkserver: safe to start from a program that already runs threads (the GUI, Qt).
@@ -84,10 +86,14 @@ class Scanner:
         executor: str = "process",
         progress: Callable[[ScanProgress], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        file_seconds: float = FILE_SECONDS,
     ) -> None:
+        """``executor``: "process" (default), "thread", or "inline" (the calling thread, for tests
+        and benchmarks). ``file_seconds``: the time limit per file where it can apply."""
         self.library = library
         self.workers = workers if workers is not None else max(1, os.cpu_count() or 1)
         self.executor_kind = executor
+        self.file_seconds = file_seconds
         self._progress = progress or (lambda _p: None)
         self._cancelled = should_cancel or (lambda: False)
 
@@ -107,7 +113,8 @@ class Scanner:
         walk_complete = not self._cancelled()
 
         with self.library.engine.connect() as conn:
-            known = track_store.known_tracks(conn, root_paths)
+            # As stored: a root whose name is not UTF-8 has its files under its escaped form.
+            known = track_store.known_tracks(conn, [printable_path(root) for root in root_paths])
 
         to_read: list[FoundFile] = []
         changed_ids: dict[str, int] = {}
@@ -139,20 +146,28 @@ class Scanner:
         return result
 
     def _infos(self, files: Sequence[FoundFile]) -> Iterator[FileInfo]:
-        """File infos as workers finish them, with a bounded number of chunks in flight."""
-        if len(files) < PARALLEL_THRESHOLD or self.workers <= 1:
+        """File infos as workers finish them, with a bounded number of chunks in flight.
+
+        Even a handful of files goes to a worker process (about 0.1 s to start one): that is
+        where a hostile file's reading time is bounded, and a GUI scan runs on a pool thread.
+        """
+        read = partial(read_chunk, seconds=self.file_seconds)
+        if not files:
+            return
+        if self.executor_kind == "inline":
             for chunk in _chunks(files, CHUNK):
                 if self._cancelled():
                     return
-                yield from read_chunk(chunk)
+                yield from read(chunk)
             return
-        with make_executor(self.executor_kind, self.workers) as pool:
+        workers = max(1, min(self.workers, -(-len(files) // CHUNK)))
+        with make_executor(self.executor_kind, workers) as pool:
             pending: list[Future[list[FileInfo]]] = []
             chunks = _chunks(files, CHUNK)
             try:
                 for chunk in chunks:
-                    pending.append(pool.submit(read_chunk, chunk))
-                    if len(pending) >= 3 * self.workers:
+                    pending.append(pool.submit(read, chunk))
+                    if len(pending) >= 3 * workers:
                         break
                 while pending:
                     infos = pending.pop(0).result()
@@ -160,7 +175,7 @@ class Scanner:
                         return
                     next_chunk = next(chunks, None)
                     if next_chunk is not None:
-                        pending.append(pool.submit(read_chunk, next_chunk))
+                        pending.append(pool.submit(read, next_chunk))
                     yield from infos
             finally:
                 for future in pending:

@@ -116,6 +116,34 @@ def _genres(tags: object) -> list[str]:
     return _lookup(tags, _FIELD_KEYS["genre"])
 
 
+def _corrupt_reason(exc: mutagen.MutagenError, path: str) -> str:
+    """mutagen's message without the path (shown beside it anyway), or a plain one instead of
+    its internals (a bare OSError for a read past the end, a codec error on a garbage chunk id)."""
+    detail = str(exc).replace(repr(path), "the file").strip()
+    if not detail or isinstance(exc.__context__, (OSError, UnicodeError)):
+        detail = "its structure cannot be parsed (cut off, damaged, or not audio)"
+    return f"corrupt or truncated audio: {detail}"
+
+
+# The fewest bits per second that a format's audio needs: a header announcing more time than the
+# file's bytes can hold at that rate is not believed (a 10-hour WAV header on two seconds of
+# samples, an MP3 whose Xing header counts four billion frames).
+_MPEG_MIN_BITRATE = 8000
+
+
+def _plausible_length(fmt: str, length: float, size: int, stream: object) -> float:
+    bits = getattr(stream, "bits_per_sample", 0) or 0
+    channels = getattr(stream, "channels", 0) or 0
+    rate = getattr(stream, "sample_rate", 0) or 0
+    if fmt in ("wav", "aiff") and bits and channels and rate:
+        lowest = bits * channels * rate  # uncompressed: exactly this rate
+    elif fmt == "mp3":
+        lowest = _MPEG_MIN_BITRATE
+    else:
+        return length
+    return min(length, size * 8 / lowest)
+
+
 def _os_reason(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
@@ -135,7 +163,8 @@ class _Nameless:
 
 def _open_audio(path: str) -> mutagen.FileType | None:
     """mutagen's guess trusts the extension as much as the content; when that guess fails,
-    a second look by content alone reads files that merely have the wrong extension."""
+    a second look by content alone reads files that merely have the wrong extension, and tells
+    content that is no audio at all (None) from audio that is damaged (the first error)."""
     try:
         audio = mutagen.File(path)
     except mutagen.MutagenError as first_error:
@@ -143,12 +172,9 @@ def _open_audio(path: str) -> mutagen.FileType | None:
             raise
         with open(path, "rb") as file:
             try:
-                audio = mutagen.File(_Nameless(file))
+                return mutagen.File(_Nameless(file))
             except Exception:
                 raise first_error from None
-        if audio is None:
-            raise
-        return audio
     return audio
 
 
@@ -168,7 +194,7 @@ def read_file_info(path: str, size: int, mtime: float) -> FileInfo:
         if isinstance(cause, OSError) and cause.errno is not None:
             info.error = _os_reason(cause)
         else:
-            info.error = f"corrupt or truncated audio: {exc}"
+            info.error = _corrupt_reason(exc, path)
         return info
     except Exception as exc:  # mutagen raises assorted errors on hostile input
         info.error = f"corrupt audio ({type(exc).__name__}: {exc})"
@@ -180,7 +206,7 @@ def read_file_info(path: str, size: int, mtime: float) -> FileInfo:
     info.format = _FORMAT_NAMES.get(type(audio).__name__, type(audio).__name__.lower())
     stream = audio.info
     length = getattr(stream, "length", None)
-    info.duration = float(length) if length else None
+    info.duration = _plausible_length(info.format, float(length), size, stream) if length else None
     info.sample_rate = getattr(stream, "sample_rate", None) or None
     info.channels = getattr(stream, "channels", None) or None
     bitrate = getattr(stream, "bitrate", None)
@@ -208,7 +234,11 @@ def file_name_problem(path: str) -> str | None:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        return "file name is not valid UTF-8 (rename the file to add it)"
+        try:
+            os.path.basename(path).encode("utf-8")
+        except UnicodeEncodeError:
+            return "file name is not valid UTF-8 (rename the file to add it)"
+        return "a folder name in its path is not valid UTF-8 (rename the folder to add its files)"
     return None
 
 

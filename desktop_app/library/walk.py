@@ -1,7 +1,8 @@
 """Finding audio files under the folders a person chose.
 
 Symlinked folders are followed, each real folder once, so a link loop ends instead of spinning.
-Problems met on the way (unreadable folders, names that are not UTF-8) are reported, not raised.
+Problems met on the way (unreadable folders, names that are not UTF-8, a song name that is a
+broken link or a pipe) are reported, not raised.
 """
 
 from __future__ import annotations
@@ -39,7 +40,18 @@ def _found(path: str, st: os.stat_result) -> FoundFile:
 def walk_audio(
     roots: list[str], should_cancel: Callable[[], bool] = lambda: False
 ) -> Iterator[FoundFile | WalkProblem]:
-    """Audio files under ``roots`` (folders or single files), depth first, sorted by name."""
+    """Audio files under ``roots`` (folders or single files), depth first, sorted by name.
+
+    Each path comes once, also when roots overlap (a folder and a file inside it, dropped together).
+    """
+    yielded: set[str] = set()
+    for item in _walk_roots(roots, should_cancel):
+        if item.path not in yielded:
+            yielded.add(item.path)
+            yield item
+
+
+def _walk_roots(roots: list[str], should_cancel: Callable[[], bool]) -> Iterator[FoundFile | WalkProblem]:
     visited: set[tuple[int, int]] = set()
     for root in roots:
         try:
@@ -49,6 +61,8 @@ def walk_audio(
             continue
         if stat.S_ISDIR(st.st_mode):
             yield from _walk_folder(root, visited, should_cancel)
+        elif not stat.S_ISREG(st.st_mode):
+            yield WalkProblem(printable_path(root), _not_a_file(root))
         elif is_audio_name(os.path.basename(root)):
             yield _found(root, st)
         else:
@@ -77,8 +91,22 @@ def _walk_folder(
             try:
                 if entry.is_dir():
                     subfolders.append(entry.path)
-                elif is_audio_name(entry.name) and entry.is_file():
-                    yield _found(entry.path, entry.stat())
+                elif is_audio_name(entry.name):
+                    if entry.is_file():
+                        yield _found(entry.path, entry.stat())
+                    else:
+                        yield WalkProblem(printable_path(entry.path), _not_a_file(entry.path))
             except OSError as exc:
                 yield WalkProblem(printable_path(entry.path), f"cannot be read: {exc.strerror or exc}")
         stack.extend(reversed(subfolders))
+
+
+def _not_a_file(path: str) -> str:
+    """Why an audio-named entry that is neither a folder nor a regular file is not read."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "broken link: what it points to does not exist"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return "not a regular file (a pipe, socket or device)"
