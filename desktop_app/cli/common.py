@@ -25,6 +25,15 @@ def open_library_from(args: argparse.Namespace):  # -> Library, imported lazily 
     return open_library(resolve_db_path(args.db))
 
 
+def track_line(track_id: int, path: str, artist: str | None, title: str | None, available: bool,
+               error: str | None = None) -> str:
+    """One track as the listing commands print it: id, "Artist - Title" (or the path), state."""
+    who = " - ".join(x for x in (artist, title) if x) or path
+    state = "" if available else " [missing]"
+    problem = f" [error: {error}]" if error else ""
+    return f"{track_id:>6}  {who}{state}{problem}"
+
+
 def print_json(obj: object) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar
+from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar, track_line
 
 TRACK_FIELDS = ("id", "path", "title", "artist", "album", "duration", "tag_genre", "available", "error")
 
@@ -58,8 +58,6 @@ def run_tracks(args: argparse.Namespace) -> int:
             if args.json:
                 print_json({name: track[name] for name in TRACK_FIELDS})
             else:
-                state = "" if track["available"] else " [missing]"
-                problem = f" [error: {track['error']}]" if track["error"] else ""
-                who = " - ".join(x for x in (track["artist"], track["title"]) if x) or track["path"]
-                print(f"{track['id']:>6}  {who}{state}{problem}")
+                print(track_line(track["id"], track["path"], track["artist"], track["title"],
+                                 track["available"], track["error"]))
     return 0

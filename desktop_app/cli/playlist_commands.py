@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop_app.cli.common import add_db_option, open_library_from, print_json
+from desktop_app.cli.common import add_db_option, open_library_from, print_json, track_line
 
 FORMAT_NAMES = ("m3u8", "pls", "xspf")
 # The default is the library's (playlists.DEFAULT_MIN_CONFIDENCE), resolved when a command runs:
@@ -134,8 +134,7 @@ def run_show(args: argparse.Namespace) -> int:
             print_json({"id": track.id, "path": track.path, "title": track.title, "artist": track.artist,
                         "album": track.album, "duration": track.duration, "available": track.available})
         else:
-            who = " - ".join(x for x in (track.artist, track.title) if x) or track.path
-            print(f"{track.id:>6}  {who}{'' if track.available else ' [missing]'}")
+            print(track_line(track.id, track.path, track.artist, track.title, track.available))
     return 0
 
 

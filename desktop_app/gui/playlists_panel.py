@@ -406,11 +406,7 @@ class PlaylistsPanel(QWidget):
                 self.delete_now(playlist_id)
 
         box.finished.connect(finished)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog = box
-        box.open()
-        return box
+        return self._open(box)
 
     def delete_now(self, playlist_id: int) -> None:
         snapshot = self._write(lambda conn: delete_playlist(conn, playlist_id))
