@@ -1,18 +1,59 @@
-"""The CCMusic genre network: torchvision VGG19_BN with the CCMusic 16-class head.
+"""The CCMusic genre network: VGG19_BN with the CCMusic 16-class head.
 
-Built exactly as the reference ``music_genre`` model so its published ``save.pt`` state_dict loads
-strictly (same module indices, hence the same 120 key names).
+Built exactly as the reference ``music_genre`` model (torchvision's ``vgg19_bn`` with its
+classifier replaced) so its published ``save.pt`` state_dict loads strictly: same module indices,
+hence the same 120 key names. The VGG body is written out here rather than taken from
+torchvision, whose compiled operators do not load beside a CPU-only torch build: the app then runs
+(and bundles) with whichever torch is installed. tests/test_inference_network.py checks that the
+keys, shapes and outputs equal torchvision's.
 """
 
 from __future__ import annotations
 
 import torch
-import torchvision
 from torch import nn
 
 from desktop_app.inference.classes import NUM_CLASSES
 
 FEATURES = 25088  # 512 channels x 7 x 7 after VGG's adaptive pooling
+VGG19_LAYERS: tuple[int | str, ...] = (
+    64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M",
+)
+"""torchvision's configuration "E": output channels of each 3x3 convolution, "M" a 2x2 max-pool."""
+
+
+class VGG(nn.Module):
+    """torchvision's VGG layout: ``features`` -> ``avgpool`` (7x7) -> flatten -> ``classifier``."""
+
+    def __init__(self, features: nn.Sequential, classifier: nn.Sequential) -> None:
+        super().__init__()
+        self.features = features
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = classifier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+def vgg19_bn_features() -> nn.Sequential:
+    """Conv-BatchNorm-ReLU blocks and pools at torchvision's indices (convs at 0, 3, 7, ...).
+
+    Convolutions are initialised as torchvision does (He, fan-out), so random test weights keep
+    activations of a useful size through all 16 layers.
+    """
+    layers: list[nn.Module] = []
+    channels = 3
+    for layer in VGG19_LAYERS:
+        if layer == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            continue
+        assert isinstance(layer, int)
+        conv = nn.Conv2d(channels, layer, kernel_size=3, padding=1)
+        nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        nn.init.zeros_(conv.bias)
+        layers += [conv, nn.BatchNorm2d(layer), nn.ReLU(inplace=True)]
+        channels = layer
+    return nn.Sequential(*layers)
 
 
 def head_sizes(num_classes: int = NUM_CLASSES, in_features: int = FEATURES) -> tuple[int, int, int]:
@@ -36,8 +77,7 @@ def build_network(device: torch.device | str = "cpu") -> nn.Module:
     """
     l3, l2, l1 = head_sizes()
     with torch.device(device):
-        model = torchvision.models.vgg19_bn(weights=None)
-        model.classifier = nn.Sequential(
+        model = VGG(vgg19_bn_features(), nn.Sequential(
             nn.Dropout(),
             nn.Linear(FEATURES, l3),
             nn.ReLU(inplace=True),
@@ -48,7 +88,7 @@ def build_network(device: torch.device | str = "cpu") -> nn.Module:
             nn.Linear(l2, l1),
             nn.ReLU(inplace=True),
             nn.Linear(l1, NUM_CLASSES),
-        )
+        ))
     return model.eval()
 
 
@@ -61,7 +101,7 @@ def random_state_dict(seed: int) -> dict[str, torch.Tensor]:
     """Random weights of the exact architecture, for tests and the benchmark.
 
     The real weights cannot be downloaded on the project's machines. BatchNorm statistics and
-    affine parameters are randomised too (torchvision initialises them to the identity), so
+    affine parameters are randomised too (PyTorch initialises them to the identity), so
     anything that transforms BatchNorm is actually exercised.
     """
     with torch.random.fork_rng(devices=[]):
