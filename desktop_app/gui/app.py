@@ -18,8 +18,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app import __version__
 from desktop_app.config import resolve_db_path
 from desktop_app.config.paths import APP_NAME
+from desktop_app.gui.resources import app_icon
 
 APP_DISPLAY_NAME = "Genrescope"
+DESKTOP_ID = "io.github.genrescope.Genrescope"
+"""The .desktop file's name without ".desktop" (packaging/linux): Wayland and the taskbars match
+the window to the launcher, and its icon, by it."""
 
 
 def application(argv: Sequence[str] | None = None) -> QApplication:
@@ -32,7 +36,8 @@ def application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
-    app.setDesktopFileName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(app_icon())  # every window and the About box show it
     return app
 
 

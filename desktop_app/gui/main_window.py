@@ -44,6 +44,7 @@ from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.model_banner import ModelBanner
 from desktop_app.gui.model_source import ModelState, find_model
 from desktop_app.gui.problems_panel import ProblemsPanel
+from desktop_app.gui.resources import app_icon
 from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings
         self.setWindowTitle("Genrescope")
+        self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.resize(1400, 820)

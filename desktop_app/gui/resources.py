@@ -1,18 +1,17 @@
-"""The files the GUI ships with (genre palette; icons later), found in one place.
+"""The files the GUI ships with (genre palette, app icon), found in one place.
 
 Every resource is looked up through `resource_path`, never by a path relative to the current
 directory, so the app finds them whatever folder it is started from. The ``resources`` folder is
 searched in this order:
 
 1. ``$GENRESCOPE_RESOURCES`` — an explicit folder (packagers, tests);
-2. ``<repository root>/resources`` — a source checkout or an editable install (``pip install -e``),
+2. ``<bundle>/_internal/resources`` — a PyInstaller bundle (``sys._MEIPASS``), where
+   packaging/pyinstaller/genrescope.spec puts them;
+3. ``<repository root>/resources`` — a source checkout or an editable install (``pip install -e``),
    found relative to this file (``desktop_app/gui/resources.py`` → ``../../../resources``);
-3. ``<sys.prefix>/share/genrescope/resources``, then the same under ``site.getuserbase()`` (a
-   ``pip install --user``) — a regular (wheel) install, for which pyproject.toml needs::
-
-       [tool.setuptools.data-files]
-       "share/genrescope/resources" = ["resources/*.json"]
-"""
+4. ``<sys.prefix>/share/genrescope/resources``, then the same under ``site.getuserbase()`` (a
+   ``pip install --user``) — a regular (wheel) install, for which pyproject.toml lists the files
+   under ``[tool.setuptools.data-files]``."""
 
 from __future__ import annotations
 
@@ -26,12 +25,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QIcon
 
 from desktop_app.inference.classes import GENRE_KEYS
 
 RESOURCES_ENV = "GENRESCOPE_RESOURCES"
 PALETTE_FILE = "genre_palette.json"
+ICON_SVG = "genrescope.svg"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+"""The PNG sizes rendered from the SVG (packaging/render_icons.py) and installed for the desktop."""
 
 _HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
@@ -46,6 +49,9 @@ def resource_dirs() -> list[Path]:
     override = os.environ.get(RESOURCES_ENV)
     if override:
         candidates.append(Path(override).expanduser())
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.append(Path(bundle) / "resources")
     candidates.append(Path(__file__).resolve().parents[2] / "resources")
     for prefix in (sys.prefix, site.getuserbase()):
         candidates.append(Path(prefix) / "share" / "genrescope" / "resources")
@@ -96,3 +102,21 @@ def genre_palette() -> GenrePalette:
     if bad:
         raise ResourceError(f"{path}: colours must be #RRGGBB, got {bad}")
     return palette
+
+
+def icon_png_name(size: int) -> str:
+    """``icons/genrescope-<size>.png`` under the resources folder."""
+    return f"genrescope-{size}.png"
+
+
+def icon_png(size: int) -> Path:
+    return resource_path(f"icons/{icon_png_name(size)}")
+
+
+@lru_cache(maxsize=1)
+def app_icon() -> QIcon:
+    """The window and application icon, from the PNGs (no SVG icon-engine plugin needed)."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_png(size)), QSize(size, size))
+    return icon
