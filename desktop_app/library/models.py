@@ -24,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    pass
+    """The metadata every table belongs to; Alembic compares it with the migrations."""
 
 
 class Track(Base):
