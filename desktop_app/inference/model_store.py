@@ -8,7 +8,8 @@ model and nothing large lands inside the repository. A file elsewhere (``weights
 Layout: ``<sha256>.pt`` (the checkpoint, named by content) and ``installed.json`` (the manifest
 that says which file is the model). Installing is atomic: the bytes go to a temporary file in the
 same folder, are fsynced and loaded strictly, and only then renamed into place; the manifest is
-replaced the same way, so a crash leaves either the old model or the new one, never half of one.
+replaced the same way, so a crash leaves either the old model or the new one, never half of one,
+and the next install deletes the temporary file a killed one left (`temp_files`).
 Only one install should run at a time.
 
 torch is imported only when a file is validated or opened, so ``status()`` stays cheap.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.config import models_dir
 from desktop_app.inference.classes import GENRE_KEYS
 from desktop_app.inference.identity import ORIGINS, Origin
+from desktop_app.temp_files import claimed_temp, remove_abandoned
 
 if TYPE_CHECKING:
     from desktop_app.inference.engine import GenreClassifier
@@ -139,20 +140,16 @@ def import_model(
         load_checkpoint(source)
     folder = _root(root)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=folder)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    remove_abandoned(folder, f"{TEMP_PREFIX}*")
     from desktop_app.inference.checkpoint import CheckpointError
 
-    try:
-        return install_file(temp, root=folder, origin=origin, source=str(source))
-    except CheckpointError as exc:  # name the user's file, not the temporary copy
-        raise CheckpointError(source, exc.problem, exc.detail) from None
+    with claimed_temp(folder, TEMP_PREFIX, ".part") as (fd, temp):
+        with open(fd, "wb", closefd=False) as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+        try:
+            return install_file(temp, root=folder, origin=origin, source=str(source))
+        except CheckpointError as exc:  # name the user's file, not the temporary copy
+            raise CheckpointError(source, exc.problem, exc.detail) from None
 
 
 def install_file(
@@ -173,6 +170,7 @@ def install_file(
     folder = _root(root)
     if temp.resolve().parent != folder.resolve():
         raise ValueError(f"{temp} must be inside {folder} so that the final rename is atomic")
+    remove_abandoned(folder, f"{TEMP_PREFIX}*")
     try:
         _fsync_file(temp)
         checkpoint = load_checkpoint(temp, expected_sha256=expected_sha256)
@@ -240,17 +238,13 @@ def _write_manifest(folder: Path, model: InstalledModel) -> None:
         "installed_at": model.installed_at,
         "classes": list(model.classes),
     }
-    fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with claimed_temp(folder, TEMP_PREFIX, ".json") as (fd, temp):
+        with open(fd, "w", encoding="utf-8", closefd=False) as f:
             json.dump(data, f, indent=2)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp_name, folder / MANIFEST)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+        os.replace(temp, folder / MANIFEST)
     _fsync_dir(folder)
 
 

@@ -9,8 +9,11 @@ program's own thread, not to reading on other threads.
 
 from __future__ import annotations
 
+import os
+import select
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -58,3 +61,36 @@ def _read(f: FoundFile, seconds: float | None) -> FileInfo:
     except _TimedOut:
         reason = f"reading its tags took longer than {seconds:g} s (damaged or hostile file); skipped"
         return FileInfo(path=f.path, size=f.size, mtime=f.mtime, error=reason)
+
+
+def exit_with(parent_pid: int) -> None:
+    """Pool initializer: end this worker when the scanning process is gone, kill -9 included.
+
+    Workers are forked by the forkserver, not by the scanner, and hold their task queue's both
+    ends, so they never see the scanner die: each killed scan left its workers, the forkserver and
+    the resource tracker waiting forever. A thread watches the scanner instead.
+    """
+    threading.Thread(target=_exit_after, args=(parent_pid,), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_after(pid: int) -> None:
+    try:
+        watched = os.pidfd_open(pid)  # Linux: readable once the process has ended
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):  # elsewhere: ask once a second
+        while _alive(pid):
+            time.sleep(1.0)
+        os._exit(0)
+    select.select([watched], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, and someone else's (its pid was reused)
+        return False
+    return True

@@ -20,7 +20,7 @@ from multiprocessing import get_context
 
 from desktop_app.library import track_store
 from desktop_app.library.database import Library
-from desktop_app.library.reading import FILE_SECONDS, read_chunk
+from desktop_app.library.reading import FILE_SECONDS, exit_with, read_chunk
 from desktop_app.library.tags import FileInfo, printable_path
 from desktop_app.library.walk import FoundFile, WalkProblem, walk_audio
 
@@ -74,7 +74,8 @@ def make_executor(kind: str, workers: int) -> Executor:
     if kind == "thread":
         return ThreadPoolExecutor(workers)
     # forkserver: safe to start from a program that already runs threads (the GUI, Qt).
-    return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"))
+    return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"), initializer=exit_with,
+                               initargs=(os.getpid(),))
 
 
 class Scanner:

@@ -6,8 +6,8 @@ a player reading the playlist, or a crash mid-export, never sees half a file.
 
 from __future__ import annotations
 
+import glob
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from desktop_app.library.playlist_formats.locations import Location, playlist_lo
 from desktop_app.library.playlist_formats.m3u import read_m3u, write_m3u8
 from desktop_app.library.playlist_formats.pls import read_pls, write_pls
 from desktop_app.library.playlist_formats.xspf import XspfError, read_xspf, write_xspf
+from desktop_app.temp_files import claimed_temp, remove_abandoned
 
 FormatName = Literal["m3u8", "pls", "xspf"]
 
@@ -46,20 +47,19 @@ class PlaylistFileError(ValueError):
 
 
 def write_playlist(path: str | os.PathLike[str], fmt: FormatName, items: Sequence[PlaylistItem], title: str) -> None:
-    """Write the playlist file atomically, UTF-8, "\\n" line ends."""
+    """Write the playlist file atomically, UTF-8, "\\n" line ends; a temporary file that an
+    earlier, killed export of the same name left is deleted."""
     target = Path(path)
     content = FORMATS[fmt].write(items, title).encode("utf-8")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
+    prefix = f".{target.name}."
+    remove_abandoned(target.parent, f"{glob.escape(prefix)}*.tmp")
+    with claimed_temp(target.parent, prefix, ".tmp") as (fd, temp):
+        with open(fd, "wb", closefd=False) as out:
             out.write(content)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _decode(data: bytes, suffix: str) -> str:
