@@ -134,10 +134,16 @@ def _check_file_type(path: Path, f: BinaryIO, size: int) -> None:
 
 
 def _check_zip(path: Path, f: BinaryIO) -> None:
-    """torch's format is a ZIP holding ``<name>/data.pkl``; its directory sits at the very end."""
+    """torch's format is a ZIP holding ``<name>/data.pkl``; its directory sits at the very end.
+
+    Every member's CRC-32 is checked too: torch.load does not, and would load a file with a
+    damaged byte in its weights (a bad copy, a failing disk) without a word. This reads the file
+    once more, about 0.2 s for the 488 MB model.
+    """
     f.seek(0)
     try:
-        names = zipfile.ZipFile(f).namelist()
+        archive = zipfile.ZipFile(f)
+        names = archive.namelist()
     except zipfile.BadZipFile:
         raise _truncated(path) from None
     if not any(name.endswith("/data.pkl") for name in names):
@@ -146,6 +152,17 @@ def _check_zip(path: Path, f: BinaryIO) -> None:
             Problem.NOT_A_CHECKPOINT,
             "it is a ZIP archive but not a PyTorch checkpoint (if it contains save.pt, "
             "extract that file and use it)",
+        )
+    try:
+        damaged = archive.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        raise _truncated(path) from None
+    if damaged is not None:
+        raise CheckpointError(
+            path,
+            Problem.CORRUPT,
+            f"it is damaged: the bytes of {damaged} do not match their stored checksum; "
+            "download or copy it again",
         )
 
 
