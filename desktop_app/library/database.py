@@ -60,9 +60,11 @@ class Library:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = create_library_engine(path)
-        upgrade_to_head(self.engine)
         self.writer = self.engine.execution_options(**{_WRITER_OPTION: True})
         """The engine for write transactions: they take the write lock when they begin."""
+        # As a writer: two programs opening a new library at once would otherwise both read the
+        # schema version, and the second to write would fail with "database is locked".
+        upgrade_to_head(self.writer)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.writer, expire_on_commit=False)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.library.models import TagGenre, Track
 from desktop_app.library.tags import FileInfo
@@ -69,12 +70,20 @@ def _genre_rows(track_id: int, info: FileInfo) -> list[dict[str, object]]:
 
 
 def insert_tracks(conn: Connection, infos: Sequence[FileInfo]) -> None:
+    """Add new tracks. A path that another scan of the same folder added in the meantime (two
+    scans at once) is updated instead: it is the same file, and the row keeps its id."""
     if not infos:
         return
     now = utc_now()
     rows = [{**_row(info, now), "path": info.path, "added_at": now} for info in infos]
-    ids = conn.execute(insert(tracks).returning(tracks.c.id, sort_by_parameter_order=True), rows)
-    genre_rows = [g for track_id, info in zip(ids.scalars(), infos) for g in _genre_rows(track_id, info)]
+    statement = sqlite_insert(tracks)
+    statement = statement.on_conflict_do_update(
+        index_elements=[tracks.c.path],
+        set_={name: statement.excluded[name] for name in (*_INFO_COLUMNS, "scanned_at", "available")},
+    )
+    ids = list(conn.execute(statement.returning(tracks.c.id, sort_by_parameter_order=True), rows).scalars())
+    conn.execute(delete(tag_genres).where(tag_genres.c.track_id.in_(ids)))
+    genre_rows = [g for track_id, info in zip(ids, infos) for g in _genre_rows(track_id, info)]
     if genre_rows:
         conn.execute(insert(tag_genres), genre_rows)
 
