@@ -243,12 +243,21 @@ def validate_state_dict(path: Path, obj: object) -> dict[str, torch.Tensor]:
     ]
     if kinds:
         raise CheckpointError(path, Problem.SHAPES, f"tensor types differ: {_few(kinds)}")
-    non_finite = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    non_finite = [k for k, v in state.items() if v.is_floating_point() and not _all_finite(v)]
     if non_finite:
         raise CheckpointError(
             path, Problem.NON_FINITE, f"it holds NaN or infinite weights in {_few(non_finite)}"
         )
     return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+_FINITE_CHUNK = 1 << 22
+
+
+def _all_finite(tensor: torch.Tensor) -> bool:
+    """``torch.isfinite(t).all()`` a few million values at a time: at once, on the 99-million-value
+    classifier layer, its temporaries added 800 MB to the model's loading peak."""
+    return all(bool(torch.isfinite(chunk).all()) for chunk in tensor.reshape(-1).split(_FINITE_CHUNK))
 
 
 def _unwrap(path: Path, obj: object) -> dict[str, torch.Tensor]:
