@@ -7,7 +7,8 @@ first asks for them (about a millisecond for a page) and kept in a small LRU cac
 
 Reloads are coalesced (`CoalescingJob`): while one runs, further requests fold into one more, and
 two reloads start at least ``MIN_RELOAD_INTERVAL_MS`` apart, so a scan or analysis writing thousands of
-rows causes a handful of updates per second at most. When the new id list equals the old one only
+rows causes a handful of updates per second at most. A new view (search, sort, sidebar) skips that
+spacing: what the user asked for is read at once. When the new id list equals the old one only
 the cached rows are refreshed; when it extends it, rows are appended; only otherwise is the model
 reset.
 """
@@ -119,9 +120,10 @@ class TrackTableModel(QAbstractTableModel):
         return self._model
 
     def set_view(self, view: TrackView) -> None:
+        """Show ``view`` (a search, sort or sidebar choice): read at once, not after the throttle."""
         if view != self._view:
             self._view = view
-            self.request_reload()
+            self._reload.request(now=True)
 
     def set_model_info(self, model: ModelInfo | None) -> None:
         """Show the predictions of ``model`` (None: no predictions to show)."""

@@ -185,8 +185,10 @@ class CoalescingJob(QObject):
 
     ``request()`` may be called thousands of times while a scan writes: requests made while a run
     is in flight fold into one more run after it, and consecutive runs start at least
-    ``min_interval_ms`` apart. ``make_work`` is called on the GUI thread at the start of each run,
-    so the work sees the state of that moment.
+    ``min_interval_ms`` apart. ``request(now=True)`` is for what the user just did (a search, a
+    sort): it skips that spacing, so the answer is never held back by the throttle meant for
+    background changes, but still folds into the run in flight. ``make_work`` is called on the
+    GUI thread at the start of each run, so the work sees the state of that moment.
     """
 
     def __init__(
@@ -208,15 +210,20 @@ class CoalescingJob(QObject):
         self._min_interval_ms = min_interval_ms
         self._running = False
         self._dirty = False
+        self._urgent = False
+        """The owed run was asked for with ``now``: start it as soon as the one in flight ends."""
         self._last_start = -1e9
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._run)
         self.runs = 0
 
-    def request(self) -> None:
+    def request(self, *, now: bool = False) -> None:
         if self._running:
             self._dirty = True
+            self._urgent = self._urgent or now
+        elif now:
+            self._timer.start(0)  # next event-loop turn: a burst of requests still makes one run
         elif not self._timer.isActive():
             wait_ms = self._min_interval_ms - (time.monotonic() - self._last_start) * 1000
             self._timer.start(max(0, int(wait_ms)))
@@ -231,6 +238,7 @@ class CoalescingJob(QObject):
             return
         self._running = True
         self._dirty = False
+        self._urgent = False
         self._last_start = time.monotonic()
         self.runs += 1
         self._jobs.start(self._make_work(), name=self._name, on_done=self._done, on_failed=self._failed)
@@ -247,5 +255,5 @@ class CoalescingJob(QObject):
     def _settle(self) -> None:
         self._running = False
         if self._dirty:
-            self._dirty = False
-            self.request()
+            urgent, self._dirty, self._urgent = self._urgent, False, False
+            self.request(now=urgent)
