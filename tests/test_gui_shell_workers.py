@@ -94,3 +94,20 @@ def test_coalescing_job_folds_bursts(qtbot):
     qtbot.waitUntil(lambda: not job.pending)
     assert values == [1, 2] and job.runs == 2
     runner.shutdown()
+
+
+def test_an_urgent_request_skips_the_interval_between_runs(qtbot):
+    """A search must not wait out the pause that keeps scan-driven reloads apart."""
+    runner = JobRunner()
+    values = []
+    job = CoalescingJob(runner, "t", lambda: (lambda _context: len(values)), values.append, min_interval_ms=60_000)
+    job.request()
+    qtbot.waitUntil(lambda: values == [0])
+    job.request()  # the ordinary next run waits a minute after the first
+    qtbot.wait(200)
+    assert values == [0] and job.pending
+    for _ in range(100):
+        job.request(now=True)  # a burst of urgent requests: one run, on the next event-loop turn
+    qtbot.waitUntil(lambda: not job.pending, timeout=5000)
+    assert values == [0, 1] and job.runs == 2
+    runner.shutdown()
