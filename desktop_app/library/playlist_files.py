@@ -191,6 +191,10 @@ def import_playlist(
             reason = "not a local file"
         elif not os.path.exists(entry.path):
             reason = f"no such file: {entry.path}"
+        elif os.path.isdir(entry.path):  # never scanned: an entry "/" must not read the whole disk
+            reason = f"a folder, not a file: {entry.path}"
+        elif not os.path.isfile(entry.path):
+            reason = f"not a regular file (a device, pipe or socket): {entry.path}"
         else:
             reason = problems.get(entry.path, f"could not be added to the library: {entry.path}")
         not_found.append({"entry": entry.written, "reason": reason})

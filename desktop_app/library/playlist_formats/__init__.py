@@ -6,8 +6,10 @@ a player reading the playlist, or a crash mid-export, never sees half a file.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,14 +64,31 @@ def write_playlist(path: str | os.PathLike[str], fmt: FormatName, items: Sequenc
         os.replace(temp, target)
 
 
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _decode(data: bytes, suffix: str) -> str:
-    """UTF-8 (the .m3u8, .pls and .xspf norm); an old .m3u may be Latin-1 / Windows-1252."""
+    """UTF-8 (the .m3u8, .pls and .xspf norm); UTF-16 or UTF-32 when a byte order mark says so
+    (Windows Notepad's "Unicode"); an old .m3u may be Latin-1 / Windows-1252. Binary data is
+    refused instead of being read as hundreds of garbage entries."""
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise PlaylistFileError(f"it starts as {codec.upper()} text but is not valid {codec.upper()}") from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         if suffix == ".xspf":
             raise PlaylistFileError("an XSPF file must be UTF-8") from None
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    if len(_CONTROL.findall(text)) > max(8, len(text) // 100):
+        raise PlaylistFileError("it holds binary data, not the text of a playlist")
+    return text
 
 
 def read_playlist(path: str | os.PathLike[str]) -> list[ReadEntry]:
@@ -81,7 +100,7 @@ def read_playlist(path: str | os.PathLike[str]) -> list[ReadEntry]:
         raise PlaylistFileError(f"{source.name}: not a playlist this app reads ({IMPORT_PATTERNS})")
     try:
         return reader(_decode(source.read_bytes(), suffix), str(source.parent.absolute()))
-    except XspfError as exc:
+    except (XspfError, PlaylistFileError) as exc:
         raise PlaylistFileError(f"{source.name}: {exc}") from None
 
 
