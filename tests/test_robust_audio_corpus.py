@@ -338,3 +338,40 @@ def test_dropping_the_corpus_on_the_window_reports_each_problem_and_stays_respon
     assert _no_dialogs()
     assert max(gaps) < 1000, f"the event loop stalled for {max(gaps)} ms"
     window.close()
+
+
+# --- what reaches a terminal -------------------------------------------------------------------
+
+
+def _run_in_terminal(args: list[str], env: dict[str, str]) -> bytes:
+    """The bytes a terminal would receive from ``args`` (stdout and stderr on a pseudo-terminal)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+    os.close(follower)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0, received[-2000:]
+    return received
+
+
+def test_names_and_tags_cannot_drive_the_terminal(tmp_path, cli_env):
+    """A file name or a tag with escape sequences is printed escaped, not obeyed."""
+    music = tmp_path / "music"
+    write_audio(music / "title.mp3", title="\x1b]0;retitled\x07\x1b[2JCleared", artist="\x9b31mRed")
+    (music / "\x1b[2Jname\rspoof.mp3").write_bytes(b"not audio")
+    db = str(tmp_path / "lib.sqlite3")
+    shown = _run_in_terminal([*GENRESCOPE, "scan", str(music), "--db", db], cli_env)
+    shown += _run_in_terminal([*GENRESCOPE, "tracks", "--db", db], cli_env)
+    text = shown.decode("utf-8", "replace")
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert "\\x1b[2Jname\\x0dspoof.mp3" in text and "\\x1b]0;retitled\\x07" in text

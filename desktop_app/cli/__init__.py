@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from desktop_app import __version__
 from desktop_app.cli import analysis_commands, explain_commands, library_commands, model_commands, playlist_commands
 from desktop_app.cli.common import add_db_option
+from desktop_app.cli.terminal import safe_terminal_output
 
 EPILOG = """examples:
   genrescope                           open the window
@@ -83,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(window_args.paths, window_args.db)
     args = parser.parse_args(arguments)
     try:
-        return int(args.run(args) or 0)
+        with safe_terminal_output():
+            return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -46,8 +46,9 @@ class Progress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(desc=description, unit=unit, unit_scale=unit == "B", file=sys.stderr,
-                             dynamic_ncols=True)
+            # Around the control-character filter (`terminal`): the bar's carriage returns are meant.
+            self._bar = tqdm(desc=description, unit=unit, unit_scale=unit == "B",
+                             file=getattr(sys.stderr, "unfiltered", sys.stderr), dynamic_ncols=True)
 
     def update(self, done: int, total: int) -> None:
         if self._bar is None:
