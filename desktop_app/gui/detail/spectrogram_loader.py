@@ -49,13 +49,14 @@ def compute_spectrogram(path: str) -> Spectrogram:
     """Decode ``path`` and compute its dB CQT and window layout; runs on a worker thread."""
     # Imported here: these pull in librosa, which must not slow down the window's start-up.
     from desktop_app.audio.cqt import HOP_LENGTH, SAMPLE_RATE, cqt_db
-    from desktop_app.audio.decode import AudioDecodeError, decode
+    from desktop_app.audio.decode import AudioDecodeError, decode_audio
     from desktop_app.audio.windows import split_windows
 
     try:
-        samples = decode(path)
+        decoded = decode_audio(path)
     except AudioDecodeError as exc:
         raise SpectrogramError(f"Cannot read this file: {exc.reason}.") from exc
+    samples = decoded.samples
     db = np.ascontiguousarray(cqt_db(samples), dtype=np.float32)
     windows = split_windows(db, samples.shape[0])
     return Spectrogram(
@@ -64,8 +65,9 @@ def compute_spectrogram(path: str) -> Spectrogram:
         duration=samples.shape[0] / SAMPLE_RATE,
         frame_seconds=HOP_LENGTH / SAMPLE_RATE,
         window_bounds=tuple(windows.bounds),
-        # ref=max of pure silence makes every bin 0 dB; the view draws it black and says so.
-        silent=bool(np.ptp(db) == 0.0),
+        # ref=max of pure silence makes every bin 0 dB; the view draws it black and says so. A
+        # bare DC offset is silent too (as the analysis says), though resampling leaves edge ripple.
+        silent=decoded.constant or bool(np.ptp(db) == 0.0),
     )
 
 
