@@ -17,9 +17,9 @@ apt_packages=(
   libwayland-egl1 libnss3 libasound2 libpulse0
 )
 # Real players the playlist tests ask to read exported playlists: mpv (M3U8, PLS) and VLC (XSPF,
-# which mpv does not read).
+# which mpv does not read); the validators of the desktop launcher and the AppStream metainfo.
 if [ "$mode" = test ]; then
-  apt_packages+=(mpv vlc-bin vlc-plugin-base)
+  apt_packages+=(mpv vlc-bin vlc-plugin-base appstream desktop-file-utils)
 fi
 missing=()
 for package in "${apt_packages[@]}"; do
