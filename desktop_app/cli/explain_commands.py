@@ -28,7 +28,9 @@ DEFAULT_OPACITY = 0.6
 def register(commands: argparse._SubParsersAction) -> None:
     explain = commands.add_parser(
         "explain", help="show where the network heard a genre (Grad-CAM heatmap over the spectrogram)",
-        epilog="example: genrescope explain song.flac --genre Opera --out heatmap.png --window 3 --json",
+        epilog="examples:\n  genrescope explain song.flac\n"
+        "  genrescope explain song.flac --genre Opera --out heatmap.png --window 3 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("file", metavar="FILE")
     explain.add_argument("--genre", metavar="G",

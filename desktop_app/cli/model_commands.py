@@ -21,7 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     install = actions.add_parser(
         "install",
         help="download the published checkpoint from the model hub (about 488 MB), verify and install it",
-        epilog="example: genrescope model install   (resumes an interrupted download)",
+        epilog="examples:\n  genrescope model install                 resumes an interrupted download\n"
+        "  genrescope model install --hub-url https://mirror.example.org",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     install.add_argument("--hub-url", help="base URL of the hub or a mirror (default: $GENRESCOPE_HUB_URL or the hub)")
     install.add_argument("--sha256", help="expected SHA-256 of the file, if you know it")

@@ -39,18 +39,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     actions = playlist.add_subparsers(dest="playlist_command", metavar="ACTION", required=True)
 
-    listing = actions.add_parser("list", help="the playlists with their track counts")
+    listing = actions.add_parser("list", help="the playlists with their track counts",
+                                 epilog="examples:\n  genrescope playlist list\n  genrescope playlist list --json",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(listing)
     listing.set_defaults(run=run_list)
 
-    show = actions.add_parser("show", help="a playlist's tracks in order")
+    show = actions.add_parser("show", help="a playlist's tracks in order",
+                              epilog='examples:\n  genrescope playlist show "Soft rock"\n'
+                              '  genrescope playlist show Party --json',
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     show.add_argument("name", metavar="NAME")
     _common(show)
     show.set_defaults(run=run_show)
 
     create = actions.add_parser(
         "create", help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X)",
-        epilog="GENRE is a class key (Soft_rock) or display name (\"Soft rock\"), any case.",
+        epilog="GENRE is a class key (Soft_rock) or display name (\"Soft rock\"), any case.\n\n"
+        "examples:\n  genrescope playlist create Opera --genre opera\n"
+        '  genrescope playlist create "Soft rock" --genre "Soft rock" --min-confidence 0.6 --smart\n'
+        "  genrescope playlist create Dance --genre dance_pop --order album_order",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     create.add_argument("name", metavar="NAME")
     create.add_argument("--genre", required=True, metavar="GENRE")
@@ -62,7 +71,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     _common(create)
     create.set_defaults(run=run_create)
 
-    export = actions.add_parser("export", help="write a playlist as M3U8, PLS or XSPF")
+    export = actions.add_parser(
+        "export", help="write a playlist as M3U8, PLS or XSPF",
+        epilog="examples:\n  genrescope playlist export Party --out ~/Music/party.m3u8\n"
+        '  genrescope playlist export "Soft rock" --format xspf --out ~/Music/soft-rock.xspf --relative',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     export.add_argument("name", metavar="NAME")
     export.add_argument("--format", choices=FORMAT_NAMES, help="default: from the --out extension")
     export.add_argument("--out", required=True, metavar="FILE")
@@ -72,7 +86,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     _common(export)
     export.set_defaults(run=run_export)
 
-    genres = actions.add_parser("export-genres", help="one playlist file per predicted genre into a folder")
+    genres = actions.add_parser(
+        "export-genres", help="one playlist file per predicted genre into a folder",
+        epilog="examples:\n  genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres\n"
+        "  genrescope playlist export-genres --format pls --out-dir /media/usb/Genres --min-confidence 0.7 "
+        "--relative",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     genres.add_argument("--format", choices=FORMAT_NAMES, required=True)
     genres.add_argument("--out-dir", required=True, metavar="DIR")
     genres.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
@@ -80,13 +100,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     _common(genres)
     genres.set_defaults(run=run_export_genres)
 
-    importing = actions.add_parser("import", help="read an M3U, M3U8, PLS or XSPF file into a manual playlist")
+    importing = actions.add_parser(
+        "import", help="read an M3U, M3U8, PLS or XSPF file into a manual playlist",
+        epilog="examples:\n  genrescope playlist import ~/Downloads/party.pls --name Party\n"
+        "  genrescope playlist import ~/Music/road-trip.xspf --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     importing.add_argument("file", metavar="FILE")
     importing.add_argument("--name", help="playlist name (default: the file's name)")
     _common(importing)
     importing.set_defaults(run=run_import)
 
-    remove = actions.add_parser("delete", help="delete a playlist (its tracks stay in the library)")
+    remove = actions.add_parser("delete", help="delete a playlist (its tracks stay in the library)",
+                                epilog='example: genrescope playlist delete "Soft rock"')
     remove.add_argument("name", metavar="NAME")
     _common(remove)
     remove.set_defaults(run=run_delete)
