@@ -74,8 +74,10 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     app = application()
     from desktop_app.gui.main_window import MainWindow
     from desktop_app.gui.settings import AppSettings
+    from desktop_app.gui.smoke_check import SmokeCheck, smoke_timeout
     from desktop_app.library.database import open_library
 
+    smoke_seconds = smoke_timeout()
     db_path = resolve_db_path(db)
     try:
         library = open_library(db_path)
@@ -87,6 +89,8 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
         window.show()
         freeze_long_lived_objects()
         window.start_up([str(Path(p).expanduser()) for p in paths])
+        if smoke_seconds is not None:  # the packaged app's self-check (packaging/smoke_test.sh)
+            SmokeCheck(window, smoke_seconds)
         try:
             return app.exec()
         finally:
