@@ -128,7 +128,7 @@ def test_scan_killed_at_random_moments(tmp_path, cli_env):
                                  "WHERE g.track_id = t.id) != 2")
             assert genres == [(0,)], f"a track without its two genres ({note})"
             committed = rows
-    assert kills >= KILLS * 3 // 4, f"only {kills} runs were killed before finishing ({SEED})"
+    assert kills >= KILLS // 2, f"only {kills} runs were killed before finishing ({SEED})"
 
     summary = run_to_end(["scan", str(music), "--db", str(db)], cli_env)
     assert summary["errors"] == 0 and summary["added"] + summary["updated"] + summary["unchanged"] == len(files)
