@@ -62,6 +62,7 @@ from desktop_app.library.browse import (
     track_detail,
 )
 from desktop_app.library.database import Library
+from desktop_app.library.playlist_formats import READERS as PLAYLIST_READERS
 from desktop_app.library.scanner import ScanProgress
 from desktop_app.library.search import parse_search
 from desktop_app.library.tags import printable_path
@@ -542,14 +543,21 @@ class MainWindow(QMainWindow):
     def add_paths(self, paths: list[str], *, remember: bool = False) -> None:
         """Scan files and folders into the library, select the first, queue them for analysis.
 
-        ``remember`` makes folders library folders (rescanned on start when the setting says so).
+        Playlist files (M3U, M3U8, PLS, XSPF) are imported as playlists instead: the desktop
+        launcher offers "Open with Genrescope" for them. ``remember`` makes folders library folders
+        (rescanned on start when the setting says so).
         """
         existing = [os.path.abspath(p) for p in paths if os.path.exists(p)]
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
             self.problems.add(({"path": printable_path(p), "reason": _missing_reason(p)} for p in missing), "add")
+        playlist_files = [p for p in existing if os.path.isfile(p) and Path(p).suffix.lower() in PLAYLIST_READERS]
+        for path in playlist_files:
+            self.playlists.import_file(path)
+        existing = [p for p in existing if p not in playlist_files]
         if not existing:
-            self.set_status("Nothing to add: " + (f"{len(missing)} path(s) not found." if missing else "no files."))
+            if not playlist_files:
+                self.set_status("Nothing to add: " + (f"{len(missing)} path(s) not found." if missing else "no files."))
             return
         if remember:
             for path in existing:
