@@ -127,7 +127,8 @@ def measure_classify(work: Path, tracks: int, clip_seconds: float, weights: Path
     if proc.returncode != 0:
         raise SystemExit(f"classify failed: {err[-2000:]}")
     summary = json.loads(out)
-    working = [(done, rss) for _, rss, done in samples if done > 0 and rss > 0]
+    # While tracks are being analysed: the last sample may catch the run tearing down.
+    working = [(done, rss) for _, rss, done in samples if 0 < done < tracks and rss > 0]
     second_half = [(done, rss) for done, rss in working if done >= tracks / 2]
     slope = (float(np.polyfit([d for d, _ in second_half], [r for _, r in second_half], 1)[0]) * 1000
              if len(second_half) > 2 else None)
