@@ -9,6 +9,10 @@ the audio of a video file, ...) are decoded by FFmpeg through PyAV; librosa woul
 audioread there, so no bit-exact reference exists, but everything after decoding (channel mean,
 soxr HQ, length) is the same.
 
+The built-in tagger (MusiCNN) was trained on ``librosa.load(path, sr=16000)``: the same decode and
+channel mean, resampled to 16 kHz. `decode_audio` resamples one decode to every rate asked for, so
+analysing a file with both networks reads and decodes it once.
+
 The file is read in blocks and resampled as a stream, which soxr makes bit-identical to its
 one-shot call, so a long track never holds more than its 22,050 Hz mono result in memory.
 
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -59,11 +63,23 @@ class AudioDecodeError(Exception):
 
 @dataclass(frozen=True)
 class DecodedAudio:
-    samples: np.ndarray
-    """float32 mono at 22,050 Hz, as ``librosa.load(path)`` returns it."""
+    by_rate: Mapping[int, np.ndarray]
+    """float32 mono at each requested rate, as ``librosa.load(path, sr=rate)`` returns it."""
     constant: bool
     """Every sample of the file's own signal (native rate, channels averaged) is the same: digital
-    silence or a bare DC offset. ``samples`` may still vary, by the resampler's edge ripple."""
+    silence or a bare DC offset. The resampled samples may still vary, by the resampler's edge
+    ripple."""
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The samples at 22,050 Hz, the CCMusic network's rate."""
+        return self.at(TARGET_SAMPLE_RATE)
+
+    def at(self, rate: int) -> np.ndarray:
+        try:
+            return self.by_rate[rate]
+        except KeyError:
+            raise ValueError(f"decoded at {sorted(self.by_rate)} Hz, not at {rate} Hz") from None
 
 
 def decode(path: str | os.PathLike[str]) -> np.ndarray:
@@ -71,31 +87,37 @@ def decode(path: str | os.PathLike[str]) -> np.ndarray:
     return decode_audio(path).samples
 
 
-def decode_audio(path: str | os.PathLike[str]) -> DecodedAudio:
-    """`decode`, with what the decoder saw of the file's own samples."""
+def decode_audio(
+    path: str | os.PathLike[str], rates: Sequence[int] = (TARGET_SAMPLE_RATE,)
+) -> DecodedAudio:
+    """`decode` at each of ``rates`` in one pass, with what the decoder saw of the file's own samples."""
     path = Path(path)
+    rates = tuple(dict.fromkeys(rates))
+    if not rates or any(rate <= 0 for rate in rates):
+        raise ValueError(f"rates must be positive sample rates, got {rates}")
     with _open_checked(path) as file:
         start = id3v2_end(file, os.fstat(file.fileno()).st_size)
         if start == 0:
             # By name: libsndfile reads the file itself, as under librosa. Bytes, because a name
             # that is not valid UTF-8 cannot be encoded by soundfile.
-            return _decode(path, lambda: os.fsencode(path), lambda: str(path))
-        return _decode(path, lambda: FileFrom(file, start), lambda: FileFrom(file, start))
+            return _decode(path, rates, lambda: os.fsencode(path), lambda: str(path))
+        return _decode(path, rates, lambda: FileFrom(file, start), lambda: FileFrom(file, start))
 
 
 def _decode(
     path: Path,
+    rates: tuple[int, ...],
     for_libsndfile: Callable[[], bytes | BinaryIO],
     for_ffmpeg: Callable[[], str | BinaryIO],
 ) -> DecodedAudio:
     try:
         with sf.SoundFile(for_libsndfile()) as sound_file:
-            decoded = _decode_with_libsndfile(sound_file, path)
+            decoded = _decode_with_libsndfile(sound_file, path, rates)
     except sf.LibsndfileError:
         # librosa hands the file to audioread (FFmpeg) on any libsndfile error; so do we.
-        return _decode_with_ffmpeg(path, for_ffmpeg(), known_format=False)
+        return _decode_with_ffmpeg(path, rates, for_ffmpeg(), known_format=False)
     if decoded is None:
-        return _decode_with_ffmpeg(path, for_ffmpeg(), known_format=True)
+        return _decode_with_ffmpeg(path, rates, for_ffmpeg(), known_format=True)
     return decoded
 
 
@@ -120,28 +142,60 @@ def _open_checked(path: Path) -> BinaryIO:
     return file
 
 
-class _MonoResampler:
-    """Collects native-rate mono blocks and returns what ``librosa.resample(..., 'soxr_hq')`` would.
+class _RateOutput:
+    """One target rate's stream: what ``librosa.resample(..., 'soxr_hq')`` makes of the input.
 
     The output buffer is allocated once from the expected length (zero pages cost nothing until
     written) and grows only if the file turns out longer than announced.
     """
 
-    def __init__(self, path: Path, native_rate: int, expected_frames: int) -> None:
-        self._path = path
-        self._native_rate = native_rate
-        self._ratio = float(TARGET_SAMPLE_RATE) / native_rate
+    def __init__(self, native_rate: int, rate: int, expected_frames: int) -> None:
+        self._ratio = float(rate) / native_rate
         self._stream = (
             None
-            if native_rate == TARGET_SAMPLE_RATE
-            else soxr.ResampleStream(
-                native_rate, TARGET_SAMPLE_RATE, 1, dtype="float32", quality="soxr_hq"
-            )
+            if native_rate == rate
+            else soxr.ResampleStream(native_rate, rate, 1, dtype="float32", quality="soxr_hq")
         )
+        self._out = np.zeros(self.output_length(expected_frames), dtype=np.float32)
+        self._filled = 0
+
+    def output_length(self, frames_in: int) -> int:
+        return int(np.ceil(frames_in * self._ratio))
+
+    def push(self, mono: np.ndarray, *, last: bool = False) -> None:
+        self._append(mono if self._stream is None else self._stream.resample_chunk(mono, last=last))
+
+    def _append(self, chunk: np.ndarray) -> None:
+        end = self._filled + chunk.shape[0]
+        self._reserve(end)
+        self._out[self._filled : end] = chunk
+        self._filled = end
+
+    def _reserve(self, size: int) -> None:
+        if size > self._out.shape[0]:
+            grown = np.zeros(max(size, self._out.shape[0] * 3 // 2), dtype=np.float32)
+            grown[: self._filled] = self._out[: self._filled]
+            self._out = grown
+
+    def finish(self, frames_in: int) -> np.ndarray:
+        if self._stream is not None:
+            self.push(np.zeros(0, np.float32), last=True)
+        # librosa fixes the length: soxr's surplus is dropped, a shortfall stays zero.
+        length = self.output_length(frames_in)
+        self._reserve(length)
+        return self._out[:length]
+
+
+class _MonoResampler:
+    """Collects native-rate mono blocks and resamples them to every requested rate at once, so a
+    file decoded for two networks (22,050 Hz for CCMusic, 16 kHz for the tagger) is read once."""
+
+    def __init__(self, path: Path, native_rate: int, expected_frames: int, rates: Sequence[int]) -> None:
+        self._path = path
+        self._native_rate = native_rate
         self._max_frames = MAX_SECONDS * native_rate
         expected = min(max(expected_frames, 0), self._max_frames)
-        self._out = np.zeros(self._output_length(expected), dtype=np.float32)
-        self._filled = 0
+        self._outputs = {rate: _RateOutput(native_rate, rate, expected) for rate in rates}
         self._frames_in = 0
         self._first: np.float32 | None = None
         self._constant = True
@@ -158,9 +212,6 @@ class _MonoResampler:
     def frames_in(self) -> int:
         return self._frames_in
 
-    def _output_length(self, frames_in: int) -> int:
-        return int(np.ceil(frames_in * self._ratio))
-
     def push(self, mono: np.ndarray) -> None:
         if not np.isfinite(mono).all():
             raise AudioDecodeError(self._path, "truncated/corrupt: samples that are not numbers")
@@ -174,29 +225,16 @@ class _MonoResampler:
             self._first = mono[0]
         if self._constant:
             self._constant = bool((mono == self._first).all())
-        self._append(mono if self._stream is None else self._stream.resample_chunk(mono))
-
-    def _append(self, chunk: np.ndarray) -> None:
-        end = self._filled + chunk.shape[0]
-        self._reserve(end)
-        self._out[self._filled : end] = chunk
-        self._filled = end
-
-    def _reserve(self, size: int) -> None:
-        if size > self._out.shape[0]:
-            grown = np.zeros(max(size, self._out.shape[0] * 3 // 2), dtype=np.float32)
-            grown[: self._filled] = self._out[: self._filled]
-            self._out = grown
+        for output in self._outputs.values():
+            output.push(mono)
 
     def finish(self) -> DecodedAudio:
         if self._frames_in == 0:
             raise AudioDecodeError(self._path, "no audio samples (zero-length audio)")
-        if self._stream is not None:
-            self._append(self._stream.resample_chunk(np.zeros(0, np.float32), last=True))
-        # librosa fixes the length: soxr's surplus is dropped, a shortfall stays zero.
-        length = self._output_length(self._frames_in)
-        self._reserve(length)
-        return DecodedAudio(self._out[:length], self._constant)
+        return DecodedAudio(
+            {rate: output.finish(self._frames_in) for rate, output in self._outputs.items()},
+            self._constant,
+        )
 
 
 def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
@@ -206,9 +244,11 @@ def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
     return np.mean(channels_by_frames, axis=0)
 
 
-def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path) -> DecodedAudio | None:
+def _decode_with_libsndfile(
+    sound_file: sf.SoundFile, path: Path, rates: tuple[int, ...]
+) -> DecodedAudio | None:
     """The decoded samples, or None when libsndfile finds none (FFmpeg may know the file better)."""
-    resampler = _MonoResampler(path, sound_file.samplerate, sound_file.frames)
+    resampler = _MonoResampler(path, sound_file.samplerate, sound_file.frames, rates)
     while True:
         # librosa reads (frames, channels) and transposes; the same layout gives the same mean.
         block = sound_file.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
@@ -220,7 +260,9 @@ def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path) -> DecodedAudi
     return resampler.finish()
 
 
-def _decode_with_ffmpeg(path: Path, source: str | BinaryIO, *, known_format: bool) -> DecodedAudio:
+def _decode_with_ffmpeg(
+    path: Path, rates: tuple[int, ...], source: str | BinaryIO, *, known_format: bool
+) -> DecodedAudio:
     """Decode with FFmpeg the way its command line does: a damaged packet is skipped, and audio
     that stops early ends the track; only a file that yields no audio at all is an error.
 
@@ -249,7 +291,7 @@ def _decode_with_ffmpeg(path: Path, source: str | BinaryIO, *, known_format: boo
                 for frame in frames:
                     if resampler is None:
                         announced = _announced_frames(container, stream, frame.sample_rate)
-                        resampler = _MonoResampler(path, frame.sample_rate, announced)
+                        resampler = _MonoResampler(path, frame.sample_rate, announced, rates)
                     elif frame.sample_rate != resampler.native_rate:
                         reason = "unsupported: the sample rate changes mid-stream"
                         raise AudioDecodeError(path, reason)
