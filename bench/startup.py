@@ -230,7 +230,7 @@ def build_database(path: Path, count: int, seed: int = 7) -> dict[str, int]:
     import random
     from datetime import datetime, timedelta
 
-    from desktop_app.inference.classes import GENRE_KEYS
+    from desktop_app.genres.ccmusic import GENRE_KEYS
     from desktop_app.library.database import open_library
 
     rng = random.Random(seed)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QEventLoop, QPointF, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from desktop_app.inference.classes import GENRE_KEYS, NUM_CLASSES  # noqa: E402
+from desktop_app.genres.ccmusic import GENRE_KEYS, NUM_CLASSES  # noqa: E402
 
 SR = 22050
 SECONDS = 40.0

@@ -106,7 +106,7 @@ def store_synthetic_predictions(library) -> None:  # noqa: ANN001 - Library, imp
     """Analyses shaped like real ones (peaked probabilities, a window timeline), origin ``test``."""
     from sqlalchemy import select
 
-    from desktop_app.inference.classes import GENRE_KEYS
+    from desktop_app.genres.ccmusic import GENRE_KEYS
     from desktop_app.library import analyses
     from desktop_app.library.models import Track
 

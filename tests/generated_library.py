@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from desktop_app.inference.classes import GENRE_KEYS, NUM_CLASSES
+from desktop_app.genres.ccmusic import GENRE_KEYS, NUM_CLASSES
 from desktop_app.library.database import Library
 
 NOW = datetime(2026, 1, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 
 TEST_LABEL = "TEST weights (random, not a trained model) test.pt, sha256 0123456789ab"
 

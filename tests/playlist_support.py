@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 from desktop_app.library.analyses import AnalysisRecord, register_model, save_analyses
 from desktop_app.library.database import Library
 from desktop_app.library.models import Track

@@ -17,7 +17,7 @@ import pytest
 
 from desktop_app.audio.prepare import prepare_track
 from desktop_app.cli import main
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 from tests.audio_files import write_audio
 from tests.inference_fixtures import random_checkpoint  # noqa: F401 (fixture)
 

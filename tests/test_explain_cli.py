@@ -13,7 +13,7 @@ from PIL import Image
 
 from desktop_app.audio.prepare import prepare_track
 from desktop_app.cli import main
-from desktop_app.inference.classes import GENRE_KEYS, GENRES
+from desktop_app.genres.ccmusic import GENRE_KEYS, GENRES
 from desktop_app.inference.explain import explain, gather_evidence, overlay_image, window_geometries
 from tests.audio_files import write_audio
 from tests.explain_support import random_checkpoint, random_classifier  # noqa: F401 (fixtures)

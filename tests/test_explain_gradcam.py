@@ -20,7 +20,7 @@ from desktop_app.audio.render import network_inputs
 from desktop_app.audio.windows import split_windows
 from desktop_app.inference.activations import activation_report
 from desktop_app.inference.bounded_cache import BoundedCache
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.explain import (
     bin_frequency,
     explain,

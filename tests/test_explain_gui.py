@@ -19,7 +19,7 @@ from desktop_app.gui.detail.explain_overlay import PREDICTED_BY_MODEL, window_at
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.model_source import ModelSource
 from desktop_app.gui.settings import AppSettings
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.explain import explain, gather_evidence, predicted_genre, window_geometries
 from tests.audio_files import write_audio
 from tests.explain_support import random_checkpoint, random_classifier  # noqa: F401 (fixtures)

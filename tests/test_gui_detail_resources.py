@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.gui import resources
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.gui.detail.top5_view import TEST_MODEL_WARNING, Top5View
 from desktop_app.gui.resources import genre_palette
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 from tests.gui_detail_support import TEST_LABEL, analysis_row
 
 

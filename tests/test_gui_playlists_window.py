@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.track_drag import track_ids_from
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import Scope
 from tests.generated_library import confidence_of, insert_analyses, insert_model, insert_tracks, predicted_index
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app.gui.main_window import MainWindow, local_paths
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.track_table_model import COLUMN_INDEX
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import Scope
 from tests.audio_files import write_audio
 from tests.generated_library import confidence_of, insert_analyses, insert_model, insert_tracks, predicted_index

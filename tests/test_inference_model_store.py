@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app.config import models_dir
 from desktop_app.inference.checkpoint import CheckpointError, Problem
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 from desktop_app.inference.model_store import (
     MANIFEST,
     ModelStoreError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.identity import ModelIdentity
 from desktop_app.inference.summary import summarize
 

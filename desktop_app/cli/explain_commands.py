@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from desktop_app.audio.prepare import TrackInputs
-    from desktop_app.inference.classes import Genre
+    from desktop_app.genres.ccmusic import Genre
     from desktop_app.inference.engine import GenreClassifier
     from desktop_app.inference.explain import Explanation
 
@@ -55,7 +55,7 @@ def run_explain(args: argparse.Namespace) -> int:
         return _fail("nothing to produce: give --out heatmap.png, --json, or both")
     if not 0.0 <= args.opacity <= 1.0:
         return _fail(f"--opacity must be between 0 and 1, got {args.opacity}")
-    from desktop_app.inference.classes import UnknownGenreError, genre_from_user
+    from desktop_app.genres.ccmusic import UnknownGenreError, genre_from_user
 
     try:
         requested = genre_from_user(args.genre) if args.genre else None
@@ -120,7 +120,7 @@ def _report(
     explanations: list[Explanation],
     image_size: tuple[int, int] | None,
 ) -> dict[str, object]:
-    from desktop_app.inference.classes import GENRE_KEYS
+    from desktop_app.genres.ccmusic import GENRE_KEYS
 
     windows = []
     for e in explanations:

@@ -165,7 +165,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from desktop_app.inference.classes import UnknownGenreError, genre_from_user
+    from desktop_app.genres.ccmusic import UnknownGenreError, genre_from_user
     from desktop_app.library.playlists import (
         DEFAULT_MIN_CONFIDENCE,
         PlaylistError,

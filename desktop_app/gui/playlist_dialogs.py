@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.playlist_files import safe_file_name
 from desktop_app.library.playlist_formats import FORMATS, FormatName
 from desktop_app.library.playlists import DEFAULT_MIN_CONFIDENCE

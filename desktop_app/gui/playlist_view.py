@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_from, track_ids_mime
 from desktop_app.gui.track_table_model import format_duration
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import track_rows
 from desktop_app.library.database import Library
 from desktop_app.library.playlists import (

@@ -28,7 +28,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon
 
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 
 RESOURCES_ENV = "GENRESCOPE_RESOURCES"
 PALETTE_FILE = "genre_palette.json"

@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop_app.gui.resources import genre_palette
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import ModelInfo, Scope, SidebarCounts
 
 SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -29,7 +29,7 @@ from desktop_app.gui.resources import genre_palette
 from desktop_app.gui.sidebar import genre_dot
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import ModelInfo, SortKey, TrackRow, TrackView, ordered_track_ids, track_rows
 from desktop_app.library.database import Library
 

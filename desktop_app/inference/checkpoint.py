@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 import torch
 
-from desktop_app.inference.classes import NUM_CLASSES
+from desktop_app.genres.ccmusic import NUM_CLASSES
 from desktop_app.inference.network import expected_shapes
 
 HASH_CHUNK = 1 << 20

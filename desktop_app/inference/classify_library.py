@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from desktop_app.audio.prepare import TrackInputs, prepare_track
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.engine import GenreClassifier
 from desktop_app.inference.pipeline import PipelineResult, run_pipeline
 from desktop_app.inference.summary import summarize

@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from desktop_app.inference.checkpoint import CheckpointError, LoadedCheckpoint, Problem, load_checkpoint
-from desktop_app.inference.classes import NUM_CLASSES
+from desktop_app.genres.ccmusic import NUM_CLASSES
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity, Origin
 from desktop_app.inference.network import build_network

@@ -22,7 +22,7 @@ from desktop_app.audio.image_geometry import WindowGeometry, grid_to_image
 from desktop_app.audio.render import INPUT_SIZE, colour_indices, spectrogram_image
 from desktop_app.audio.windows import window_layout
 from desktop_app.inference.bounded_cache import BoundedCache
-from desktop_app.inference.classes import GENRES, Genre
+from desktop_app.genres.ccmusic import GENRES, Genre
 from desktop_app.inference.engine import GenreClassifier
 from desktop_app.inference.gradcam import grad_cams, last_stage
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.config import models_dir
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 from desktop_app.inference.identity import ORIGINS, Origin
 from desktop_app.temp_files import claimed_temp, remove_abandoned
 

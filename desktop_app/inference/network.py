@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from desktop_app.inference.classes import NUM_CLASSES
+from desktop_app.genres.ccmusic import NUM_CLASSES
 
 FEATURES = 25088  # 512 channels x 7 x 7 after VGG's adaptive pooling
 VGG19_LAYERS: tuple[int | str, ...] = (

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop_app.inference.classes import GENRES, NUM_CLASSES, Genre
+from desktop_app.genres.ccmusic import GENRES, NUM_CLASSES, Genre
 from desktop_app.inference.identity import ModelIdentity
 
 TOP_K = 5

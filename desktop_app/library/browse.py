@@ -28,7 +28,7 @@ from sqlalchemy import (
     true,
 )
 
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.analyses import analysis_of
 from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
 from desktop_app.library.search import SearchQuery

@@ -82,16 +82,24 @@ class TagGenre(Base):
 
 
 class GenreModel(Base):
-    """A set of network weights that produced analyses, known by the SHA-256 of its file."""
+    """A set of network weights that produced analyses, known by the SHA-256 of its file.
+
+    ``name`` says which model it is (``ccmusic``, ``musicnn-msd``, ``musicnn-mtt``, or the derived
+    ``broad-genre``, whose SHA-256 covers its table and the taggers' weights); ``classes`` are the
+    keys of its outputs, in order.
+    """
 
     __tablename__ = "models"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(32), nullable=False, server_default="ccmusic")
     label: Mapped[str] = mapped_column(Text, nullable=False)
-    origin: Mapped[str] = mapped_column(String(16), nullable=False)  # hub, imported, file, test
+    origin: Mapped[str] = mapped_column(String(16), nullable=False)  # hub, imported, file, test, builtin
     classes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     first_used_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_models_name", "name"),)
 
 
 class Analysis(Base):

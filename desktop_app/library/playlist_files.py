@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.database import Library
 from desktop_app.library.models import Track
 from desktop_app.library.playlist_formats import (

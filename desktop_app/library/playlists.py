@@ -13,7 +13,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from desktop_app.inference.classes import GENRES, genre_from_user
+from desktop_app.genres.ccmusic import GENRES, genre_from_user
 from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE, current_model
 from desktop_app.library.models import Playlist, PlaylistEntry, Track
 from desktop_app.library.smart_rules import PlaylistOrder, SmartRules, evaluate, genre_rules

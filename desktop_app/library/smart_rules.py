@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, or_, select, true
 
-from desktop_app.inference.classes import GENRE_KEYS
+from desktop_app.genres.ccmusic import GENRE_KEYS
 from desktop_app.library.browse import contains, search_condition, with_analysis
 from desktop_app.library.models import Analysis, TagGenre, Track
 from desktop_app.library.search import parse_search

@@ -23,7 +23,7 @@ from desktop_app.gui.detail.notation import N_BINS
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
 from desktop_app.gui.detail.verdict import has_prediction, top_genres
-from desktop_app.inference.classes import GENRES
+from desktop_app.genres.ccmusic import GENRES
 
 if TYPE_CHECKING:
     from desktop_app.gui.activation_explorer import ActivationExplorer

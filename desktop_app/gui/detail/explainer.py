@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from desktop_app.audio.windows import Windows
     from desktop_app.inference.activations import ActivationReport
     from desktop_app.inference.bounded_cache import BoundedCache
-    from desktop_app.inference.classes import Genre
+    from desktop_app.genres.ccmusic import Genre
     from desktop_app.inference.engine import GenreClassifier
     from desktop_app.inference.explain import Explanation, WindowEvidence
     from desktop_app.inference.identity import ModelIdentity
@@ -139,7 +139,7 @@ class Explainer(QObject):
     def _explain(self, context: JobContext, token: int, spectrogram: Spectrogram, genre_index: int | None) -> None:
         from desktop_app.audio.render import network_inputs
         from desktop_app.inference import explain as ex
-        from desktop_app.inference.classes import GENRES
+        from desktop_app.genres.ccmusic import GENRES
 
         if context.cancelled():  # asked for, then replaced before it started (clicking through tracks)
             return

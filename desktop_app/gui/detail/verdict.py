@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.inference.classes import GENRES, NUM_CLASSES
+from desktop_app.genres.ccmusic import GENRES, NUM_CLASSES
 
 TOP_K = 5
 TEST_ORIGIN = "test"
