@@ -117,7 +117,7 @@ def measure_classify(work: Path, tracks: int, clip_seconds: float, weights: Path
     subprocess.run([*GENRESCOPE, "scan", str(music), "--db", str(db)], env=env, check=True, capture_output=True)
 
     started = time.perf_counter()
-    proc = subprocess.Popen([*GENRESCOPE, "classify", "--db", str(db), "--weights", str(weights), "--json"],
+    proc = subprocess.Popen([*GENRESCOPE, "classify", "--model", "ccmusic", "--db", str(db), "--weights", str(weights), "--json"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, int, int]] = []
     while proc.poll() is None:

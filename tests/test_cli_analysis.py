@@ -61,8 +61,11 @@ def test_analyze_without_a_model_still_describes_the_audio(capsys, tmp_path):
     code, report = analyze_json(capsys, str(clip))
     assert code == 0
     assert (report["windows"], report["short_clip"], report["top5"]) == (1, True, None)
-    assert "No genre model is installed" in report["model_error"]
+    assert "No CCMusic genre model is installed" in report["model_error"]
     assert "genrescope model import" in report["model_error"]
+    # The built-in tagger needs no install: its tags and broad genres are there all the same.
+    assert set(report["taggers"]) == {"musicnn-msd", "musicnn-mtt"} and report["patches"] == 1
+    assert len(report["broad_genre"]["top5"]) == 5
 
 
 def test_analyze_refuses_a_wrong_checkpoint_and_predicts_nothing(capsys, song, tmp_path):
@@ -93,17 +96,17 @@ def test_classify_is_resumable_and_records_failures(tmp_path, random_checkpoint,
     assert run("scan", str(music)).returncode == 0
     vanishing.unlink()  # gone between scan and analysis
 
-    first = run("classify", "--limit", "2")
+    first = run("classify", "--model", "ccmusic", "--limit", "2")
     assert first.returncode == 0, first.stderr
     first = json.loads(first.stdout)
     assert (first["analysed"], first["failed"]) == (2, 0)
     assert first["model_sha256"] == random_checkpoint.sha256
 
-    rest = json.loads(run("classify").stdout)
+    rest = json.loads(run("classify", "--model", "ccmusic").stdout)
     assert (rest["analysed"], rest["failed"]) == (1, 1)
     assert rest["error_files"][0]["path"] == str(vanishing)
     assert "not found" in rest["error_files"][0]["reason"]
-    assert json.loads(run("classify").stdout)["analysed"] == 0, "everything is done: nothing is redone"
+    assert json.loads(run("classify", "--model", "ccmusic").stdout)["analysed"] == 0, "nothing is redone"
 
     import sqlite3
 
@@ -120,7 +123,14 @@ def test_classify_is_resumable_and_records_failures(tmp_path, random_checkpoint,
 
 
 def test_classify_without_a_model_says_how_to_get_one(tmp_path, cli_env):
-    done = subprocess.run([sys.executable, "-m", "desktop_app", "classify", "--db", str(tmp_path / "l.db")],
-                          env=cli_env, capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "desktop_app", "classify", "--db", str(tmp_path / "l.db")]
+    done = subprocess.run([*command, "--model", "ccmusic"], env=cli_env, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 2
     assert "genrescope model install" in done.stderr
+    # By default the built-in tagger does its pass, and the missing CCMusic model is only a note.
+    done = subprocess.run([*command, "--json"], env=cli_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "note: CCMusic genres skipped" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["tagger"]["analysed"] == 0 and "genrescope model install" in report["ccmusic"]["error"]

@@ -266,7 +266,7 @@ def test_classify_records_every_track_with_a_result_or_a_reason(corpus, tmp_path
     shutil.move(vanishing, parked)  # gone between the scan and the analysis
     try:
         env = {**cli_env, "GENRESCOPE_WEIGHTS": str(random_checkpoint.path)}
-        done, peak = run_watched([*GENRESCOPE, "classify", "--db", str(db), "--json"], env, 900)
+        done, peak = run_watched([*GENRESCOPE, "classify", "--model", "ccmusic", "--db", str(db), "--json"], env, 900)
     finally:
         shutil.move(parked, vanishing)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -131,7 +131,7 @@ def test_classify_with_a_refused_checkpoint_writes_nothing(tmp_path, cli_env):
     assert subprocess.run([*run, "scan", str(music), "--db", str(db)], env=cli_env, timeout=120).returncode == 0
     bad = tmp_path / "save.pt"
     torch.save({"fc.weight": torch.zeros(10, 2048), "layer1.0.conv1.weight": torch.zeros(1)}, bad)
-    done = subprocess.run([*run, "classify", "--db", str(db), "--weights", str(bad)], env=cli_env,
+    done = subprocess.run([*run, "classify", "--model", "ccmusic", "--db", str(db), "--weights", str(bad)], env=cli_env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert str(bad) in done.stderr and "looks like a ResNet" in done.stderr

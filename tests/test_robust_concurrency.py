@@ -110,7 +110,7 @@ def test_classify_while_a_scan_marks_files_missing(tmp_path, cli_env, random_che
     db = tmp_path / "lib.sqlite3"
     finish(start(["scan", str(music), "--db", str(db)], cli_env))
     env = {**cli_env, "GENRESCOPE_WEIGHTS": str(random_checkpoint.path)}
-    classify = start(["classify", "--db", str(db)], env)
+    classify = start(["classify", "--model", "ccmusic", "--db", str(db)], env)
     deadline = time.monotonic() + 120
     while query(db, "SELECT count(*) FROM analyses")[0][0] < 3:
         assert classify.poll() is None and time.monotonic() < deadline, "classify did not get going"

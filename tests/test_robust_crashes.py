@@ -150,7 +150,7 @@ def test_classify_killed_at_random_moments(tmp_path, cli_env, random_checkpoint)
         write_audio(music / f"{i:03}.wav", seconds=2.0, freq=110.0 + 13 * i)
     db = tmp_path / "lib.sqlite3"
     run_to_end(["scan", str(music), "--db", str(db)], cli_env)
-    classify = ["classify", "--db", str(db)]
+    classify = ["classify", "--model", "ccmusic", "--db", str(db)]
 
     committed: dict[int, tuple] = {}
     kills = 0

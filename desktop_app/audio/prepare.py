@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop_app.audio import mel
 from desktop_app.audio.cqt import SAMPLE_RATE, cqt_db
-from desktop_app.audio.decode import decode_audio
+from desktop_app.audio.decode import DecodedAudio, decode_audio
 from desktop_app.audio.render import network_inputs
 from desktop_app.audio.windows import split_windows
 
@@ -65,3 +66,40 @@ def prepare_track(path: str | os.PathLike[str]) -> TrackInputs:
     """Decode ``path`` and prepare it; raises `AudioDecodeError` with a reason if it cannot."""
     decoded = decode_audio(path)
     return prepare_samples(decoded.samples, constant=decoded.constant)
+
+
+@dataclass(frozen=True)
+class TaggerInputs:
+    """A song made ready for the built-in tagger."""
+
+    duration_s: float
+    inputs: np.ndarray
+    """float32 (patches, 187, 96) log-mel patches, in time order."""
+    patch_bounds: list[tuple[float, float]]
+    short_clip: bool
+    """Shorter than one 3 s patch: the one patch repeats the clip."""
+    silent: bool
+
+
+def tagger_inputs(decoded: DecodedAudio) -> TaggerInputs:
+    """The tagger's input from a file decoded (at least) at 16 kHz."""
+    samples = decoded.at(mel.SAMPLE_RATE)
+    cut = mel.tagger_patches(samples)
+    return TaggerInputs(
+        duration_s=samples.shape[0] / mel.SAMPLE_RATE,
+        inputs=cut.patches,
+        patch_bounds=cut.bounds,
+        short_clip=cut.short_clip,
+        silent=decoded.constant,
+    )
+
+
+def prepare_for_tagger(path: str | os.PathLike[str]) -> TaggerInputs:
+    """Decode ``path`` at 16 kHz only and prepare it for the tagger (the cheap first pass)."""
+    return tagger_inputs(decode_audio(path, rates=(mel.SAMPLE_RATE,)))
+
+
+def prepare_for_all(path: str | os.PathLike[str]) -> tuple[TrackInputs, TaggerInputs]:
+    """One decode, both networks' inputs: what `genrescope analyze` uses."""
+    decoded = decode_audio(path, rates=(SAMPLE_RATE, mel.SAMPLE_RATE))
+    return prepare_samples(decoded.samples, constant=decoded.constant), tagger_inputs(decoded)

@@ -9,16 +9,26 @@ import time
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar
 
 
+MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
+"""``--model``: the networks that run (the registry's `NETWORK_CHOICES`; written out so that
+``--help`` does not import the model stack)."""
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=MODEL_CHOICES, default="all",
+                        help="which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, "
+                             "with the broad genres derived from them), the CCMusic network (ccmusic), "
+                             "or all available (default)")
     parser.add_argument("--weights", metavar="W",
-                        help="checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)")
+                        help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)")
     parser.add_argument("--device", help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     analyze = commands.add_parser(
         "analyze", help="predict the genre of one audio file (the library is not touched)",
-        epilog="example: genrescope analyze song.flac --json",
+        epilog="examples:\n  genrescope analyze song.flac --json\n  genrescope analyze song.flac --model musicnn-msd",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("file", metavar="FILE")
     _add_model_options(analyze)
@@ -29,7 +39,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     classify = commands.add_parser(
         "classify", help="analyse every library track the model has not analysed yet (resumable)",
-        epilog="example: genrescope classify --limit 100 --json",
+        epilog="examples:\n  genrescope classify --limit 100 --json\n  genrescope classify --model musicnn-msd",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(classify)
     _add_model_options(classify)
@@ -38,11 +49,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     classify.set_defaults(run=run_classify)
 
 
+def _wants(args: argparse.Namespace, network: str) -> bool:
+    if network == "tagger":
+        return args.model in ("all", "musicnn-msd", "musicnn-mtt")
+    return args.model in ("all", network)
+
+
 def _load(args: argparse.Namespace):  # -> (GenreClassifier | None, error message | None)
     from desktop_app.inference.checkpoint import CheckpointError
     from desktop_app.inference.device import DeviceUnavailableError
-    from desktop_app.inference.loading import NoModelError, open_classifier
     from desktop_app.inference.model_store import ModelStoreError
+    from desktop_app.inference.registry import NoModelError, open_classifier
 
     try:
         return open_classifier(args.weights, args.device), None
@@ -50,31 +67,79 @@ def _load(args: argparse.Namespace):  # -> (GenreClassifier | None, error messag
         return None, str(exc)
 
 
+def _load_tagger(args: argparse.Namespace):  # -> (Tagger | None, error message | None)
+    from desktop_app.inference.device import DeviceUnavailableError
+    from desktop_app.inference.musicnn.weights import TaggerWeightsError
+    from desktop_app.inference.registry import open_tagger
+
+    try:
+        return open_tagger(args.device), None
+    except (TaggerWeightsError, DeviceUnavailableError, ValueError) as exc:
+        return None, str(exc)
+
+
+def _tagger_report(args: argparse.Namespace, inputs) -> dict[str, object]:
+    """The ``taggers`` and ``broad_genre`` entries of `analyze`'s report."""
+    from desktop_app.analysis.tag_results import verdict
+    from desktop_app.inference.tagger import TAGGERS
+
+    tagger, problem = _load_tagger(args)
+    if tagger is None:
+        return {"taggers": None, "broad_genre": None, "tagger_error": problem}
+    found = verdict(tagger.predict(inputs.inputs), tagger)
+    shown = TAGGERS if args.model == "all" else (args.model,)
+    taggers = {
+        name: {
+            "tags": {tag: round(p, 6) for tag, p in found.tags[name].as_dict().items()},
+            "top5": [{"tag": s.tag, "probability": round(s.probability, 6)} for s in found.tags[name].top5],
+            "patches": found.tags[name].patches,
+            "model_sha256": tagger.identities[name].sha256,
+            "model_label": tagger.identities[name].label,
+        }
+        for name in shown
+    }
+    broad = {
+        "top5": [{"genre": s.key, "display_name": s.display_name, "probability": round(s.probability, 6),
+                  "from_tag": s.evidence} for s in found.broad.top5],
+        "model_sha256": found.broad.sha256,
+    }
+    return {"taggers": taggers, "broad_genre": broad, "tagger_device": str(tagger.device),
+            "patches": len(inputs.inputs), "tagger_short_clip": inputs.short_clip}
+
+
 def run_analyze(args: argparse.Namespace) -> int:
     import numpy as np
 
     from desktop_app.audio.decode import AudioDecodeError
-    from desktop_app.audio.prepare import prepare_track
+    from desktop_app.audio.prepare import prepare_for_all, prepare_for_tagger
     from desktop_app.inference.summary import summarize
 
     started = time.perf_counter()
+    ccmusic_wanted = _wants(args, "ccmusic")
+    if args.dump_inputs and not ccmusic_wanted:
+        print("error: --dump-inputs saves the CCMusic network's inputs; use --model ccmusic or all",
+              file=sys.stderr)
+        return 2
     try:
-        track = prepare_track(args.file)
+        if ccmusic_wanted:
+            track, tagger_inputs = prepare_for_all(args.file)  # one decode for every network
+        else:
+            track, tagger_inputs = None, prepare_for_tagger(args.file)  # 16 kHz only, no CQT
     except AudioDecodeError as exc:
         if args.json:
             print_json({"file": args.file, "error": exc.reason})
         else:
             print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.dump_inputs:
+    if args.dump_inputs and track is not None:
         np.save(args.dump_inputs, np.ascontiguousarray(track.inputs, dtype=np.float32))
 
     report: dict[str, object] = {
         "file": args.file,
-        "duration": round(track.duration_s, 3),
-        "windows": len(track.inputs),
-        "short_clip": track.short_clip,
-        "silent": track.silent,
+        "duration": round((track or tagger_inputs).duration_s, 3),
+        "windows": len(track.inputs) if track is not None else None,
+        "short_clip": track.short_clip if track is not None else tagger_inputs.short_clip,
+        "silent": tagger_inputs.silent,
         "top5": None,
         "majority": None,
         "window_probs": None,
@@ -82,8 +147,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         "model_origin": None,
         "device": None,
     }
-    classifier, problem = _load(args)
-    if classifier is None:
+    classifier, problem = _load(args) if ccmusic_wanted else (None, f"not asked for (--model {args.model})")
+    if classifier is None or track is None:
         report["model_error"] = problem
     else:
         song = summarize(classifier.predict(track.inputs), model=classifier.identity)
@@ -97,22 +162,38 @@ def run_analyze(args: argparse.Namespace) -> int:
             model_label=classifier.identity.label,
             device=str(classifier.device),
         )
+    if _wants(args, "tagger"):
+        report.update(_tagger_report(args, tagger_inputs))
     report["seconds"] = round(time.perf_counter() - started, 3)
     if args.json:
         print_json(report)
     else:
-        _print_analysis(report, track)
+        _print_analysis(report)
     return 0
 
 
-def _print_analysis(report: dict, track) -> None:
-    notes = [n for flag, n in ((track.short_clip, "shorter than 11.4 s: one stretched window"),
-                               (track.silent, "silent: the prediction means nothing")) if flag]
-    print(f"{report['file']}: {report['duration']:.1f} s, {report['windows']} windows"
+def _print_analysis(report: dict) -> None:
+    short = ("shorter than 11.4 s: one stretched window" if report["windows"] is not None
+             else "shorter than 3 s: one repeated patch")
+    notes = [n for flag, n in ((report["short_clip"], short),
+                               (report["silent"], "silent: the prediction means nothing")) if flag]
+    parts = [f"{report['windows']} windows" if report["windows"] is not None else None,
+             f"{report['patches']} patches" if report.get("patches") is not None else None]
+    print(f"{report['file']}: {report['duration']:.1f} s, {', '.join(p for p in parts if p)}"
           + (f" ({'; '.join(notes)})" if notes else ""))
+    if report.get("broad_genre"):
+        print("Broad genre (from the built-in tagger's tags):")
+        for score in report["broad_genre"]["top5"]:
+            print(f"  {score['probability'] * 100:5.1f}%  {score['display_name']}  ({score['from_tag']})")
+    for name, tagger in (report.get("taggers") or {}).items():
+        tags = ", ".join(f"{s['tag']} {s['probability'] * 100:.0f}%" for s in tagger["top5"])
+        print(f"Tags, {tagger['model_label']}: {tags}")
+    if report.get("tagger_error"):
+        print(f"No tags: {report['tagger_error']}")
     if report["top5"] is None:
-        print(f"No prediction: {report['model_error']}")
+        print(f"CCMusic: no prediction: {report['model_error']}")
         return
+    print("CCMusic genres:")
     for score in report["top5"]:
         print(f"  {score['probability'] * 100:5.1f}%  {score['display_name']}")
     print(f"Majority vote of the windows: {report['majority']}")
@@ -120,10 +201,46 @@ def _print_analysis(report: dict, track) -> None:
 
 
 def run_classify(args: argparse.Namespace) -> int:
+    """The tagger's pass over the whole library first (cheap: real broad genres soon), then CCMusic's."""
+    report: dict[str, object] = {}
+    status = 0
+    if _wants(args, "tagger"):
+        status = max(status, _classify_with_tagger(args, report))
+    if _wants(args, "ccmusic"):
+        status = max(status, _classify_with_ccmusic(args, report))
+    if args.json:
+        print_json(report if args.model == "all" else next(iter(report.values())))
+    return status
+
+
+def _classify_with_tagger(args: argparse.Namespace, report: dict[str, object]) -> int:
+    from desktop_app.analysis.tag_library import tag_tracks
+
+    tagger, problem = _load_tagger(args)
+    if tagger is None:
+        print(f"error: the built-in tagger cannot run: {problem}", file=sys.stderr)
+        report["tagger"] = {"error": problem}
+        return 2
+    with open_library_from(args) as library, progress_bar("tagging") as bar:
+        summary = tag_tracks(library, tagger, limit=args.limit, progress=lambda p: bar.update(p.done, p.total))
+    report["tagger"] = summary.as_json()
+    if not args.json:
+        print(f"Tagger: {summary.analysed} tagged, {summary.failed} failed in {summary.seconds:.1f} s "
+              f"on {summary.device}")
+        for err in summary.error_files:
+            print(f"  {err['path']}: {err['reason']}", file=sys.stderr)
+    return 0
+
+
+def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) -> int:
     from desktop_app.inference.classify_library import classify_tracks
 
     classifier, problem = _load(args)
     if classifier is None:
+        report["ccmusic"] = {"error": problem}
+        if args.model == "all":  # the tagger did its part; CCMusic is an optional download
+            print(f"note: CCMusic genres skipped: {problem}", file=sys.stderr)
+            return 0
         print(f"error: {problem}", file=sys.stderr)
         return 2
     if classifier.identity.origin == "test":
@@ -131,10 +248,9 @@ def run_classify(args: argparse.Namespace) -> int:
     with open_library_from(args) as library, progress_bar("analysing") as bar:
         summary = classify_tracks(library, classifier, limit=args.limit,
                                   progress=lambda p: bar.update(p.done, p.total))
-    if args.json:
-        print_json(summary.as_json())
-    else:
-        print(f"{summary.analysed} analysed, {summary.failed} failed in {summary.seconds:.1f} s "
+    report["ccmusic"] = summary.as_json()
+    if not args.json:
+        print(f"CCMusic: {summary.analysed} analysed, {summary.failed} failed in {summary.seconds:.1f} s "
               f"on {summary.device} ({classifier.identity.label})")
         for err in summary.error_files:
             print(f"  {err['path']}: {err['reason']}", file=sys.stderr)

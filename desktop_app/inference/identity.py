@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-Origin = Literal["hub", "imported", "test", "file"]
+Origin = Literal["hub", "imported", "test", "file", "builtin"]
 ORIGINS: tuple[Origin, ...] = get_args(Origin)
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+MODEL_TITLES = {
+    "ccmusic": "CCMusic VGG19_BN CQT",
+    "musicnn-msd": "MusiCNN (Million Song Dataset)",
+    "musicnn-mtt": "MusiCNN (MagnaTagATune)",
+    "broad-genre": "Broad genre (from MusiCNN tags)",
+}
+"""How each model is named to a person."""
 
 
 @dataclass(frozen=True)
@@ -23,12 +31,15 @@ class ModelIdentity:
     """The loaded checkpoint's SHA-256, its path, and where it came from.
 
     origin: ``hub`` downloaded by Genrescope, ``imported`` copied in by the user, ``file`` used in
-    place (e.g. ``--weights``), ``test`` random weights built by tests or the benchmark.
+    place (e.g. ``--weights``), ``test`` random weights built by tests or the benchmark,
+    ``builtin`` shipped with the app (the tagger).
+    model: which network (``ccmusic``, ``musicnn-msd``, ``musicnn-mtt``).
     """
 
     sha256: str
     path: str
     origin: Origin
+    model: str = "ccmusic"
 
     def __post_init__(self) -> None:
         if not _SHA256.fullmatch(self.sha256):
@@ -44,11 +55,15 @@ class ModelIdentity:
     def label(self) -> str:
         """One line for the status bar and for exported results."""
         name = Path(self.path).name
+        if self.model != "ccmusic":
+            kind = "TEST weights (random, not a trained model)" if self.origin == "test" else "built-in"
+            return f"{MODEL_TITLES.get(self.model, self.model)} ({kind}, sha256 {self.short_sha})"
         if self.origin == "test":
             return f"TEST weights (random, not a trained model) {name}, sha256 {self.short_sha}"
         source = {
             "hub": "downloaded from the CCMusic hub",
             "imported": "imported",
             "file": f"file {name}",
+            "builtin": "built-in",
         }[self.origin]
         return f"CCMusic VGG19_BN CQT ({source}, sha256 {self.short_sha})"

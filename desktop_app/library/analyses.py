@@ -38,11 +38,14 @@ class AnalysisRecord:
     error: str | None = None
 
 
-def register_model(conn: Connection, sha256: str, label: str, origin: str, classes: Sequence[str]) -> int:
+def register_model(
+    conn: Connection, sha256: str, label: str, origin: str, classes: Sequence[str], name: str = "ccmusic"
+) -> int:
     """The id of the model with this SHA-256, creating its row on first use."""
     conn.execute(
         insert(models)
-        .values(sha256=sha256, label=label, origin=origin, classes=list(classes), first_used_at=utc_now())
+        .values(sha256=sha256, name=name, label=label, origin=origin, classes=list(classes),
+                first_used_at=utc_now())
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
     return conn.execute(select(models.c.id).where(models.c.sha256 == sha256)).scalar_one()
@@ -81,10 +84,10 @@ def model_id_for(conn: Connection, sha256: str) -> int | None:
 
 
 def analysis_of(conn: Connection, track_id: int, model_id: int) -> dict[str, Any] | None:
-    """The analysis row with its model's label and origin, or None."""
+    """The analysis row with its model's name, label and origin, or None."""
     row = conn.execute(
         select(analyses, models.c.label.label("model_label"), models.c.origin.label("model_origin"),
-               models.c.sha256.label("model_sha256"))
+               models.c.sha256.label("model_sha256"), models.c.name.label("model_name"))
         .join(models, models.c.id == analyses.c.model_id)
         .where(and_(analyses.c.track_id == track_id, analyses.c.model_id == model_id))
     ).mappings().first()
@@ -99,3 +102,23 @@ def predicted_genre_counts(conn: Connection, model_id: int) -> dict[str, int]:
         .group_by(analyses.c.top1)
     )
     return {top1: count for top1, count in rows}
+
+
+def latest_model_ids(conn: Connection) -> dict[str, int]:
+    """For each model name, the id of the model of that name registered last."""
+    rows = conn.execute(select(models.c.name, models.c.id).order_by(models.c.first_used_at, models.c.id))
+    return {name: model_id for name, model_id in rows}
+
+
+def predictions_of(conn: Connection, track_ids: Sequence[int], model_ids: Sequence[int]) -> dict[int, dict[int, tuple[str | None, float | None]]]:
+    """(top1, confidence) of these tracks by these models: ``{track_id: {model_id: (top1, confidence)}}``."""
+    found: dict[int, dict[int, tuple[str | None, float | None]]] = {}
+    if not track_ids or not model_ids:
+        return found
+    rows = conn.execute(
+        select(analyses.c.track_id, analyses.c.model_id, analyses.c.top1, analyses.c.confidence)
+        .where(analyses.c.track_id.in_(list(track_ids)), analyses.c.model_id.in_(list(model_ids)))
+    )
+    for track_id, model_id, top1, confidence in rows:
+        found.setdefault(track_id, {})[model_id] = (top1, confidence)
+    return found

@@ -70,6 +70,8 @@ class ModelInfo:
     sha256: str
     label: str
     origin: str
+    name: str = "ccmusic"
+    """Which model: ``ccmusic``, ``broad-genre``, ``musicnn-msd`` or ``musicnn-mtt``."""
 
     @property
     def is_test(self) -> bool:
@@ -304,13 +306,16 @@ def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float
     return counts
 
 
-def current_model(conn: Connection, installed_sha256: str | None) -> ModelInfo | None:
-    """The registered model whose analyses to show: the installed one, else the one registered last.
+def current_model(conn: Connection, installed_sha256: str | None, name: str = "ccmusic") -> ModelInfo | None:
+    """The registered model of this name whose analyses to show: the installed one (or, for the
+    built-in tagger and broad genres, the shipped one), else the one of that name registered last.
 
     None when the installed model has not analysed anything yet (or nothing was ever analysed).
     Without an installed model, earlier analyses stay visible, labelled with the model that made them.
     """
-    query = select(models.c.id, models.c.sha256, models.c.label, models.c.origin)
+    query = select(models.c.id, models.c.sha256, models.c.label, models.c.origin, models.c.name).where(
+        models.c.name == name
+    )
     if installed_sha256 is not None:
         row = conn.execute(query.where(models.c.sha256 == installed_sha256)).first()
         if row is None:

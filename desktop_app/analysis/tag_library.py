@@ -1,0 +1,135 @@
+"""Tagging the library's tracks with the built-in tagger: the job the CLI and the window share.
+
+The tagger is the cheap first pass: it decodes at 16 kHz only and runs two small networks, so
+the sidebar fills with real broad genres long before the CCMusic network (about 40x the cost per
+track) gets through the library. Resumable like `classify_tracks`: a track the current tagger
+and broad-genre table already analysed is skipped, and each finished track is committed at once
+(its three rows in one transaction), so a crash loses at most the tracks in flight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from desktop_app.analysis import tag_results
+from desktop_app.audio.prepare import TaggerInputs, prepare_for_tagger
+from desktop_app.genres import broad
+from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+from desktop_app.inference.identity import MODEL_TITLES
+from desktop_app.inference.pipeline import PipelineResult, run_pipeline
+from desktop_app.inference.tagger import TAGGERS, Tagger
+from desktop_app.library import analyses as store
+from desktop_app.library.database import Library
+
+
+@dataclass(slots=True)
+class TagProgress:
+    done: int
+    total: int
+    path: str
+    track_id: int | None = None
+
+
+@dataclass(slots=True)
+class TagSummary:
+    analysed: int = 0
+    failed: int = 0
+    already_done: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    device: str = ""
+    models: dict[str, str] = field(default_factory=dict)
+    """Model name -> SHA-256 of what produced the stored rows."""
+    error_files: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "analysed": self.analysed,
+            "failed": self.failed,
+            "already_done": self.already_done,
+            "seconds": round(self.seconds, 3),
+            "cancelled": self.cancelled,
+            "device": self.device,
+            "models": self.models,
+            "error_files": self.error_files,
+        }
+
+
+def register_tagger_models(conn: Connection, tagger: Tagger) -> dict[str, int]:
+    """The library ids of both taggers and of the broad-genre table over them, by model name."""
+    ids: dict[str, int] = {}
+    for name in TAGGERS:
+        identity = tagger.identities[name]
+        ids[name] = store.register_model(conn, identity.sha256, identity.label, identity.origin,
+                                         TAGGER_TAGS[name], name=name)
+    sha = tag_results.broad_sha256(tagger.identities)
+    origins = {tagger.identities[name].origin for name in TAGGERS}
+    origin = "test" if "test" in origins else "builtin"
+    label = MODEL_TITLES[broad.BROAD_MODEL] + (" — TEST weights" if origin == "test" else "")
+    ids[broad.BROAD_MODEL] = store.register_model(conn, sha, f"{label}, sha256 {sha[:12]}", origin,
+                                                  broad.BROAD_KEYS, name=broad.BROAD_MODEL)
+    return ids
+
+
+def store_result(
+    library: Library, model_ids: dict[str, int], result: PipelineResult[int, TaggerInputs], tagger: Tagger
+) -> dict[str, store.AnalysisRecord]:
+    """Store one track's three rows in one transaction; returns them by model name."""
+    device = str(tagger.device)
+    if result.error is not None or result.prepared is None or result.window_probs is None:
+        rows = tag_results.records(None, None, device=device, seconds=result.seconds, error=result.error)
+    else:
+        found = tag_results.verdict(result.window_probs, tagger)
+        rows = tag_results.records(found, result.prepared, device=device, seconds=result.seconds)
+    with library.writer.begin() as conn:
+        for name, record in rows.items():
+            store.save_analyses(conn, model_ids[name], [(result.key, record)])
+    return rows
+
+
+def tag_tracks(
+    library: Library,
+    tagger: Tagger,
+    *,
+    track_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    progress: Callable[[TagProgress], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
+) -> TagSummary:
+    """Tag the tracks the current tagger has not tagged yet (all, or those in ``track_ids``).
+
+    ``on_result`` gets each track's broad-genre row.
+    """
+    started = time.perf_counter()
+    cancelled = should_cancel or (lambda: False)
+    summary = TagSummary(device=str(tagger.device))
+    with library.writer.begin() as conn:
+        model_ids = register_tagger_models(conn, tagger)
+        todo = store.tracks_to_analyse(conn, model_ids[broad.BROAD_MODEL], track_ids, limit)
+    summary.models = {name: tagger.identities[name].sha256 for name in TAGGERS}
+    summary.models[broad.BROAD_MODEL] = tag_results.broad_sha256(tagger.identities)
+    if track_ids is not None:
+        summary.already_done = len(set(track_ids)) - len(todo)
+
+    pipeline = run_pipeline(todo, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size,
+                            should_cancel=cancelled)
+    for done, result in enumerate(pipeline, start=1):
+        rows = store_result(library, model_ids, result, tagger)
+        record = rows[broad.BROAD_MODEL]
+        if record.error:
+            summary.failed += 1
+            summary.error_files.append({"path": result.path, "reason": record.error})
+        else:
+            summary.analysed += 1
+        if on_result is not None:
+            on_result(result.key, record)
+        if progress is not None:
+            progress(TagProgress(done, len(todo), result.path, result.key))
+    summary.cancelled = cancelled()
+    summary.seconds = time.perf_counter() - started
+    return summary
