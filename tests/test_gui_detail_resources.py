@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.gui import resources
+from desktop_app.genres.broad import BROAD_KEYS
 from desktop_app.genres.ccmusic import GENRE_KEYS
 
 
@@ -27,10 +28,12 @@ def test_found_from_the_source_checkout_whatever_the_working_directory(monkeypat
 
 def test_palette_names_every_genre_with_a_distinct_colour() -> None:
     palette = resources.genre_palette()
-    assert list(palette.genres) == list(GENRE_KEYS)
-    colours = [c.upper() for c in palette.genres.values()]
-    assert len(set(colours)) == 16
-    assert palette.not_analysed.upper() not in colours and palette.low_confidence.upper() not in colours
+    assert list(palette.genres) == [*GENRE_KEYS, *BROAD_KEYS]
+    for keys in (GENRE_KEYS, BROAD_KEYS):  # distinct within each taxonomy, which is shown alone
+        colours = [palette.genres[key].upper() for key in keys]
+        assert len(set(colours)) == len(keys)
+        assert palette.not_analysed.upper() not in colours and palette.low_confidence.upper() not in colours
+    assert palette.hex("Metal") == "#661100"
     assert palette.hex("Dance_pop") == palette.genres["Dance_pop"]
     assert palette.hex(None) == palette.not_analysed == palette.hex("no such genre")
     assert palette.qcolor("Opera", 40).alpha() == 40

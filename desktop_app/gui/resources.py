@@ -28,6 +28,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon
 
+from desktop_app.genres.broad import BROAD_KEYS
 from desktop_app.genres.ccmusic import GENRE_KEYS
 
 RESOURCES_ENV = "GENRESCOPE_RESOURCES"
@@ -89,11 +90,14 @@ class GenrePalette:
 
 @lru_cache(maxsize=1)
 def genre_palette() -> GenrePalette:
-    """The palette from ``genre_palette.json``, checked to name every genre with a #RRGGBB colour."""
+    """The palette from ``genre_palette.json``, checked to name every genre with a #RRGGBB colour.
+
+    CCMusic genres and broad genres share one mapping: their keys are distinct."""
     path = resource_path(PALETTE_FILE)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         genres = {key: data["genres"][key] for key in GENRE_KEYS}
+        genres.update({key: data["broad_genres"][key] for key in BROAD_KEYS})
         palette = GenrePalette(genres, data["not_analysed"], data["low_confidence"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResourceError(f"{path}: not a valid genre palette ({exc!r})") from exc

@@ -10,7 +10,7 @@ reports them).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -241,11 +241,15 @@ def track_rows(conn: Connection, ids: Sequence[int], model_id: int | None) -> di
     return {row[0]: TrackRow(*row) for row in conn.execute(query)}
 
 
-def track_detail(conn: Connection, track_id: int, model: ModelInfo | None) -> dict[str, Any] | None:
-    """Everything the detail panel shows about one track: its columns, tag genres and analysis.
+def track_detail(
+    conn: Connection, track_id: int, model: ModelInfo | None, models: Mapping[str, ModelInfo] | None = None
+) -> dict[str, Any] | None:
+    """Everything the detail panel shows about one track: its columns, tag genres and analyses.
 
     ``tag_genre`` is the genre as written in the file, ``tag_genres`` its split list;
-    ``analysis`` is the current model's analysis (with ``model_label``/``model_origin``) or None.
+    ``analysis`` is ``model``'s analysis (the taxonomy the window shows; with ``model_name``,
+    ``model_label``, ``model_origin``) or None; ``analyses`` every analysis of this track by one
+    of ``models`` (the current model of each name), by model name.
     """
     row = conn.execute(select(tracks).where(tracks.c.id == track_id)).mappings().first()
     if row is None:
@@ -258,6 +262,8 @@ def track_detail(conn: Connection, track_id: int, model: ModelInfo | None) -> di
         ).scalars()
     )
     track["analysis"] = analysis_of(conn, track_id, model.id) if model and model.id is not None else None
+    found = {name: analysis_of(conn, track_id, info.id) for name, info in (models or {}).items() if info.id is not None}
+    track["analyses"] = {name: row for name, row in found.items() if row is not None}
     return track
 
 
