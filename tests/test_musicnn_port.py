@@ -82,6 +82,24 @@ def test_weights_module_imports_without_torch() -> None:
     assert result.stdout.strip() == "['musicnn-msd', 'musicnn-mtt']"
 
 
+def test_load_tagger_gives_both_shipped_networks_with_their_identities() -> None:
+    from desktop_app.inference.musicnn.weights import load_tagger
+
+    tagger = load_tagger("cpu")
+    assert list(tagger.identities) == list(SHIPPED_TAGGERS)
+    for name, identity in tagger.identities.items():
+        spec = SHIPPED_TAGGERS[name]
+        assert (identity.model, identity.sha256, identity.origin) == (name, spec.sha256, "builtin")
+        assert Path(identity.path) == spec.path
+    x = _log_mel_like(2, seed=2)
+    probs = tagger.predict(x.numpy())
+    with torch.inference_mode():
+        expected = np.concatenate(
+            [torch.sigmoid(load_tagger_network(spec)(x)).numpy() for spec in SHIPPED_TAGGERS.values()], axis=1
+        )
+    np.testing.assert_allclose(probs, expected, rtol=0, atol=1e-6)
+
+
 def _copy(spec: TaggerSpec, tmp_path: Path) -> Path:
     copy = tmp_path / spec.filename
     shutil.copyfile(spec.path, copy)
