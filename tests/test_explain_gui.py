@@ -17,7 +17,7 @@ from desktop_app.audio.prepare import prepare_track
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.detail.explain_overlay import PREDICTED_BY_MODEL, window_at
 from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.model_source import ModelSource
+from desktop_app.inference.registry import CCMusicSource
 from desktop_app.gui.settings import AppSettings
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.explain import explain, gather_evidence, predicted_genre, window_geometries
@@ -156,8 +156,8 @@ def test_the_window_explains_with_its_one_loaded_model(
 ):
     monkeypatch.setenv("GENRESCOPE_WEIGHTS", str(random_checkpoint.path))
     loads = []
-    original = ModelSource.open_classifier
-    monkeypatch.setattr(ModelSource, "open_classifier",
+    original = CCMusicSource.open_classifier
+    monkeypatch.setattr(CCMusicSource, "open_classifier",
                         lambda self, device: loads.append(device) or original(self, device))
     window = MainWindow(library, AppSettings())
     qtbot.addWidget(window)

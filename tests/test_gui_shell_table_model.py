@@ -91,7 +91,7 @@ def test_test_model_predictions_are_labelled(qtbot, table, big_library):
         table.set_model_info(info)
     row = table.row_of(1)  # genre index id % 16 = 1
     assert _text(table, row, "predicted") == "Opera [test]"
-    assert table.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal) == "Predicted (TEST)"
+    assert table.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal) == "CCMusic (TEST)"
     with qtbot.waitSignal(table.reloaded, timeout=20_000):
         table.set_view(replace(table.view, scope=Scope("predicted", "Opera")))
     assert table.rowCount() == len([t for t in range(1, N // 2 + 1) if t % 16 == 1])

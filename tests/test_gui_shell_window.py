@@ -36,6 +36,13 @@ def make_window(qtbot, library):
         window.close()
 
 
+def _ccmusic() -> AppSettings:
+    """Settings that browse CCMusic genres (the generated libraries hold CCMusic analyses)."""
+    settings = AppSettings()
+    settings.taxonomy = "ccmusic"
+    return settings
+
+
 def _idle(window: MainWindow) -> bool:
     return window.is_idle()
 
@@ -65,22 +72,34 @@ def _no_dialogs() -> bool:
     )
 
 
-def test_opens_without_a_model_and_offers_one(qtbot, make_window):
+def test_opens_with_broad_genres_and_offers_ccmusic_where_it_is_asked_for(qtbot, make_window):
     window = make_window()
     qtbot.waitUntil(lambda: _idle(window))
-    assert window.banner.isVisible() and window.banner.state == "missing"
-    assert window.banner.install_button.isVisible() and window.banner.import_button.isVisible()
-    assert "No genre model is installed" in window.banner.message.text()
-    assert window.model_label.text() == "No genre model"
+    assert not window.banner.isVisible(), "the built-in tagger needs no install"
+    assert window.model_label.text().startswith("Broad genre (from MusiCNN tags) · sha256 ")
     assert window.table_model.rowCount() == 0
     sections = [window.sidebar.topLevelItem(i).text(0) for i in range(window.sidebar.topLevelItemCount())]
-    assert sections == ["All tracks", "Predicted genre", "Genre tags", "Artists", "Albums"]
+    assert sections == ["All tracks", "Broad genre", "Genre tags", "Artists", "Albums"]
+    assert window.sidebar.item_for(Scope("predicted", "Hip_hop")).text(0) == "Hip-hop"
     assert window.playlists.isVisible(), "playlists have their own pane under the sidebar"
-    assert window.analysis.enqueue([1]) is False, "nothing to analyse with"
     shortcuts = {a.text(): a.shortcut().toString() for m in window._menus.values() for a in m.actions()}
     assert shortcuts["&Open folder…"] == "Ctrl+O" and shortcuts["&Find"] == "Ctrl+F"
     assert shortcuts["Analyse &selection"] == "Ctrl+R" and shortcuts["&Quit"] == "Ctrl+Q"
     assert shortcuts["Play/Pause"] == "Space"
+    assert shortcuts["Show Broad genre genres"] == "Ctrl+1" and shortcuts["Show CCMusic genres"] == "Ctrl+2"
+
+    window.taxonomy_box.setCurrentIndex(window.taxonomy_box.findData("ccmusic"))
+    qtbot.waitUntil(lambda: _idle(window))
+    assert window.settings.taxonomy == "ccmusic" and window.settings.low_confidence == 0.4
+    assert window.banner.isVisible() and window.banner.state == "missing"
+    assert window.banner.install_button.isVisible() and window.banner.import_button.isVisible()
+    assert "The CCMusic model is not installed" in window.banner.message.text()
+    assert window.model_label.text() == "No CCMusic model"
+    assert window.sidebar.topLevelItem(1).text(0) == "CCMusic"
+    assert window.sidebar.item_for(Scope("predicted", "Soft_rock")).text(0) == "Soft rock"
+    assert window.sidebar.item_for(Scope("predicted", "Hip_hop")) is None
+    window.set_taxonomy("broad-genre")
+    assert not window.banner.isVisible() and window.settings.low_confidence == 0.2
 
 
 def test_dropped_folder_is_scanned_selected_and_broken_files_reported(qtbot, make_window, tmp_path):
@@ -142,7 +161,7 @@ def analysed_library(library):
 
 
 def test_sidebar_counts_predicted_genres_from_the_database(qtbot, make_window, analysed_library):
-    window = make_window()
+    window = make_window(_ccmusic())
     qtbot.waitUntil(lambda: _idle(window) and window.sidebar.item_for(Scope("artist", "Artist 000")) is not None,
                     timeout=20_000)
     analysed = range(1, N // 2 + 1)
@@ -209,7 +228,7 @@ def test_window_layout_is_restored(qtbot, make_window):
 
 
 def test_threshold_setting_changes_low_confidence(qtbot, make_window, analysed_library):
-    window = make_window()
+    window = make_window(_ccmusic())
     qtbot.waitUntil(lambda: _idle(window) and window.sidebar.item_for(Scope("low_confidence")).text(1) != "",
                     timeout=20_000)
     window.settings.low_confidence = 0.75
@@ -231,14 +250,14 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
     model_store.import_model(random_checkpoint.path, origin="test")
     for i, name in enumerate(["one.wav", "two.flac"]):
         write_audio(tmp_path / "songs" / name, seconds=2, freq=220.0 * (i + 1), title=name)
-    window = make_window()
+    window = make_window(_ccmusic())
     assert window.analysis.has_model
     window.add_paths([str(tmp_path / "songs")])
     qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("not_analysed")).text(1) == "0" and _idle(window)
                     and not window.analysis.busy, timeout=120_000)
     assert window.model_info is not None and window.model_info.is_test
     assert window.banner.state == "test", "random weights are never presented as real"
-    assert window.model_label.text().startswith("TEST model")
+    assert window.model_label.text().startswith("TEST CCMusic VGG19_BN CQT · sha256 ")
     predicted = [window.table_model.data(window.table_model.index(r, COLUMN_INDEX["predicted"])) for r in range(2)]
     assert all(text.endswith(" [test]") for text in predicted)
     counted = sum(int(window.sidebar.item_for(Scope("predicted", g.key)).text(1)) for g in GENRES)
@@ -247,11 +266,13 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
     shown = window.detail.current_track()
     assert shown["title"] == "one.wav" and shown["analysis"]["model_origin"] == "test"
     assert len(shown["analysis"]["probabilities"]) == len(GENRES)
+    assert set(shown["analyses"]) == {"ccmusic", "musicnn-msd", "musicnn-mtt", "broad-genre"}, "the tagger ran first"
+    assert "Built-in tagger tagged 2 tracks, CCMusic analysed 2" in window.status_text.text()
 
     window.table.selectAll()
     window.analyse_action.trigger()
     qtbot.waitUntil(lambda: not window.analysis.busy)
-    assert window.status_text.text() == "Nothing to analyse: this model has analysed those tracks already."
+    assert window.status_text.text() == "Nothing to analyse: the models have analysed those tracks already."
 
 
 def test_next_and_previous_follow_the_table(qtbot, make_window, analysed_library):
@@ -339,3 +360,31 @@ def test_cancel_stops_the_analysis_queue(qtbot, make_window, tmp_path, random_ch
     analysed = 12 - int(window.sidebar.item_for(Scope("not_analysed")).text(1))
     assert 1 <= analysed < 12
     assert not window.progress.isVisible()
+
+
+def test_a_dropped_folder_of_real_music_gets_broad_genres_with_nothing_installed(qtbot, make_window, tmp_path):
+    """The newcomer's first minutes: no model installed, a folder dropped, real broad genres appear."""
+    import shutil
+
+    from tests.real_music import RECORDINGS, recording_path
+
+    music = tmp_path / "music"
+    music.mkdir()
+    for recording in RECORDINGS:
+        if recording.key in ("armygeddon", "solarwolf"):
+            shutil.copy(recording_path(recording), music / f"{recording.key}.ogg")
+    window = make_window()
+    _drop(window, _mime(music))
+    qtbot.waitUntil(lambda: _idle(window) and not window.analysis.busy
+                    and window.sidebar.item_for(Scope("not_analysed")).text(1) == "0", timeout=300_000)
+    assert window.model_info is not None and window.model_info.name == "broad-genre"
+    assert window.sidebar.item_for(Scope("predicted", "Metal")).text(1) == "1"
+    electronic = [window.sidebar.item_for(Scope("predicted", key)).text(1) for key in ("Dance", "Electronic")]
+    assert sorted(electronic) == ["0", "1"]
+    assert not window.banner.isVisible()
+    rows = {window.table_model.row(r).title or Path(window.table_model.row(r).path).name: r
+            for r in range(window.table_model.rowCount())}
+    metal_row = rows["armygeddon.ogg"]
+    assert window.table_model.data(window.table_model.index(metal_row, COLUMN_INDEX["predicted"])) == "Metal"
+    assert window.table_model.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal) == "Broad genre"
+    assert "Built-in tagger tagged 2 tracks" in window.status_text.text()

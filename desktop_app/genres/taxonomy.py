@@ -40,6 +40,11 @@ class Taxonomy:
     labels: tuple[Label, ...]
     is_genre: bool = True
     """False for a tagger's raw tags, which mix genres with moods and instruments."""
+    low_confidence: float = 0.4
+    """The default top-1 probability under which the window says "Low confidence" and genre
+    playlists leave a track out. CCMusic's are softmax probabilities; a broad genre's is a tag's
+    sigmoid probability, which runs lower (on the nine reference recordings the top broad genre
+    ranges from 0.18 to 0.75), hence 0.2 there."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -82,7 +87,7 @@ def _tags(model: str, title: str, tags: tuple[str, ...]) -> Taxonomy:
 
 CCMUSIC = Taxonomy("ccmusic", "CCMusic", tuple(Label(g.index, g.key, g.display_name) for g in GENRES))
 BROAD = Taxonomy(BROAD_MODEL, "Broad genre",
-                 tuple(Label(i, g.key, g.display_name) for i, g in enumerate(BROAD_GENRES)))
+                 tuple(Label(i, g.key, g.display_name) for i, g in enumerate(BROAD_GENRES)), low_confidence=0.2)
 TAXONOMIES: dict[str, Taxonomy] = {
     t.model: t
     for t in (BROAD, CCMUSIC, _tags("musicnn-msd", "MusiCNN MSD tags", MSD_TAGS),

@@ -1,11 +1,14 @@
-"""The analysis queue: one inference runner that owns the model and works through queued tracks.
+"""The analysis queue: one inference runner that owns the models and works through queued tracks.
 
 Runs on its own single-thread pool so scans and queries never wait behind a forward pass and two
-analyses never load the model twice. The classifier is loaded only when there is something to
-analyse (importing torch there, not at start-up) and kept for the next requests until the model
-or device changes. `classify_tracks` does the work (decode/CQT/images overlapped with inference,
-one commit per track) on chunks of tracks, so a 100,000-track request never becomes one SQL
-statement with 100,000 parameters; this reports which tracks got their analysis, throttled.
+analyses never load a model twice. Every request goes through two passes: first the built-in
+tagger (cheap, always there: real broad genres appear soon, for the whole request), then the
+CCMusic network when one is installed (slow: about 40 times the cost per track). Models are
+loaded only when there is something to analyse (importing torch there, not at start-up) and kept
+for the next requests until the model or device changes. `tag_tracks` and `classify_tracks` do
+the work (decoding overlapped with inference, one commit per track) on chunks of tracks, so a
+100,000-track request never becomes one SQL statement with 100,000 parameters; this reports which
+tracks got their analyses, throttled.
 """
 
 from __future__ import annotations
@@ -17,15 +20,20 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from desktop_app.gui.model_source import ModelSource
 from desktop_app.gui.workers import Job, JobContext, JobRunner
+from desktop_app.inference.registry import CCMusicSource, builtin_sha256
 from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
 
 if TYPE_CHECKING:
-    from desktop_app.inference.classify_library import ClassifyProgress
     from desktop_app.inference.engine import GenreClassifier
     from desktop_app.inference.identity import ModelIdentity
+    from desktop_app.inference.tagger import Tagger
+
+Phase = str
+TAGGING: Phase = "Tagging"
+CLASSIFYING: Phase = "CCMusic"
+BROAD = "broad-genre"
 
 CHUNK = 256  # tracks per classify_tracks call: well under SQLite's limit on bound parameters
 _LOADING = "loading"  # progress marker: the model is being read
@@ -34,21 +42,27 @@ _LOADING = "loading"  # progress marker: the model is being read
 @dataclass(frozen=True)
 class AnalysisProgress:
     done: int
-    """Tracks finished since the queue started running."""
+    """Tracks finished in this pass since the queue started running."""
     total: int
-    """``done`` plus what is still queued."""
+    """``done`` plus what is still to do in this pass."""
     path: str
     track_ids: list[int]
     """Tracks analysed (or failed) since the previous report."""
+    phase: Phase = CLASSIFYING
+    """`TAGGING` (the built-in tagger) or `CLASSIFYING` (the CCMusic network)."""
 
 
 @dataclass
 class AnalysisOutcome:
     analysed: int = 0
+    """Tracks the CCMusic network analysed."""
+    tagged: int = 0
+    """Tracks the built-in tagger tagged."""
     failed: int = 0
     cancelled: bool = False
     error_files: list[dict[str, str]] = field(default_factory=list)
     model: ModelIdentity | None = None
+    """The CCMusic weights, when they were loaded."""
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -56,7 +70,7 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 
 
 class AnalysisQueue(QObject):
-    """Signals: ``modelLoading()`` before the weights are read, ``modelLoaded(ModelIdentity)``,
+    """Signals: ``modelLoading()`` before the CCMusic weights are read, ``modelLoaded(ModelIdentity)``,
     ``progress(AnalysisProgress)``,
     ``finished(AnalysisOutcome)`` when the queue runs dry, ``failed(Exception)`` (e.g. the model
     cannot load)."""
@@ -78,22 +92,24 @@ class AnalysisQueue(QObject):
         """Chunks of track ids; None stands for "every track not analysed yet"."""
         self._queued = 0
         """Tracks in the pending chunks."""
-        self._source: ModelSource | None = None
+        self._source: CCMusicSource | None = None
         self._device = "auto"
-        self._loaded: tuple[tuple[ModelSource, str], GenreClassifier] | None = None
+        self._loaded: tuple[tuple[CCMusicSource, str], GenreClassifier] | None = None
+        self._tagger: tuple[str, Tagger] | None = None
         self._load_lock = threading.Lock()
         """Held while the model loads: the analysis and the explanations share one copy of it."""
         self._job: Job | None = None
 
     @property
     def has_model(self) -> bool:
+        """Whether the CCMusic network is there (the built-in tagger always is)."""
         return self._source is not None
 
     @property
     def busy(self) -> bool:
         return self._job is not None
 
-    def set_model(self, source: ModelSource | None, device: str) -> None:
+    def set_model(self, source: CCMusicSource | None, device: str) -> None:
         """Use this model on this device from the next request on (the loaded one is dropped)."""
         if (source, device) == (self._source, self._device):
             return
@@ -101,13 +117,11 @@ class AnalysisQueue(QObject):
         with self._lock:
             self._source, self._device = source, device
 
-    def enqueue(self, track_ids: list[int] | None) -> bool:
-        """Queue these tracks (None: every track not analysed yet); False when there is no model.
+    def enqueue(self, track_ids: list[int] | None) -> None:
+        """Queue these tracks (None: every track not analysed yet) for the tagger, then CCMusic.
 
-        Tracks this model has analysed already are skipped when their turn comes.
+        Tracks a model has analysed already are skipped when their turn comes.
         """
-        if self._source is None:
-            return False
         with self._lock:
             if track_ids is None:
                 self._pending.append(None)
@@ -117,7 +131,6 @@ class AnalysisQueue(QObject):
                     self._queued += len(chunk)
         if self._job is None:
             self._start()
-        return True
 
     def cancel(self) -> None:
         """Drop the queue and stop after the track in flight (finished analyses are kept)."""
@@ -139,21 +152,25 @@ class AnalysisQueue(QObject):
 
     # --- worker thread ----------------------------------------------------------------------
 
-    def _take(self) -> list[int] | None | bool:
-        """The next chunk, or False when the queue is empty."""
+    def _take_all(self) -> list[list[int] | None]:
+        """Every queued chunk (None: the whole library), emptying the queue."""
         with self._lock:
-            if not self._pending:
-                return False
-            chunk = self._pending.popleft()
-            if chunk is not None:
-                self._queued -= len(chunk)
-            return chunk
+            chunks = list(self._pending)
+            self._pending.clear()
+            self._queued = 0
+        if None in chunks:
+            return [None]
+        return chunks
 
-    def _todo(self, chunk: list[int] | None, sha256: str | None) -> list[int]:
-        """Which tracks of ``chunk`` (None: of the library) this model still has to analyse."""
+    def _todo(self, chunks: list[list[int] | None], sha256: str | None) -> list[int]:
+        """Which tracks of ``chunks`` (None: of the library) this model still has to analyse."""
         with self._library.engine.connect() as conn:
             model_id = store.model_id_for(conn, sha256) if sha256 is not None else None
-            return [track_id for track_id, _path in store.tracks_to_analyse(conn, model_id, chunk)]
+            found: dict[int, None] = {}
+            for chunk in chunks:
+                for track_id, _path in store.tracks_to_analyse(conn, model_id, chunk):
+                    found[track_id] = None
+            return list(found)
 
     def classifier(self) -> GenreClassifier:
         """The loaded classifier for the current model and device, loading it if needed.
@@ -165,64 +182,94 @@ class AnalysisQueue(QObject):
             key = (self._source, self._device)
         source, device = key
         if source is None:
-            raise RuntimeError("no genre model is installed")
+            raise RuntimeError("no CCMusic genre model is installed")
         with self._load_lock:
             if self._loaded is None or self._loaded[0] != key:
                 self._loaded = None
                 self._loaded = (key, source.open_classifier(device))
             return self._loaded[1]
 
-    def _work(self, context: JobContext) -> AnalysisOutcome:
-        from desktop_app.inference.classify_library import classify_tracks
+    def tagger(self) -> Tagger:
+        """The built-in tagger on the current device, loaded once (a few MB; imports torch)."""
+        from desktop_app.inference.registry import open_tagger
 
         with self._lock:
-            source = self._source
-        classifier: GenreClassifier | None = None
+            device = self._device
+        with self._load_lock:
+            if self._tagger is None or self._tagger[0] != device:
+                self._tagger = (device, open_tagger(device))
+            return self._tagger[1]
+
+    def _work(self, context: JobContext) -> AnalysisOutcome:
         outcome = AnalysisOutcome()
-        done = 0
         while not context.cancelled():
-            chunk = self._take()
-            if chunk is False:
+            chunks = self._take_all()
+            if not chunks:
                 break
-            sha = classifier.identity.sha256 if classifier is not None else source.sha256 if source else None
-            # Know the work before paying for torch and a 488 MB model (a file in place has no
-            # known SHA-256 yet: every readable track counts as work until it is loaded).
-            todo = self._todo(chunk, sha)
-            if not todo:
-                continue
-            if classifier is None:
-                if self._loaded is None:
-                    context.report(_LOADING, force=True)
-                classifier = self.classifier()
-                outcome.model = classifier.identity
-                context.report(classifier.identity, force=True)
-            for part in _chunks(todo):
-                unsent: list[int] = []
-
-                def progress(p: ClassifyProgress, unsent: list[int] = unsent, start: int = done) -> None:
-                    if p.track_id is not None:
-                        unsent.append(p.track_id)
-                    finished = start + p.done
-                    with self._lock:
-                        total = finished + (p.total - p.done) + self._queued
-                    if context.report(AnalysisProgress(finished, total, p.path, list(unsent))):
-                        unsent.clear()
-
-                summary = classify_tracks(
-                    self._library, classifier, track_ids=part, progress=progress,
-                    should_cancel=context.cancelled,
-                )
-                done += summary.analysed + summary.failed
-                with self._lock:
-                    total = done + self._queued
-                context.report(AnalysisProgress(done, total, "", list(unsent)), force=True)
-                outcome.analysed += summary.analysed
-                outcome.failed += summary.failed
-                outcome.error_files.extend(summary.error_files)
-                if context.cancelled():
-                    break
+            self._tag(chunks, context, outcome)  # the cheap pass first, for everything asked
+            with self._lock:
+                source = self._source
+            if source is not None and not context.cancelled():
+                self._classify(chunks, source, context, outcome)
         outcome.cancelled = context.cancelled()
         return outcome
+
+    def _run_pass(self, todo: list[int], phase: Phase, run, context: JobContext, outcome: AnalysisOutcome):
+        """Run ``run(part, progress)`` over ``todo`` in chunks, reporting throttled progress."""
+        done = 0
+        for part in _chunks(todo):
+            unsent: list[int] = []
+
+            def progress(p, unsent: list[int] = unsent, start: int = done) -> None:
+                if p.track_id is not None:
+                    unsent.append(p.track_id)
+                finished = start + p.done
+                if context.report(AnalysisProgress(finished, len(todo), p.path, list(unsent), phase)):
+                    unsent.clear()
+
+            summary = run(part, progress)
+            done += summary.analysed + summary.failed
+            context.report(AnalysisProgress(done, len(todo), "", list(unsent), phase), force=True)
+            outcome.failed += summary.failed
+            outcome.error_files.extend(summary.error_files)
+            yield summary
+            if context.cancelled():
+                return
+
+    def _tag(self, chunks: list[list[int] | None], context: JobContext, outcome: AnalysisOutcome) -> None:
+        from desktop_app.analysis.tag_library import tag_tracks
+
+        todo = self._todo(chunks, builtin_sha256()[BROAD])
+        if not todo:
+            return
+        tagger = self.tagger()
+        run = lambda part, progress: tag_tracks(self._library, tagger, track_ids=part, progress=progress,
+                                                should_cancel=context.cancelled)
+        for summary in self._run_pass(todo, TAGGING, run, context, outcome):
+            outcome.tagged += summary.analysed
+
+    def _classify(
+        self, chunks: list[list[int] | None], source: CCMusicSource, context: JobContext, outcome: AnalysisOutcome
+    ) -> None:
+        from desktop_app.inference.classify_library import classify_tracks
+
+        # Know the work before paying for torch and a 488 MB model (a file in place has no
+        # known SHA-256 yet: every readable track counts as work until it is loaded).
+        with self._lock:
+            key = (source, self._device)
+        loaded = self._loaded if self._loaded is not None and self._loaded[0] == key else None
+        todo = self._todo(chunks, loaded[1].identity.sha256 if loaded is not None else source.sha256)
+        if not todo:
+            return
+        if loaded is None:
+            context.report(_LOADING, force=True)
+        classifier = self.classifier()
+        outcome.model = classifier.identity
+        context.report(classifier.identity, force=True)
+        run = lambda part, progress: classify_tracks(self._library, classifier, track_ids=part, progress=progress,
+                                                     should_cancel=context.cancelled)
+        for summary in self._run_pass(todo, CLASSIFYING, run, context, outcome):
+            outcome.analysed += summary.analysed
 
     # --- GUI thread -------------------------------------------------------------------------
 

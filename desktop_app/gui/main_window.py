@@ -19,9 +19,10 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -42,7 +43,6 @@ from PySide6.QtWidgets import (
 from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress, AnalysisQueue
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.model_banner import ModelBanner
-from desktop_app.gui.model_source import ModelState, find_model
 from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.resources import app_icon
 from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
@@ -52,7 +52,10 @@ from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
 from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
-from desktop_app.inference.identity import ModelIdentity
+from desktop_app.analysis.current import current_models
+from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES
+from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
+from desktop_app.inference.registry import CCMUSIC, CCMusicState, builtin_sha256, find_ccmusic
 from desktop_app.library.browse import (
     ModelInfo,
     Scope,
@@ -121,7 +124,7 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisQueue(library, self)
         self._counts = CoalescingJob(self.jobs, "sidebar counts", self._counts_work, self._show_counts,
                                      self._background_failed, COUNTS_INTERVAL_MS, self)
-        self.model_state = ModelState(None)
+        self.model_state = CCMusicState(None)
         self.model_info: ModelInfo | None = None
         self._pending_select: tuple[int, int] | None = None
         self._restore: tuple[int | None, list[int], int] | None = None
@@ -149,10 +152,22 @@ class MainWindow(QMainWindow):
         self.sidebar = LibrarySidebar(self)
         self.sidebar.setMinimumWidth(180)
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.taxonomy_box = QComboBox(self)
+        self.taxonomy_box.setObjectName("taxonomySwitch")
+        self.taxonomy_box.setToolTip("Which genres the sidebar, the table and genre playlists use (Ctrl+1, Ctrl+2)")
+        for taxonomy in GENRE_TAXONOMIES:
+            self.taxonomy_box.addItem(f"Genres: {taxonomy.title}", taxonomy.model)
+        self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(self.settings.taxonomy))
+        browse = QWidget(self)
+        browse_layout = QVBoxLayout(browse)
+        browse_layout.setContentsMargins(0, 0, 0, 0)
+        browse_layout.setSpacing(4)
+        browse_layout.addWidget(self.taxonomy_box)
+        browse_layout.addWidget(self.sidebar, 1)
         self.playlists = PlaylistsPanel(self.library, self.jobs, self)
         self.left = QSplitter(Qt.Orientation.Vertical, self)
         self.left.setObjectName("leftSplitter")
-        self.left.addWidget(self.sidebar)
+        self.left.addWidget(browse)
         self.left.addWidget(self.playlists)
         self.left.setStretchFactor(0, 3)
         self.left.setStretchFactor(1, 1)
@@ -283,6 +298,16 @@ class MainWindow(QMainWindow):
         self._action("play", "&Next track", self.detail.player.request_next, "Ctrl+Right")
         self._action("play", "&Previous track", self.detail.player.request_previous, "Ctrl+Left")
 
+        self._taxonomy_actions = QActionGroup(self)
+        for number, taxonomy in enumerate(GENRE_TAXONOMIES, start=1):
+            action = self._action("analysis", f"Show {taxonomy.title} genres",
+                                  lambda model=taxonomy.model: self.set_taxonomy(model), f"Ctrl+{number}")
+            action.setCheckable(True)
+            action.setData(taxonomy.model)
+            action.setChecked(taxonomy.model == self.settings.taxonomy)
+            self._taxonomy_actions.addAction(action)
+        self._menus["analysis"].addSeparator()
+
         self.analyse_action = self._action("analysis", "Analyse &selection", self.analyse_selection, "Ctrl+R",
                                            "Classify the selected tracks' genres")
         self._action("analysis", "Analyse &everything not analysed", self.analyse_all, "Ctrl+Shift+R")
@@ -299,6 +324,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.sidebar.scopeSelected.connect(self._scope_selected)
+        self.taxonomy_box.currentIndexChanged.connect(
+            lambda index: self.set_taxonomy(self.taxonomy_box.itemData(index)))
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self._search_timer.timeout.connect(self._apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
@@ -311,7 +338,7 @@ class MainWindow(QMainWindow):
         self.scans.scanned.connect(self._scanned)
         self.scans.failed.connect(self._scan_failed)
         self.analysis.modelLoading.connect(
-            lambda: self._show_progress(0, 0, "Loading the genre model…"))
+            lambda: self._show_progress(0, 0, "Loading the CCMusic model…"))
         self.analysis.modelLoaded.connect(self._model_loaded)
         self.analysis.progress.connect(self._analysis_progress)
         self.analysis.finished.connect(self._analysis_finished)
@@ -387,35 +414,58 @@ class MainWindow(QMainWindow):
     # --- model ------------------------------------------------------------------------------
 
     def refresh_model_state(self) -> None:
-        """Find the model to use, tell the analysis queue, and show whose predictions are on screen."""
-        self.model_state = find_model()
+        """Find the CCMusic model, tell the analysis queue, and show whose predictions are on screen."""
+        self.model_state = find_ccmusic()
         self.analysis.set_model(self.model_state.source, self.settings.device)
         self._update_model_info()
 
+    def set_taxonomy(self, model: str) -> None:
+        """Browse by ``model``'s genres (``broad-genre`` or ``ccmusic``): sidebar, table, playlists."""
+        if model not in TAXONOMIES or model == self.settings.taxonomy:
+            return
+        self.settings.taxonomy = model
+        self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(model))
+        for action in self._taxonomy_actions.actions():
+            action.setChecked(action.data() == model)
+        self.apply_settings()
+        self._update_model_info()
+        self.set_status(f"Showing {TAXONOMIES[model].title} genres.")
+
     def _update_model_info(self, identity: ModelIdentity | None = None) -> None:
+        """Whose analyses the sidebar and table show: the current model of the chosen taxonomy."""
+        name = self.settings.taxonomy
         source = self.model_state.source
-        sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
         with self.library.engine.connect() as conn:
-            # A file not hashed yet (sha None) shows the last model's analyses until it loads.
-            info = current_model(conn, sha)
-        if info is None and identity is not None:
-            info = ModelInfo(None, identity.sha256, identity.label, identity.origin)
-        elif info is None and source is not None:
-            info = source.info()
+            if name == CCMUSIC:
+                sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
+                # A file not hashed yet (sha None) shows the last model's analyses until it loads.
+                info = current_model(conn, sha, name)
+            else:
+                info = current_model(conn, builtin_sha256()[name], name)
+        if info is None:
+            if name != CCMUSIC:
+                sha = builtin_sha256()[name]
+                info = ModelInfo(None, sha, f"{MODEL_TITLES[name]}, sha256 {sha[:12]}", "builtin", name)
+            elif identity is not None:
+                info = ModelInfo(None, identity.sha256, identity.label, identity.origin, name)
+            elif source is not None and source.sha256 is not None:
+                label = ModelIdentity(source.sha256, str(source.path), source.origin).label
+                info = ModelInfo(None, source.sha256, label, source.origin, name)
         if info != self.model_info:
             self.model_info = info
             self.table_model.set_model_info(info)
             self._counts.request()
-        if source is None:
+        if name == CCMUSIC and source is None:
             self.banner.show_missing(self.model_state.problem)
         elif info is not None and info.is_test:
             self.banner.show_test_model(info.label)
         else:
             self.banner.hide_banner()
         if info is None:
-            self.model_label.setText("No genre model" if source is None else "Model: not loaded yet")
+            self.model_label.setText("No CCMusic model" if source is None else "CCMusic: not loaded yet")
         else:
-            self.model_label.setText(f"{'TEST model' if info.is_test else 'Model'} sha256 {info.sha256[:12]}")
+            title = MODEL_TITLES.get(info.name, info.name)
+            self.model_label.setText(f"{'TEST ' if info.is_test else ''}{title} · sha256 {info.sha256[:12]}")
         self.model_label.setToolTip(info.label if info is not None else "")
 
     def _model_loaded(self, identity: ModelIdentity) -> None:
@@ -626,18 +676,15 @@ class MainWindow(QMainWindow):
         ids = self.table_model.track_ids(rows)
         if not ids:
             self.set_status("Select tracks to analyse first.")
-        elif not self.analysis.enqueue(ids):
-            self.set_status("No genre model is installed: use Install model… or Import file… above the table.")
-        else:
-            self._analysis_asked = True
-            self.set_status(f"Analysing {len(ids):,} selected track{'s' if len(ids) != 1 else ''}…")
+            return
+        self.analysis.enqueue(ids)
+        self._analysis_asked = True
+        self.set_status(f"Analysing {len(ids):,} selected track{'s' if len(ids) != 1 else ''}…")
 
     def analyse_all(self) -> None:
-        if self.analysis.enqueue(None):
-            self._analysis_asked = True
-            self.set_status("Analysing every track not analysed yet…")
-        else:
-            self.set_status("No genre model is installed: use Install model… or Import file… above the table.")
+        self.analysis.enqueue(None)
+        self._analysis_asked = True
+        self.set_status("Analysing every track not analysed yet…")
 
     def cancel_work(self) -> None:
         busy = self.scans.busy or self.analysis.busy
@@ -648,7 +695,7 @@ class MainWindow(QMainWindow):
 
     def _analysis_progress(self, progress: AnalysisProgress) -> None:
         if progress.total:
-            self._show_progress(progress.done, progress.total, "Analysing %v / %m")
+            self._show_progress(progress.done, progress.total, f"{progress.phase} %v / %m")
         if self.model_info is None or self.model_info.id is None:
             self._update_model_info()
         if progress.track_ids:
@@ -659,18 +706,21 @@ class MainWindow(QMainWindow):
 
     def _analysis_finished(self, outcome: AnalysisOutcome) -> None:
         self._hide_progress_if_idle()
-        if outcome.model is None and not outcome.cancelled:  # the model was not even loaded
+        if outcome.model is None and not outcome.tagged and not outcome.failed and not outcome.cancelled:
             if self._analysis_asked:
-                self.set_status("Nothing to analyse: this model has analysed those tracks already.")
+                self.set_status("Nothing to analyse: the models have analysed those tracks already.")
             self._analysis_asked = False
             return
         self._analysis_asked = False
         problems = self.problems.add(outcome.error_files, "analysis")
-        text = f"Analysed {outcome.analysed:,} track{'s' if outcome.analysed != 1 else ''}"
+        parts = [f"tagged {outcome.tagged:,} track{'s' if outcome.tagged != 1 else ''}"]
+        if outcome.model is not None:
+            parts.append(f"CCMusic analysed {outcome.analysed:,}")
+        text = "Built-in tagger " + ", ".join(parts)
         if problems:
             text += f"; {problems:,} could not be analysed (see Problems)"
         if outcome.model is not None and outcome.model.origin == "test":
-            text += " with TEST weights (not real predictions)"
+            text += " (CCMusic with TEST weights: not real predictions)"
         self.set_status(("Analysis stopped. " if outcome.cancelled else "") + text + ".")
         self._update_model_info(outcome.model)
 
@@ -718,19 +768,20 @@ class MainWindow(QMainWindow):
         self.table_model.request_reload()
         self._counts.request()
 
-    def _counts_work(self) -> Callable[[JobContext], tuple[ModelInfo | None, float, SidebarCounts]]:
+    def _counts_work(self) -> Callable[[JobContext], tuple[ModelInfo | None, float, SidebarCounts, str]]:
         info, threshold, library = self.model_info, self.settings.low_confidence, self.library
+        taxonomy = self.settings.taxonomy
         model_id = info.id if info is not None else None
 
-        def work(_context: JobContext) -> tuple[ModelInfo | None, float, SidebarCounts]:
+        def work(_context: JobContext) -> tuple[ModelInfo | None, float, SidebarCounts, str]:
             with library.engine.connect() as conn:
-                return info, threshold, sidebar_counts(conn, model_id, threshold)
+                return info, threshold, sidebar_counts(conn, model_id, threshold), taxonomy
 
         return work
 
-    def _show_counts(self, result: tuple[ModelInfo | None, float, SidebarCounts]) -> None:
-        info, threshold, counts = result
-        self.sidebar.set_counts(counts, info, threshold)
+    def _show_counts(self, result: tuple[ModelInfo | None, float, SidebarCounts, str]) -> None:
+        info, threshold, counts, taxonomy = result
+        self.sidebar.set_counts(counts, info, threshold, TAXONOMIES[taxonomy])
         self.playlists.set_model_id(info.id if info is not None else None)
         self.playlists.refresh()  # smart playlists follow scans and analyses
 
@@ -808,7 +859,7 @@ class MainWindow(QMainWindow):
             self.detail.show_track(None)
             return
         with self.library.engine.connect() as conn:
-            self.detail.show_track(track_detail(conn, track_id, self.model_info))
+            self.detail.show_track(track_detail(conn, track_id, self.model_info, current_models(conn)))
 
     def _step(self, delta: int) -> None:
         """Next or previous track in the current view (the player asks at the end of a track too)."""
@@ -847,7 +898,7 @@ class MainWindow(QMainWindow):
             self.scans.scan(self.settings.library_folders)
         if paths:
             self.add_paths(paths)
-        elif self.analysis.has_model:
+        else:
             self.analysis.enqueue(None)
 
     def show_about(self) -> None:
@@ -856,7 +907,8 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self, "About Genrescope",
             f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
-            "audio itself with the CCMusic VGG19_BN network on CQT spectrograms (16 genres).</p>",
+            "audio itself: broad genres and tags from the built-in MusiCNN tagger (Pons et al., ISC licence), "
+            "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>",
         )
 
     def shutdown(self) -> None:

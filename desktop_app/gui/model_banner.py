@@ -1,8 +1,9 @@
 """The strip above the track table that says when predictions are missing or not real.
 
-Shown when no model is installed (or the install is broken), offering to download or import one;
-and when the predictions on screen come from test weights, so random numbers are never mistaken
-for genres. Hidden when a real model is in use.
+Shown while the window browses CCMusic genres and that model is not installed (or the install is
+broken), offering to download or import it; and when the predictions on screen come from test
+weights, so random numbers are never mistaken for genres. Hidden when a real model is in use,
+which the built-in tagger's broad genres always are.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ class ModelBanner(QFrame):
         self.hide()
 
     def show_missing(self, reason: str | None = None) -> None:
-        """No usable model: explain what still works and offer both ways to get one."""
-        text = reason or "No genre model is installed."
+        """No usable CCMusic model: explain what still works and offer both ways to get one."""
+        text = reason or "The CCMusic model is not installed."
         self._show(
             "missing",
-            f"<b>{text}</b> The library, spectrograms, playback and tag genres work without it; "
-            "predicted genres need the CCMusic model (about 488 MB).",
+            f"<b>{text}</b> Broad genres and tags come from the built-in tagger and work without it; "
+            "CCMusic's 16 genres need its model (about 488 MB).",
         )
 
     def show_test_model(self, label: str) -> None:

@@ -12,11 +12,15 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app.config import data_dir
-from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE
+from desktop_app.genres.broad import BROAD_MODEL
+from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 DEVICE_LABELS: dict[str, str] = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA)", "mps": "MPS (Apple)"}
 SETTINGS_FILE = "settings.ini"
+DEFAULT_TAXONOMY = BROAD_MODEL
+"""Broad genres by default: the built-in tagger's, which every library has without a download."""
+GENRE_TAXONOMY_NAMES: tuple[str, ...] = tuple(t.model for t in GENRE_TAXONOMIES)
 
 
 def _as_bool(value: object, default: bool) -> bool:
@@ -69,17 +73,36 @@ class AppSettings:
         self._store.setValue("inference/device", value)
 
     @property
+    def taxonomy(self) -> str:
+        """Whose genres the window browses by: ``broad-genre`` (the built-in tagger's) or ``ccmusic``."""
+        value = str(self._store.value("browse/taxonomy", DEFAULT_TAXONOMY))
+        return value if value in GENRE_TAXONOMY_NAMES else DEFAULT_TAXONOMY
+
+    @taxonomy.setter
+    def taxonomy(self, value: str) -> None:
+        if value not in GENRE_TAXONOMY_NAMES:
+            raise ValueError(f"unknown taxonomy {value!r}; choose one of {', '.join(GENRE_TAXONOMY_NAMES)}")
+        self._store.setValue("browse/taxonomy", value)
+
+    def _threshold_key(self) -> str:
+        # CCMusic keeps the key it always had, so an existing setting carries over.
+        taxonomy = self.taxonomy
+        return "inference/low_confidence" if taxonomy == "ccmusic" else f"inference/low_confidence/{taxonomy}"
+
+    @property
     def low_confidence(self) -> float:
-        """Top-1 probability below which a prediction counts as "Low confidence" (0-1)."""
+        """Top-1 probability below which a prediction counts as "Low confidence" (0-1), for the
+        taxonomy shown: each has its own, since tag probabilities run lower than softmax ones."""
+        default = TAXONOMIES[self.taxonomy].low_confidence
         try:
-            value = float(self._store.value("inference/low_confidence", DEFAULT_LOW_CONFIDENCE))
+            value = float(self._store.value(self._threshold_key(), default))
         except (TypeError, ValueError):
-            return DEFAULT_LOW_CONFIDENCE
+            return default
         return min(max(value, 0.0), 1.0)
 
     @low_confidence.setter
     def low_confidence(self, value: float) -> None:
-        self._store.setValue("inference/low_confidence", min(max(float(value), 0.0), 1.0))
+        self._store.setValue(self._threshold_key(), min(max(float(value), 0.0), 1.0))
 
     def layout(self, name: str) -> QByteArray | None:
         """A saved geometry or splitter state, None if never saved."""

@@ -12,8 +12,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from desktop_app.genres.broad import BROAD_MODEL
+from desktop_app.genres.taxonomy import TAXONOMIES, Taxonomy
 from desktop_app.gui.resources import genre_palette
-from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import ModelInfo, Scope, SidebarCounts
 
 SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -56,11 +57,8 @@ class LibrarySidebar(QTreeWidget):
         self._count_brush = QBrush(QColor("#808080"))
         self._all = self._entry(None, "All tracks", Scope("all"))
         self._predicted = self._section("Predicted genre")
-        self._genres = {
-            g.key: self._entry(self._predicted, g.display_name, Scope("predicted", g.key),
-                               genre_dot(palette.qcolor(g.key)))
-            for g in GENRES
-        }
+        self._taxonomy: Taxonomy | None = None
+        self._genres: dict[str, QTreeWidgetItem] = {}
         self._not_analysed = self._entry(self._predicted, "Not analysed", Scope("not_analysed"),
                                          genre_dot(palette.qcolor(None)))
         self._low = self._entry(self._predicted, "Low confidence", Scope("low_confidence"),
@@ -71,11 +69,27 @@ class LibrarySidebar(QTreeWidget):
         self._albums = self._section("Albums")
         self._dynamic: dict[str, dict[str | None, QTreeWidgetItem]] = {"tag_genre": {}, "artist": {}, "album": {}}
         self._parents = {"tag_genre": self._tags, "artist": self._artists, "album": self._albums}
+        self._set_taxonomy(TAXONOMIES[BROAD_MODEL])
         self._predicted.setExpanded(True)
         self._tags.setExpanded(True)
         self._all.setSelected(True)
         self.setCurrentItem(self._all)
         self.currentItemChanged.connect(self._on_current_changed)
+
+    def _set_taxonomy(self, taxonomy: Taxonomy) -> None:
+        """One entry per genre of ``taxonomy`` (broad genres or CCMusic's), before the two states."""
+        if taxonomy == self._taxonomy:
+            return
+        self._taxonomy = taxonomy
+        for item in self._genres.values():
+            self._predicted.removeChild(item)
+        palette = genre_palette()
+        self._genres = {}
+        for position, label in enumerate(taxonomy.labels):
+            item = self._make_entry(label.display_name, Scope("predicted", label.key),
+                                    genre_dot(palette.qcolor(label.key)))
+            self._predicted.insertChild(position, item)
+            self._genres[label.key] = item
 
     def _section(self, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(self, [title, ""])
@@ -132,12 +146,16 @@ class LibrarySidebar(QTreeWidget):
         item = self.item_for(scope) or self._all
         self.setCurrentItem(item)
 
-    def set_counts(self, counts: SidebarCounts, model: ModelInfo | None, low_confidence: float) -> None:
-        """Show fresh counts; keeps the selection, or falls back to All tracks if its entry vanished."""
+    def set_counts(
+        self, counts: SidebarCounts, model: ModelInfo | None, low_confidence: float, taxonomy: Taxonomy
+    ) -> None:
+        """Show fresh counts of ``taxonomy``'s genres by ``model`` (None: it has analysed nothing yet);
+        keeps the selection, or falls back to All tracks if its entry vanished."""
         selected = self.current_scope()
         self.blockSignals(True)
         try:
             self._all.setText(1, f"{counts.total:,}")
+            self._set_taxonomy(taxonomy)
             self._update_predicted(counts, model, low_confidence)
             self._update_dynamic("tag_genre", counts.tag_genres)
             self._update_dynamic("artist", counts.artists)
@@ -150,15 +168,16 @@ class LibrarySidebar(QTreeWidget):
             self.scopeSelected.emit(Scope("all"))
 
     def _update_predicted(self, counts: SidebarCounts, model: ModelInfo | None, low_confidence: float) -> None:
+        title = self._taxonomy.title if self._taxonomy is not None else "Predicted genre"
         if model is None:
-            self._predicted.setText(0, "Predicted genre")
+            self._predicted.setText(0, title)
             self._predicted.setToolTip(0, "No genre model has analysed this library yet.")
         elif model.is_test:
-            self._predicted.setText(0, "Predicted (TEST model)")
+            self._predicted.setText(0, f"{title} (TEST model)")
             self._predicted.setToolTip(0, f"{model.label}. These are not real predictions.")
             self._predicted.setForeground(0, QBrush(QColor("#b45309")))
         else:
-            self._predicted.setText(0, "Predicted genre")
+            self._predicted.setText(0, title)
             self._predicted.setToolTip(0, f"From {model.label}")
             self._predicted.setForeground(0, self._tags.foreground(0))
         for key, item in self._genres.items():

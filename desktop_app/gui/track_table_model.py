@@ -29,7 +29,7 @@ from desktop_app.gui.resources import genre_palette
 from desktop_app.gui.sidebar import genre_dot
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner
-from desktop_app.genres.ccmusic import GENRES
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.browse import ModelInfo, SortKey, TrackRow, TrackView, ordered_track_ids, track_rows
 from desktop_app.library.database import Library
 
@@ -59,7 +59,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("path", "Path"),
 )
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
-_DISPLAY_NAMES = {g.key: g.display_name for g in GENRES}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -98,7 +97,10 @@ class TrackTableModel(QAbstractTableModel):
         self._shown_view = self._view
         self._pages: OrderedDict[int, list[TrackRow | None]] = OrderedDict()
         palette = genre_palette()
-        self._dots: dict[str, QIcon] = {g.key: genre_dot(palette.qcolor(g.key), 10) for g in GENRES}
+        self._dots: dict[str, QIcon] = {
+            label.key: genre_dot(palette.qcolor(label.key), 10)
+            for taxonomy in TAXONOMIES.values() if taxonomy.is_genre for label in taxonomy.labels
+        }
         self._reload = CoalescingJob(
             jobs, "track list", self._reload_work, self._apply, self.reloadFailed.emit,
             MIN_RELOAD_INTERVAL_MS, self,
@@ -227,8 +229,9 @@ class TrackTableModel(QAbstractTableModel):
             return None
         column = COLUMNS[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            if column.key == "predicted" and self._model is not None and self._model.is_test:
-                return "Predicted (TEST)"
+            if column.key == "predicted" and self._model is not None:
+                title = TAXONOMIES[self._model.name].title
+                return f"{title} (TEST)" if self._model.is_test else title
             return column.title
         if role == Qt.ItemDataRole.ToolTipRole and column.key in ("predicted", "confidence"):
             return f"From: {self._model.label}" if self._model else "No genre model has analysed this library yet."
@@ -293,7 +296,7 @@ class TrackTableModel(QAbstractTableModel):
                 return "analysis failed"
             if track.predicted is None:
                 return ""
-            name = _DISPLAY_NAMES.get(track.predicted, track.predicted)
+            name = TAXONOMIES[self._model.name].display_name(track.predicted) if self._model else track.predicted
             return f"{name} [test]" if self._is_test_prediction(track) else name
         if key == "confidence":
             return f"{track.confidence:.0%}" if track.confidence is not None else ""
