@@ -24,8 +24,10 @@ import torch
 
 from desktop_app.audio.decode import decode_audio
 from desktop_app.audio.mel import SAMPLE_RATE, tagger_patches
-from desktop_app.inference.musicnn.network import MusiCNN, build_musicnn, expected_shapes
+from desktop_app.inference.musicnn.network import MusiCNN, build_musicnn
+from desktop_app.inference.musicnn.vgg import MusicnnVGG, build_vgg
 from desktop_app.inference.musicnn.weights import (
+    ALL_TAGGERS,
     SHIPPED_TAGGERS,
     TaggerSpec,
     TaggerWeightsError,
@@ -35,7 +37,7 @@ from desktop_app.inference.musicnn.weights import (
 from tests.real_music import BY_KEY, RECORDINGS, RealMusicUnavailable, recording_path
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "musicnn_reference.json").read_text(encoding="utf-8"))
-ORIGINAL_MODEL = {spec.name: spec.original for spec in SHIPPED_TAGGERS.values()}
+ORIGINAL_MODEL = {spec.name: spec.original for spec in ALL_TAGGERS.values()}
 MAX_PROBABILITY_DIFFERENCE = 0.01
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,43 +45,46 @@ REPO = Path(__file__).resolve().parents[1]
 # --- the shipped weights -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(SHIPPED_TAGGERS))
+@pytest.mark.parametrize("name", list(ALL_TAGGERS))
 def test_shipped_weights_load_strictly_after_their_sha256_check(name: str) -> None:
-    spec = SHIPPED_TAGGERS[name]
+    spec = ALL_TAGGERS[name]
     assert sha256_of_file(spec.path) == spec.sha256
     assert 2_000_000 < spec.path.stat().st_size < 5_000_000  # converted without optimizer slots
     model = load_tagger_network(spec)
-    assert isinstance(model, MusiCNN) and not model.training
+    assert isinstance(model, MusicnnVGG if spec.architecture == "vgg" else MusiCNN) and not model.training
     state = model.state_dict()
-    assert {k: tuple(v.shape) for k, v in state.items()} == expected_shapes()
+    untrained = (build_vgg if spec.architecture == "vgg" else build_musicnn)().state_dict()
+    assert {k: v.shape for k, v in state.items()} == {k: v.shape for k, v in untrained.items()}
     assert all(v.dtype == torch.float32 for k, v in state.items() if not k.endswith("num_batches_tracked"))
-    # Trained weights, not an untrained network: BatchNorm statistics moved away from 0 and 1.
-    assert float(state["pool_bn.running_var"].mean()) != pytest.approx(1.0, abs=0.05)
+    # Trained weights: every BatchNorm's statistics moved away from an untrained layer's 0 and 1.
+    for key in (k for k in state if k.endswith("running_mean")):
+        assert not torch.equal(state[key], untrained[key]), key
     out = model(torch.zeros(2, 187, 96))
     assert out.shape == (2, 50) and torch.isfinite(out).all()
 
 
-@pytest.mark.parametrize("name", list(SHIPPED_TAGGERS))
+@pytest.mark.parametrize("name", list(ALL_TAGGERS))
 def test_spec_tags_are_the_originals_labels_in_order(name: str) -> None:
-    spec = SHIPPED_TAGGERS[name]
+    spec = ALL_TAGGERS[name]
     assert list(spec.tags) == REFERENCE["models"][spec.original]["labels"]
     assert len(spec.tags) == len(set(spec.tags)) == 50
 
 
-def test_the_two_taggers_ship_different_weights() -> None:
-    msd, mtt = (load_tagger_network(spec) for spec in SHIPPED_TAGGERS.values())
-    assert not torch.equal(msd.output.weight, mtt.output.weight)
-    assert SHIPPED_TAGGERS["musicnn-msd"].sha256 != SHIPPED_TAGGERS["musicnn-mtt"].sha256
+def test_every_shipped_file_holds_different_weights() -> None:
+    heads = [load_tagger_network(spec).output.weight for spec in ALL_TAGGERS.values()]
+    assert all(not torch.equal(a, b) for i, a in enumerate(heads) for b in heads[i + 1 :] if a.shape == b.shape)
+    assert len({spec.sha256 for spec in ALL_TAGGERS.values()}) == len({spec.filename for spec in ALL_TAGGERS.values()}) == 4
+    assert list(SHIPPED_TAGGERS) == ["musicnn-msd", "musicnn-mtt"]  # what the app runs; the VGGs are baselines
 
 
 def test_weights_module_imports_without_torch() -> None:
     code = (
         "import sys; import desktop_app.inference.musicnn.weights as w; "
-        "assert 'torch' not in sys.modules, 'torch imported'; print(sorted(w.SHIPPED_TAGGERS))"
+        "assert 'torch' not in sys.modules, 'torch imported'; print(sorted(w.ALL_TAGGERS))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['musicnn-msd', 'musicnn-mtt']"
+    assert result.stdout.strip() == "['musicnn-msd', 'musicnn-mtt', 'musicnn-vgg-msd', 'musicnn-vgg-mtt']"
 
 
 def test_load_tagger_gives_both_shipped_networks_with_their_identities() -> None:
@@ -161,6 +166,10 @@ def test_a_state_dict_of_another_shape_is_refused_not_half_loaded(tmp_path: Path
     spec = dataclasses.replace(spec, sha256=sha256_of_file(path))
     with pytest.raises(TaggerWeightsError, match=r"wrong shape: output.weight \(16, 200\) not \(50, 200\)"):
         load_tagger_network(spec, path=path)
+    vgg = ALL_TAGGERS["musicnn-vgg-msd"]  # a VGG file under the musicnn spec
+    spec = dataclasses.replace(spec, sha256=vgg.sha256)
+    with pytest.raises(TaggerWeightsError, match=r"does not fit the MusiCNN network \(missing: timbral"):
+        load_tagger_network(spec, path=vgg.path)
 
 
 def _log_mel_like(n: int, seed: int = 0) -> torch.Tensor:
@@ -208,8 +217,8 @@ def test_tensorflow_same_padding_puts_the_odd_frame_after() -> None:
 
 
 @functools.cache
-def _networks() -> dict[str, MusiCNN]:
-    return {name: load_tagger_network(spec) for name, spec in SHIPPED_TAGGERS.items()}
+def _networks() -> dict[str, MusiCNN | MusicnnVGG]:
+    return {name: load_tagger_network(spec) for name, spec in ALL_TAGGERS.items()}
 
 
 @functools.cache
@@ -249,7 +258,7 @@ def test_the_reference_covers_every_recording_with_both_models() -> None:
 @pytest.mark.parametrize("key", [r.key for r in RECORDINGS])
 def test_the_port_tags_real_recordings_as_the_original_does(key: str) -> None:
     patches, ours = _port_song_probabilities(key)
-    for name, spec in SHIPPED_TAGGERS.items():
+    for name, spec in ALL_TAGGERS.items():
         reference = _reference(spec.original, key)
         assert patches == reference["patches"], f"{spec.original}: patch count"
         theirs = np.asarray(reference["probabilities"])

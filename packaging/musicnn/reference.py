@@ -8,9 +8,10 @@ recordings of tests/real_music.py (stdlib-only for this reason) and tags each wi
 code, exactly as its ``tagger.top_tags`` does:
 ``musicnn.extractor.extractor(file, model=MODEL, input_length=3, extract_features=False)``,
 then ``taggram.mean(axis=0)``, the song-level tag probabilities. For each model (MSD_musicnn,
-MTT_musicnn) and recording the file stores the package and member it came from, the audio's
-SHA-256, the patch count, the 50 probabilities rounded to 6 decimals, and the Top-5 tags (ties
-broken by tag order). tests/test_musicnn_port.py holds the PyTorch pipeline to these figures.
+MTT_musicnn and the VGG baselines MSD_vgg, MTT_vgg) and recording the file stores the package
+and member it came from, the audio's SHA-256, the patch count, the 50 probabilities rounded to
+6 decimals, and the Top-5 tags (ties broken by tag order). tests/test_musicnn_port.py holds the
+PyTorch pipeline to these figures.
 
 The timings it prints (the original's whole extractor call per track: graph, session, checkpoint,
 librosa and TensorFlow) are not stored: they depend on the machine.
@@ -28,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DEFAULT_OUT = REPO / "tests" / "data" / "musicnn_reference.json"
-MODELS = ("MSD_musicnn", "MTT_musicnn")
+MODELS = ("MSD_musicnn", "MTT_musicnn", "MSD_vgg", "MTT_vgg")
 INPUT_LENGTH = 3
 DECIMALS = 6
 

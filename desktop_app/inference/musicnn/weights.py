@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import torch
 
     from desktop_app.inference.musicnn.network import MusiCNN
+    from desktop_app.inference.musicnn.vgg import MusicnnVGG
     from desktop_app.inference.tagger import Tagger
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -58,6 +59,8 @@ class TaggerSpec:
     tags: tuple[str, ...]
     original: str
     """The checkpoint it was converted from, in the musicnn 0.1.0 wheel."""
+    architecture: str = "musicnn"
+    """``musicnn`` (`network.MusiCNN`) or ``vgg`` (`vgg.MusicnnVGG`, the baselines)."""
 
     @property
     def path(self) -> Path:
@@ -81,7 +84,33 @@ MUSICNN_MTT = TaggerSpec(
     original="MTT_musicnn",
 )
 SHIPPED_TAGGERS: dict[str, TaggerSpec] = {spec.name: spec for spec in (MUSICNN_MSD, MUSICNN_MTT)}
-"""The shipped taggers by model name, MSD first (the order of `Tagger`'s outputs)."""
+"""The taggers the app runs, by model name, MSD first (the order of `Tagger`'s outputs)."""
+
+VGG_MSD = TaggerSpec(
+    name="musicnn-vgg-msd",
+    display_name="musicnn VGG baseline (Million Song Dataset)",
+    filename="msd_vgg.pt",
+    sha256="f4b011a98c2536a41928e7c4fa960fb4a32767299842e751341523dfe71183de",
+    tags=MSD_TAGS,
+    original="MSD_vgg",
+    architecture="vgg",
+)
+VGG_MTT = TaggerSpec(
+    name="musicnn-vgg-mtt",
+    display_name="musicnn VGG baseline (MagnaTagATune)",
+    filename="mtt_vgg.pt",
+    sha256="6314db1dca8a2224ae9a869e8cd7161b01e41cc5df7cc7e7e66786ed9ad3b85f",
+    tags=MTT_TAGS,
+    original="MTT_vgg",
+    architecture="vgg",
+)
+BASELINE_TAGGERS: dict[str, TaggerSpec] = {spec.name: spec for spec in (VGG_MSD, VGG_MTT)}
+"""The original package's VGG-like baselines, shipped and checked like the taggers but not run by
+the app: the musicnn networks score better on both datasets (weights/ORIGIN.md)."""
+ALL_TAGGERS: dict[str, TaggerSpec] = {**SHIPPED_TAGGERS, **BASELINE_TAGGERS}
+
+
+_ARCHITECTURE_NAMES = {"musicnn": "MusiCNN", "vgg": "musicnn VGG"}
 
 
 class TaggerWeightsError(Exception):
@@ -107,7 +136,7 @@ def sha256_of_file(path: Path) -> str:
 
 def load_tagger_network(
     spec: TaggerSpec, device: str | torch.device = "cpu", path: Path | None = None
-) -> MusiCNN:
+) -> MusiCNN | MusicnnVGG:
     """``spec``'s network in eval mode on ``device``, from its shipped file (or ``path``).
 
     The file's SHA-256 must be ``spec.sha256``; then it is read with ``weights_only=True`` and
@@ -116,6 +145,7 @@ def load_tagger_network(
     import torch
 
     from desktop_app.inference.musicnn.network import build_musicnn
+    from desktop_app.inference.musicnn.vgg import build_vgg
 
     path = spec.path if path is None else Path(path)
     try:
@@ -137,10 +167,11 @@ def load_tagger_network(
         raise TaggerWeightsError(spec, path, f"torch cannot read it ({exc})") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise TaggerWeightsError(spec, path, "it does not hold a state_dict of tensors")
-    model = build_musicnn(num_classes=len(spec.tags))
+    build = build_vgg if spec.architecture == "vgg" else build_musicnn
+    model = build(num_classes=len(spec.tags))
     misfit = _misfit(state, {k: tuple(v.shape) for k, v in model.state_dict().items()})
     if misfit:
-        raise TaggerWeightsError(spec, path, f"it does not fit the MusiCNN network ({misfit})")
+        raise TaggerWeightsError(spec, path, f"it does not fit the {_ARCHITECTURE_NAMES[spec.architecture]} network ({misfit})")
     model.load_state_dict(state, strict=True)
     return model.to(device).eval()
 
