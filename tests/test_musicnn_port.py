@@ -202,6 +202,9 @@ def test_batching_does_not_change_a_patchs_result() -> None:
     assert together.logits.shape == (5, 50) and together.penultimate.shape == (5, 200)
     assert together.mean_pool.shape == together.max_pool.shape == (5, 753)
     assert torch.equal(model(x), together.logits)
+    for wrong in (torch.zeros(0, 187, 96), torch.zeros(2, 187, 128), torch.zeros(187, 96)):
+        with pytest.raises(ValueError, match="log-mel input"):
+            model(wrong)
 
 
 def test_tensorflow_same_padding_puts_the_odd_frame_after() -> None:

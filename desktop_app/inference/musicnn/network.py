@@ -171,8 +171,8 @@ class MusiCNN(nn.Module):
 
     def embed(self, x: torch.Tensor) -> MusiCNNEmbedding:
         """Logits and the original's ``penultimate``, ``mean_pool`` and ``max_pool`` features."""
-        if x.dim() != 3 or x.shape[2] != N_MELS:
-            raise ValueError(f"expected [patches, time, {N_MELS}] log-mel input, got {list(x.shape)}")
+        if x.dim() != 3 or x.shape[0] == 0 or x.shape[2] != N_MELS:
+            raise ValueError(f"expected [patches >= 1, time, {N_MELS}] log-mel input, got {list(x.shape)}")
         normalised = self.input_bn(x.unsqueeze(1))  # [n, 1, time, mel]
         chunk = len(x) if self.training else _frontend_chunk(x.device)
         frontend = torch.cat([self._frontend(part) for part in normalised.split(chunk)])  # [n, 561, time]
