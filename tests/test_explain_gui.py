@@ -15,15 +15,15 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.audio.heat_colours import heat_index
 from desktop_app.audio.prepare import prepare_track
 from desktop_app.gui.detail import DetailPanel
-from desktop_app.gui.detail.explain_overlay import PREDICTED_BY_MODEL, window_at
+from desktop_app.gui.detail.explain_overlay import NO_CCMUSIC_ANALYSIS, window_at
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.inference.registry import CCMusicSource
 from desktop_app.gui.settings import AppSettings
 from desktop_app.genres.ccmusic import GENRES
-from desktop_app.inference.explain import explain, gather_evidence, predicted_genre, window_geometries
+from desktop_app.inference.explain import explain, gather_evidence, window_geometries
 from tests.audio_files import write_audio
 from tests.explain_support import random_checkpoint, random_classifier  # noqa: F401 (fixtures)
-from tests.gui_detail_support import analysis_row
+from tests.gui_detail_support import analysis_row, tagger_analyses
 
 SECONDS = 25.0  # two analysis windows
 
@@ -98,16 +98,33 @@ def test_heatmap_lies_on_each_windows_cells_for_the_chosen_genre(qtbot, panel, s
     assert not bar.overlay.item.isVisible() and bar.status.isHidden()
 
 
-def test_without_an_analysis_it_explains_the_models_own_prediction(qtbot, panel, song, random_classifier):  # noqa: F811
+def test_explains_with_ccmusics_row_when_the_window_shows_broad_genres(
+    qtbot, panel, song, random_classifier  # noqa: F811
+):
     panel.set_classifier_source(lambda: random_classifier)
-    panel.explain.toggle.setChecked(True)
-    _show(qtbot, panel, song, None)
-    assert panel.explain.genre_box.itemText(0) == PREDICTED_BY_MODEL
+    tags = tagger_analyses([{"msd:rock": 0.6, "mtt:guitar": 0.5}] * 8)
+    ccmusic = analysis_row(["Solo", "Opera"]) | {"model_name": "ccmusic"}
+    track = _track(song, tags["broad-genre"]) | {"analyses": {**tags, "ccmusic": ccmusic}}
+    panel.show_track(track)
+    qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
+    bar = panel.explain
+    assert bar.genre_box.itemText(0) == "Opera (predicted)" and bar.toggle.isEnabled()
+    bar.toggle.setChecked(True)
     qtbot.waitUntil(lambda: _explained(panel), timeout=120_000)
-    track = prepare_track(song)
-    evidence = gather_evidence(random_classifier, [0, 1], track.inputs,
-                               window_geometries(*track.cqt_db.shape, track.sample_count))
-    assert f"Grad-CAM of {predicted_genre(evidence).display_name}:" in panel.explain.status.text()
+    assert "Grad-CAM of Opera" in bar.status.text()
+
+
+def test_without_a_ccmusic_analysis_there_is_nothing_to_explain(qtbot, panel, song, random_classifier):  # noqa: F811
+    panel.set_classifier_source(lambda: random_classifier)
+    tags = tagger_analyses([{"msd:rock": 0.6}] * 8)
+    panel.show_track(_track(song, tags["broad-genre"]) | {"analyses": tags})
+    qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
+    bar = panel.explain
+    assert not bar.toggle.isEnabled() and bar.toggle.toolTip() == NO_CCMUSIC_ANALYSIS
+    assert bar.genre_box.count() == 0
+    assert bar.explore_button.isEnabled()  # the activation explorer needs the network, not a verdict
+    bar.toggle.setChecked(True)
+    assert bar.status.text() == NO_CCMUSIC_ANALYSIS and bar.overlay.heat() is None
 
 
 def test_says_why_it_cannot_explain(qtbot, panel, song):

@@ -59,12 +59,12 @@ def test_time_ticks_are_musical_steps() -> None:
     assert major == 0.2 and minor == 0.1
 
 
-def test_note_axis_labels_bin_centres_and_the_genre_lane(qtbot) -> None:
-    axis = NoteAxis(lane_centre=87.0)
-    [(step, values)] = axis.tickValues(0.0, 90.0, 180.0)  # 2 px per bin: every C
+def test_note_axis_labels_bin_centres_and_the_genre_lanes(qtbot) -> None:
+    axis = NoteAxis([(87.0, "CCMusic"), (91.0, "broad")])
+    [(step, values)] = axis.tickValues(0.0, 94.0, 188.0)  # 2 px per bin: every C
     assert step == 12
     labels = axis.tickStrings(values, 1.0, step)
-    assert labels == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "genre"]
+    assert labels == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "CCMusic", "broad"]
     assert values[:2] == [0.5, 12.5]
     [(step, values)] = axis.tickValues(0.0, 90.0, 1800.0)  # 20 px per bin: every note
     assert step == 1 and axis.tickStrings(values, 1.0, step)[83] == "B7"

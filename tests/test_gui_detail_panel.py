@@ -44,7 +44,7 @@ def test_show_track_computes_the_spectrogram_in_the_background(qtbot, panel, son
     qtbot.waitUntil(lambda: _shown(panel, song), timeout=60_000)
     assert panel.spectrogram_view.message() is None
     assert [b.genre.key for b in panel.spectrogram_view.bands()] == ["Opera", "Solo", "Opera"]
-    assert panel.top5_view.entries()[0][0] == "Opera"
+    assert panel.ccmusic_view.entries()[0][0] == "Opera"
     assert "A Song" in panel._title.text() and "An Artist — An Album · 0:40" in panel._title.text()
     assert panel.player.source() == song
 
@@ -52,12 +52,13 @@ def test_show_track_computes_the_spectrogram_in_the_background(qtbot, panel, son
 def test_analysis_arriving_later_updates_without_recomputing(qtbot, panel, song) -> None:
     panel.show_track(_track(song))
     qtbot.waitUntil(lambda: _shown(panel, song), timeout=60_000)
-    assert panel.top5_view.headline() == "Not analysed" and panel.spectrogram_view.bands() == ()
+    assert panel.broad_view.headline() == "Not analysed" and panel.spectrogram_view.bands() == ()
+    assert panel.ccmusic_view.headline() == "" and "No CCMusic analysis" in panel.ccmusic_view.details()
     shown = panel.spectrogram_view.spectrogram()
     panel.show_track(_track(song, analysis=analysis_row(["Dance_pop"] * 3)))
     assert panel.spectrogram_view.spectrogram() is shown
     assert len(panel.spectrogram_view.bands()) == 3
-    assert "Dance pop" in panel.top5_view.headline()
+    assert "Dance pop" in panel.ccmusic_view.headline()
 
 
 def test_selecting_quickly_shows_only_the_last_track(qtbot, panel, tmp_path) -> None:
@@ -89,7 +90,8 @@ def test_no_track(qtbot, panel, song) -> None:
     panel.show_track(_track(song))
     panel.show_track(None)
     assert panel.spectrogram_view.message() == NO_TRACK
-    assert panel.player.source() == "" and panel.top5_view.headline() == "Not analysed"
+    assert panel.player.source() == "" and panel.broad_view.headline() == "Not analysed"
+    assert panel.ccmusic_view.isHidden() and panel.tags_label.isHidden()
     assert not panel.play_pause_action.isEnabled()
 
 
@@ -116,9 +118,9 @@ def test_click_seeks_playback_and_the_playhead_follows(qtbot, panel, song) -> No
 def test_low_confidence_threshold_comes_from_the_window(qtbot, panel, song) -> None:
     panel.show_track(_track(song, analysis=analysis_row(["Opera"])))  # 70 %
     panel.set_low_confidence_threshold(0.8)
-    assert panel.top5_view.headline().count("Low confidence") == 1
+    assert panel.ccmusic_view.headline().count("Low confidence") == 1
     panel.set_low_confidence_threshold(0.5)
-    assert "Low confidence" not in panel.top5_view.headline()
+    assert "Low confidence" not in panel.ccmusic_view.headline()
 
 
 def test_transport_controls_drive_the_player(qtbot, panel, song) -> None:

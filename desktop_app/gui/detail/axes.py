@@ -1,10 +1,12 @@
 """pyqtgraph axes that speak music: note names on the CQT bins, mm:ss on time.
 
 The spectrogram's y coordinate is the bin index (bin b spans [b, b+1)), so labels sit at bin
-centres. Above the top bin lies the genre lane of the timeline; the note axis names it too.
+centres. Above the top bin lie the genre lanes of the timelines; the note axis names them too.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pyqtgraph as pg
 
@@ -21,22 +23,24 @@ from desktop_app.gui.detail.notation import (
 class NoteAxis(pg.AxisItem):
     """Left axis: note names at every C, or more of them when there is room."""
 
-    def __init__(self, lane_centre: float | None = None, lane_label: str = "genre") -> None:
+    def __init__(self, lanes: Sequence[tuple[float, str]] = ()) -> None:
+        """``lanes``: (centre, label) of each lane above the top bin."""
         super().__init__("left")
-        self._lane_centre = lane_centre
-        self._lane_label = lane_label
+        self._lanes = tuple(lanes)
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
         if maxVal <= minVal or size <= 0:
             return []
         step = note_label_step(size / (maxVal - minVal))
         majors = [b + 0.5 for b in range(0, N_BINS, step) if minVal <= b + 0.5 <= maxVal]
-        if self._lane_centre is not None and minVal <= self._lane_centre <= maxVal:
-            majors.append(self._lane_centre)
+        majors += [centre for centre, _ in self._lanes if minVal <= centre <= maxVal]
         return [(float(step), majors)]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [self._lane_label if v >= N_BINS else note_name(int(v)) for v in values]
+        return [self._lane_label(v) if v >= N_BINS else note_name(int(v)) for v in values]
+
+    def _lane_label(self, value: float) -> str:
+        return min(self._lanes, key=lambda lane: abs(lane[0] - value))[1] if self._lanes else ""
 
 
 class TimeAxis(pg.AxisItem):

@@ -5,6 +5,9 @@ network's 224 × 224 input through `image_geometry`), in one image placed exactl
 spectrogram's (frame k centred on k · frame_seconds, bin b over [b, b + 1)), so it sits on what
 the network looked at at any zoom. Each window's map is scaled to its own maximum, as Grad-CAM
 maps are: it says where in that window, not how much compared with other windows.
+
+Explanations are the CCMusic network's: they are offered for a track CCMusic has analysed (its
+row, whatever taxonomy the window shows), with its stored Top-5 to choose the genre from.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from desktop_app.gui.detail.explainer import ClassifierSource, Explainer, Explai
 from desktop_app.gui.detail.notation import N_BINS
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
-from desktop_app.gui.detail.verdict import has_prediction, top_genres
+from desktop_app.gui.detail.verdict import CCMUSIC, has_prediction, model_name, top_genres
 from desktop_app.genres.ccmusic import GENRES
 
 if TYPE_CHECKING:
@@ -31,16 +34,19 @@ if TYPE_CHECKING:
 
 DEFAULT_OPACITY = 60  # percent
 OVERLAY_Z = 6  # over the window bands (5), under the playhead (20)
-PREDICTED_BY_MODEL = "Predicted genre (by the model)"
+NO_CCMUSIC_ANALYSIS = (
+    "Explanations show what the CCMusic network heard, and CCMusic has not analysed this track."
+)
 _INDEX = {g.key: g.index for g in GENRES}
 
-GenreChoice = tuple[str, int | None]  # label, genre index (None: what the model predicts)
+GenreChoice = tuple[str, int]  # label, genre index
 
 
 def genre_choices(analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
-    """The stored Top-5, predicted first; without an analysis, the model's own prediction."""
-    if not has_prediction(analysis):
-        return [(PREDICTED_BY_MODEL, None)]
+    """CCMusic's stored Top-5, predicted first; none without a CCMusic prediction."""
+    if model_name(analysis) != CCMUSIC or not has_prediction(analysis):
+        return []
+    assert analysis is not None
     top = top_genres(analysis["probabilities"])
     return [(f"{s.display_name} (predicted)" if rank == 0 else s.display_name, _INDEX[s.key])
             for rank, s in enumerate(top)]
@@ -150,7 +156,7 @@ class ExplainBar(QWidget):
         self._update_enabled()
 
     def show_subject(self, spectrogram: Spectrogram | None, analysis: Mapping[str, Any] | None) -> None:
-        """The shown track's spectrogram (None while there is none) and analysis."""
+        """The shown track's spectrogram (None while there is none) and CCMusic analysis."""
         choices = genre_choices(analysis)
         unchanged = spectrogram is self._spectrogram and choices == self._choices
         self._spectrogram = spectrogram
@@ -183,6 +189,7 @@ class ExplainBar(QWidget):
         return self._explorer
 
     def _why_disabled(self) -> str | None:
+        """Why neither explanations nor the activation explorer can run, if so."""
         if not self.explainer.has_source:
             return "No genre model is available to explain with."
         if self._spectrogram is None:
@@ -191,10 +198,15 @@ class ExplainBar(QWidget):
             return "The track is silent: there is nothing to explain."
         return None
 
+    def _why_not_explained(self) -> str | None:
+        """Why there can be no heatmap: explanations also need CCMusic's genres for this track."""
+        return self._why_disabled() or (NO_CCMUSIC_ANALYSIS if not self._choices else None)
+
     def _update_enabled(self) -> None:
-        reason = self._why_disabled()
-        for widget in (self.toggle, self.genre_box, self.opacity, self.explore_button):
+        reason = self._why_not_explained()
+        for widget in (self.toggle, self.genre_box, self.opacity):
             widget.setEnabled(reason is None)
+        self.explore_button.setEnabled(self._why_disabled() is None)
         self.toggle.setToolTip(reason or "Show where the network heard the genre (Grad-CAM), window by window")
 
     def _restart(self) -> None:
@@ -205,7 +217,7 @@ class ExplainBar(QWidget):
         self.status.hide()
         if not self.toggle.isChecked() or self._spectrogram is None:
             return
-        reason = self._why_disabled()
+        reason = self._why_not_explained()
         if reason is not None:
             self._show_status(reason)
             return
@@ -218,9 +230,7 @@ class ExplainBar(QWidget):
             return
         self.overlay.add(update.explanations)
         test = " TEST weights: random, not a trained model." if update.model.origin == "test" else ""
-        if update.genre is None:
-            self._show_status(f"Finding the predicted genre: {update.done} of {update.total} windows…")
-        elif update.done < update.total:
+        if update.done < update.total:
             self._show_status(f"Grad-CAM of {update.genre.display_name}: {update.done} of {update.total} windows…")
         else:
             self._show_status(

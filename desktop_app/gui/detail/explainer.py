@@ -41,8 +41,7 @@ class ExplainUpdate:
     """Progress of an explanation: the windows explained since the previous update."""
 
     token: int
-    genre: Genre | None
-    """None while the predicted genre is not known yet (every window must be seen first)."""
+    genre: Genre
     explanations: list[Explanation]
     done: int
     total: int
@@ -85,8 +84,8 @@ class Explainer(QObject):
     def has_source(self) -> bool:
         return self._source is not None
 
-    def explain(self, spectrogram: Spectrogram, genre_index: int | None) -> int:
-        """Explain every window for a genre (None: the genre the model predicts); returns the token."""
+    def explain(self, spectrogram: Spectrogram, genre_index: int) -> int:
+        """Explain every window for the genre ``GENRES[genre_index]``; returns the token."""
         self.cancel()
         token = self._next_token()
         self._explaining = self.jobs.start(
@@ -136,7 +135,7 @@ class Explainer(QObject):
             self._caches = (evidence_cache(), BoundedCache(lambda r: r.nbytes, max_bytes=REPORT_CACHE_BYTES))
         return self._caches
 
-    def _explain(self, context: JobContext, token: int, spectrogram: Spectrogram, genre_index: int | None) -> None:
+    def _explain(self, context: JobContext, token: int, spectrogram: Spectrogram, genre_index: int) -> None:
         from desktop_app.audio.render import network_inputs
         from desktop_app.inference import explain as ex
         from desktop_app.genres.ccmusic import GENRES
@@ -148,8 +147,7 @@ class Explainer(QObject):
         windows, geometries = _windows(spectrogram)
         track = _content_key(spectrogram)
         sha = classifier.identity.sha256
-        genre = GENRES[genre_index] if genre_index is not None else None
-        seen: list[WindowEvidence] = []
+        genre = GENRES[genre_index]
         for start in range(0, len(geometries), BATCH):
             if context.cancelled():
                 return
@@ -162,14 +160,8 @@ class Explainer(QObject):
                     evidence_cache.put((track, sha, e.window), e)
                     found[e.window] = e
             fresh = [found[w] for w in batch]
-            seen += fresh
-            explained = ex.explain(classifier, fresh, genre) if genre is not None else []
-            context.report(ExplainUpdate(token, genre, explained, len(seen), len(geometries), classifier.identity),
-                           force=True)
-        if genre is None and seen and not context.cancelled():
-            genre = ex.predicted_genre(seen)
-            context.report(ExplainUpdate(token, genre, ex.explain(classifier, seen, genre), len(seen), len(seen),
-                                         classifier.identity), force=True)
+            context.report(ExplainUpdate(token, genre, ex.explain(classifier, fresh, genre), batch.stop,
+                                         len(geometries), classifier.identity), force=True)
 
     def _activations(self, token: int, spectrogram: Spectrogram, window: int) -> ActivationResult:
         from desktop_app.audio.render import network_inputs

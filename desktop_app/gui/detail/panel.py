@@ -1,9 +1,14 @@
-"""The detail panel of the selected track: header, spectrogram with genre timeline, transport, Top-5.
+"""The detail panel of the selected track: header, spectrogram with genre timelines, transport, Top-5s.
 
 The window calls `show_track(track_dict)` on every selection change and again when the track's
-analysis arrives; the same track shown again only refreshes its texts and timeline. The panel
+analysis arrives; the same track shown again only refreshes its texts and timelines. The panel
 owns the `Player` unless one is passed in: the shown track is the loaded track, clicking the
 spectrogram seeks it, and the playhead follows it.
+
+Whatever taxonomy the window browses by, the panel shows both genre models side by side: the
+broad genres (from the built-in tagger, always there) and CCMusic's (an optional download, so
+its absence is one quiet line), plus the tagger's other tags. It only draws stored results;
+explanations (Grad-CAM) are CCMusic's and follow its row whichever taxonomy is shown.
 """
 
 from __future__ import annotations
@@ -14,22 +19,39 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app.gui.detail.explain_overlay import ExplainBar
 from desktop_app.gui.detail.explainer import ClassifierSource
 from desktop_app.gui.detail.notation import format_time
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram, SpectrogramLoader
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
+from desktop_app.gui.detail.tag_line import TAG_THRESHOLD, has_tags, tag_groups, tag_line
 from desktop_app.gui.detail.top5_view import Top5View
 from desktop_app.gui.detail.transport import TransportBar
-from desktop_app.gui.detail.verdict import timeline
+from desktop_app.gui.detail.verdict import (
+    BROAD,
+    BROAD_LOW_CONFIDENCE,
+    CCMUSIC,
+    Timeline,
+    analyses_by_model,
+    broad_evidence,
+    patch_bounds,
+    source_tag,
+    timeline,
+)
 from desktop_app.gui.playback import Player
 from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE
 
 COMPUTING = "Computing spectrogram…"
 NO_TRACK = "No track selected"
+NO_CCMUSIC = "No CCMusic analysis: the optional CCMusic model is not installed or has not analysed this track."
+TAGS_TITLE = "MusiCNN tags"
+VERDICT_LINES = 17
+"""The verdict area's least height, in lines of text: the tags line and the first Top-5."""
+SIDE_BY_SIDE_WIDTH = 760
+"""From this panel width on, the two Top-5s stand side by side instead of one above the other."""
 
 
 class DetailPanel(QWidget):
@@ -61,8 +83,27 @@ class DetailPanel(QWidget):
         self.spectrogram_view = SpectrogramView()
         self.explain = ExplainBar(self.spectrogram_view)
         self.transport = TransportBar(self.player, self.play_pause_action)
-        self.top5_view = Top5View()
+        self.broad_view = Top5View(model=BROAD)
+        self.ccmusic_view = Top5View(model=CCMUSIC)
+        self.tags_label = QLabel(objectName="tagsLine", wordWrap=True)
+        self.tags_label.setTextFormat(Qt.TextFormat.PlainText)
         rule = QFrame(frameShape=QFrame.Shape.HLine, frameShadow=QFrame.Shadow.Sunken)
+        self._verdicts = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._verdicts.addWidget(self.broad_view, 1)
+        self._verdicts.addWidget(self.ccmusic_view, 1)
+        # Two Top-5s do not fit under the spectrogram of a panel in a laptop-sized window: they
+        # scroll, the spectrogram keeps its room, and nothing is squeezed into overlapping.
+        verdicts = QWidget(objectName="verdicts")
+        inner = QVBoxLayout(verdicts)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.tags_label)
+        inner.addLayout(self._verdicts)
+        inner.addStretch(1)
+        self.verdict_area = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.verdict_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.verdict_area.setWidget(verdicts)
+        # Room for at least the broad genres' Top-5 (the model every track has) without scrolling.
+        self.verdict_area.setMinimumHeight(VERDICT_LINES * self.fontMetrics().lineSpacing())
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._title)
@@ -71,7 +112,7 @@ class DetailPanel(QWidget):
         layout.addWidget(self.transport)
         layout.addWidget(self._status)
         layout.addWidget(rule)
-        layout.addWidget(self.top5_view)
+        layout.addWidget(self.verdict_area, 1)
 
         self._loader.ready.connect(self._on_spectrogram)
         self._loader.failed.connect(self._on_spectrogram_failed)
@@ -84,7 +125,8 @@ class DetailPanel(QWidget):
     # Public API
 
     def show_track(self, track: Mapping[str, Any] | None) -> None:
-        """Show ``track`` (id, path, title, artist, album, duration, optional 'analysis'), or nothing."""
+        """Show ``track`` (id, path, title, artist, album, duration, optional 'analysis' and
+        'analyses': the shown taxonomy's row and every model's row by name), or nothing."""
         previous = self._track
         self._track = dict(track) if track is not None else None
         if self._track is None:
@@ -92,8 +134,7 @@ class DetailPanel(QWidget):
             self._loader.cancel()
             self.player.load(None)
             self.spectrogram_view.show_message(NO_TRACK)
-            self.top5_view.show_analysis(None)
-            self.explain.show_subject(None, None)
+            self._show_analysis()
             return
         self._title.setText(_header_html(self._track))
         if previous is not None and _same_file(previous, self._track):
@@ -124,23 +165,41 @@ class DetailPanel(QWidget):
 
     # Internals
 
-    def _analysis(self) -> Mapping[str, Any] | None:
-        return (self._track or {}).get("analysis")
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        self._verdicts.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
 
     def _show_analysis(self) -> None:
-        self.top5_view.show_analysis(self._analysis(), self._low_confidence)
+        analyses = analyses_by_model(self._track)
+        self.broad_view.show_analysis(analyses.get(BROAD), BROAD_LOW_CONFIDENCE, evidence=broad_evidence(analyses))
+        self.ccmusic_view.show_analysis(analyses.get(CCMUSIC), self._low_confidence, absent=NO_CCMUSIC)
+        self.ccmusic_view.setVisible(self._track is not None)
+        self._show_tags(analyses)
+        self._show_spectrogram_analyses(analyses)
+
+    def _show_spectrogram_analyses(self, analyses: Mapping[str, Mapping[str, Any]]) -> None:
         spectrogram = self.spectrogram_view.spectrogram()
-        self.explain.show_subject(spectrogram, self._analysis())
+        self.explain.show_subject(spectrogram, analyses.get(CCMUSIC))
         if spectrogram is not None:
-            self.spectrogram_view.set_timeline(timeline(self._analysis(), spectrogram.window_bounds))
+            for shown in _timelines(spectrogram, analyses):
+                self.spectrogram_view.set_timeline(shown)
+
+    def _show_tags(self, analyses: Mapping[str, Mapping[str, Any]]) -> None:
+        self.tags_label.setVisible(has_tags(analyses))
+        groups = tag_groups(analyses)
+        line = tag_line(groups) or f"none above {TAG_THRESHOLD:.0%}"
+        self.tags_label.setText(f"{TAGS_TITLE} — {line}")
+        self.tags_label.setToolTip("\n".join(
+            f"{tag.name} {tag.probability:.0%}: {source_tag(tag.source)}" for group in groups for tag in group.tags
+        ))
 
     def _on_spectrogram(self, spectrogram: Spectrogram) -> None:
         if self._track is None or spectrogram.path != str(self._track["path"]):
             return
         self.spectrogram_view.set_spectrogram(spectrogram)
         self.spectrogram_view.set_playhead(self.player.position())
-        self.spectrogram_view.set_timeline(timeline(self._analysis(), spectrogram.window_bounds))
-        self.explain.show_subject(spectrogram, self._analysis())
+        self._show_spectrogram_analyses(analyses_by_model(self._track))
 
     def _on_spectrogram_failed(self, path: str, message: str) -> None:
         if self._track is not None and path == str(self._track["path"]):
@@ -153,6 +212,16 @@ class DetailPanel(QWidget):
     def _show_status(self, message: str) -> None:
         self._status.setText(message)
         self._status.show()
+
+
+def _timelines(spectrogram: Spectrogram, analyses: Mapping[str, Mapping[str, Any]]) -> list[Timeline]:
+    """CCMusic's timeline on the file's 11.4 s windows, the broad genres' on its 3 s patches."""
+    ccmusic, genres = analyses.get(CCMUSIC), analyses.get(BROAD)
+    patches = patch_bounds(spectrogram.duration, (genres or {}).get("window_count"))
+    return [
+        timeline(ccmusic, spectrogram.window_bounds) if ccmusic else Timeline((), model=CCMUSIC),
+        timeline(genres, patches) if genres else Timeline((), model=BROAD),
+    ]
 
 
 def _same_file(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

@@ -1,8 +1,13 @@
-"""The interactive whole-song CQT: magma image, note/time axes, genre timeline, playhead, readout.
+"""The interactive whole-song CQT: magma image, note/time axes, genre timelines, playhead, readout.
 
 Coordinates are seconds on x and CQT bins on y (bin b spans [b, b+1), C1 at the bottom). Only
-time zooms and pans: 84 bins always fit, and a fixed y keeps the genre lane (above the top bin)
+time zooms and pans: 84 bins always fit, and a fixed y keeps the genre lanes (above the top bin)
 in view. A click seeks (`seekRequested`); a drag pans; the wheel zooms; "Reset zoom" shows all.
+
+Each genre model has its own lane: CCMusic's 11.4 s windows right above the notes (and faintly
+over them, as the windows the network saw), the broad genres' 3 s tagger patches above that.
+Both lanes are always there, so the layout does not jump between tracks; hovering a band reads
+its model, time span, genre and probability.
 """
 
 from __future__ import annotations
@@ -29,12 +34,20 @@ from desktop_app.audio.magma_lut import MAGMA_RGB
 from desktop_app.gui.detail.axes import NoteAxis, TimeAxis
 from desktop_app.gui.detail.notation import N_BINS, bin_frequency, format_frequency, format_time, note_name
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
-from desktop_app.gui.detail.verdict import Timeline, WindowBand, band_at
+from desktop_app.gui.detail.verdict import BROAD, CCMUSIC, GENRE_MODELS, Timeline, WindowBand, band_at
 from desktop_app.gui.resources import genre_palette
 
 DB_RANGE = (-80.0, 0.0)
-LANE_BOTTOM = N_BINS + 0.8  # a gap of background between the top bin and the genre lane
-LANE_TOP = N_BINS + 6.0
+LANE_GAP = 0.8  # of background between the top bin and a lane, and between the lanes
+LANE_HEIGHT = 4.4
+LANES: dict[str, tuple[float, float]] = {
+    CCMUSIC: (N_BINS + LANE_GAP, N_BINS + LANE_GAP + LANE_HEIGHT),
+    BROAD: (N_BINS + 2 * LANE_GAP + LANE_HEIGHT, N_BINS + 2 * (LANE_GAP + LANE_HEIGHT)),
+}
+"""(bottom, top) of each model's lane, in bins."""
+FILLED = CCMUSIC
+"""The model whose bands are also laid faintly over the notes (3 s patches would only be noise)."""
+LANE_TOP = max(top for _, top in LANES.values())
 BAND_ALPHA = 45  # over the spectrogram: enough to see the windows, little enough to read the CQT
 BOUNDARY_COLOUR = (255, 255, 255, 90)
 PLAYHEAD_COLOUR = "#7FE6FF"
@@ -52,13 +65,16 @@ class SpectrogramView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._spectrogram: Spectrogram | None = None
-        self._bands: tuple[WindowBand, ...] = ()
-        self._band_items: list[pg.GraphicsObject] = []
+        self._timelines: dict[str, Timeline] = {}
+        self._band_items: dict[str, list[pg.GraphicsObject]] = {}
 
         self._message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self._message.setObjectName("spectrogramMessage")
         self._plot = pg.PlotWidget(
-            axisItems={"left": NoteAxis((LANE_BOTTOM + LANE_TOP) / 2), "bottom": TimeAxis()}
+            axisItems={
+                "left": NoteAxis([((bottom + top) / 2, GENRE_MODELS[m].lane) for m, (bottom, top) in LANES.items()]),
+                "bottom": TimeAxis(),
+            }
         )
         self._plot.setMinimumHeight(180)
         self._stack = QStackedWidget()
@@ -120,7 +136,8 @@ class SpectrogramView(QWidget):
         self._stack.setCurrentWidget(self._message)
         self._readout.setText("")
         self.reset_button.setEnabled(False)
-        self.set_timeline(Timeline(()))
+        for model in LANES:
+            self.set_timeline(Timeline((), model=model))
 
     def message(self) -> str | None:
         """The message shown instead of the plot, or None when the plot is shown."""
@@ -150,38 +167,45 @@ class SpectrogramView(QWidget):
         return self._spectrogram
 
     def set_timeline(self, timeline: Timeline) -> None:
-        """Draw the analysis windows as translucent bands plus an opaque lane above the top note."""
-        for band_item in self._band_items:
-            self._plot.getPlotItem().removeItem(band_item)
-        self._band_items = []
-        self._bands = timeline.bands
-        self._legend.setText(_legend_html(timeline))
+        """Draw one model's bands in its lane (CCMusic's also faintly over the notes); replaces its previous ones."""
+        item = self._plot.getPlotItem()
+        for band_item in self._band_items.pop(timeline.model, []):
+            item.removeItem(band_item)
+        self._timelines[timeline.model] = timeline
+        self._legend.setText("<br>".join(filter(None, (_legend_html(self._timelines[m]) for m in _LEGEND_ORDER
+                                                         if m in self._timelines))))
         self._legend.setVisible(bool(self._legend.text()))
         if not timeline.bands:
             return
         palette = genre_palette()
         starts = [b.start for b in timeline.bands]
         ends = [b.end for b in timeline.bands]
-        fill = pg.BarGraphItem(
-            x0=starts, x1=ends, y0=0.0, y1=float(N_BINS), pen=None,
-            brushes=[palette.qcolor(b.genre.key, BAND_ALPHA) for b in timeline.bands],
-        )
-        lane = pg.BarGraphItem(
-            x0=starts, x1=ends, y0=LANE_BOTTOM, y1=LANE_TOP, pen=pg.mkPen("#101010", width=1),
+        bottom, top = LANES[timeline.model]
+        drawn: list[pg.GraphicsObject] = [pg.BarGraphItem(
+            x0=starts, x1=ends, y0=bottom, y1=top, pen=pg.mkPen("#101010", width=1),
             brushes=[palette.qcolor(b.genre.key) for b in timeline.bands],
-        )
-        edges = sorted({*starts, *ends})
-        boundaries = pg.PlotCurveItem(
-            x=np.repeat(edges, 2), y=np.tile([0.0, float(N_BINS)], len(edges)), connect="pairs",
-            pen=pg.mkPen(BOUNDARY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
-        )
-        for band_item in (fill, lane, boundaries):
+        )]
+        if timeline.model == FILLED:
+            edges = sorted({*starts, *ends})
+            drawn += [
+                pg.BarGraphItem(
+                    x0=starts, x1=ends, y0=0.0, y1=float(N_BINS), pen=None,
+                    brushes=[palette.qcolor(b.genre.key, BAND_ALPHA) for b in timeline.bands],
+                ),
+                pg.PlotCurveItem(
+                    x=np.repeat(edges, 2), y=np.tile([0.0, float(N_BINS)], len(edges)), connect="pairs",
+                    pen=pg.mkPen(BOUNDARY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+                ),
+            ]
+        for band_item in drawn:
             band_item.setZValue(5)
-            self._plot.getPlotItem().addItem(band_item)
-            self._band_items.append(band_item)
+            item.addItem(band_item)
+        self._band_items[timeline.model] = drawn
 
-    def bands(self) -> tuple[WindowBand, ...]:
-        return self._bands
+    def bands(self, model: str = CCMUSIC) -> tuple[WindowBand, ...]:
+        """The bands drawn for ``model``."""
+        timeline = self._timelines.get(model)
+        return timeline.bands if timeline else ()
 
     def set_playhead(self, seconds: float) -> None:
         self._playhead.setValue(seconds)
@@ -212,26 +236,44 @@ class SpectrogramView(QWidget):
     # Mouse
 
     def readout_at(self, seconds: float, y: float) -> str:
-        """The hover text for view coordinates (seconds, bin): time, note, level, window genre."""
+        """The hover text for view coordinates (seconds, bin): time, note, level, the bands' genres.
+
+        Over a lane, the band's model, time span, genre and probability."""
         spec = self._spectrogram
         if spec is None or not (0.0 <= seconds <= spec.duration) or not (0.0 <= y <= LANE_TOP):
             return HINT if spec is not None else ""
         start, end = self.visible_time_range()
         decimals = 1 if end - start < 120 else 0
         parts = [format_time(seconds, decimals)]
+        lane = self._lane_at(y)
+        if lane is not None:
+            band = band_at(self.bands(lane), seconds)
+            if band is not None:
+                pieces = GENRE_MODELS[lane]
+                parts.append(
+                    f"{pieces.lane} {pieces.unit} {band.index + 1}/{len(self.bands(lane))}, "
+                    f"{format_time(band.start, 1)}–{format_time(band.end, 1)}: "
+                    f"{band.genre.display_name} {band.genre.probability:.0%}"
+                )
+            return " · ".join(parts)
         if y < N_BINS:
             bin_index = min(int(math.floor(y)), N_BINS - 1)
             frame = min(max(int(round(seconds / spec.frame_seconds)), 0), spec.frames - 1)
             # `or 0.0` turns -0.0 (the loudest bin, rounded) into 0.0.
             level = "silent" if spec.silent else f"{round(float(spec.db[bin_index, frame]), 1) or 0.0:.1f} dB"
             parts += [f"{note_name(bin_index)} ({format_frequency(bin_frequency(bin_index))})", level]
-        band = band_at(self._bands, seconds)
-        if band is not None:
-            parts.append(
-                f"window {band.index + 1}/{len(self._bands)}: "
-                f"{band.genre.display_name} {band.genre.probability:.0%}"
-            )
+        for model in LANES:
+            band = band_at(self.bands(model), seconds)
+            if band is not None:
+                parts.append(
+                    f"{GENRE_MODELS[model].unit} {band.index + 1}/{len(self.bands(model))}: "
+                    f"{band.genre.display_name} {band.genre.probability:.0%}"
+                )
         return " · ".join(parts)
+
+    @staticmethod
+    def _lane_at(y: float) -> str | None:
+        return next((model for model, (bottom, top) in LANES.items() if bottom <= y <= top), None)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if self._spectrogram is None:
@@ -240,7 +282,10 @@ class SpectrogramView(QWidget):
             self._readout.setText(HINT)
             return
         point = self._vb.mapSceneToView(scene_pos)
-        self._readout.setText(self.readout_at(point.x(), point.y()))
+        text = self.readout_at(point.x(), point.y())
+        self._readout.setText(text)
+        # Over a lane the band's description is also the tooltip, where the eye already is.
+        self._plot.setToolTip(text if self._lane_at(point.y()) is not None and text != HINT else "")
 
     def _on_mouse_clicked(self, event: MouseClickEvent) -> None:
         spec = self._spectrogram
@@ -253,18 +298,21 @@ class SpectrogramView(QWidget):
         self.seekRequested.emit(min(max(seconds, 0.0), spec.duration))
 
 
+_LEGEND_ORDER = tuple(reversed(LANES))  # top lane first, as on screen
+
+
 def _legend_html(timeline: Timeline) -> str:
-    """Genres of the timeline with their colour and window count, so colour is never the only cue."""
+    """A timeline's genres with their colour and band count, so colour is never the only cue."""
+    title = GENRE_MODELS[timeline.model].timeline
     if timeline.note:
-        return escape(f"Genre timeline not shown: {timeline.note}.")
+        return escape(f"{title} not shown: {timeline.note}.")
     if not timeline.bands:
         return ""
     palette = genre_palette()
     counts = Counter(b.genre.key for b in timeline.bands)
     names = {b.genre.key: b.genre.display_name for b in timeline.bands}
-    title = "Windows (11.4 s, <b>test model — not a real prediction</b>): " if timeline.test_model else "Windows (11.4 s): "
-    return title + " &nbsp; ".join(
+    test = ", <b>test model — not a real prediction</b>" if timeline.test_model else ""
+    return f"{escape(title)}{test}: " + " &nbsp; ".join(
         f'<span style="color:{palette.hex(key)}">&#9632;</span> {escape(names[key])} ×{n}'
         for key, n in counts.most_common()
     )
-

@@ -1,8 +1,10 @@
-"""The verdict of an analysis: headline, Top-5 bar plot, majority vote and the model behind it.
+"""The verdict of one genre model: its name, headline, Top-5 bar plot, majority vote and weights.
 
-A prediction from a test model (random weights) is drawn faded under a warning that says so, and
-a track without a usable analysis says "Not analysed" with the stored reason, so nothing on
-screen can pass for a real prediction when it is not one.
+The panel has one per genre model (broad genres, CCMusic), each headed with the model's name so
+two Top-5s are never confused. A prediction from a test model (random weights) is drawn faded
+under a warning that says so, and a track without a usable analysis says "Not analysed" with the
+stored reason, so nothing on screen can pass for a real prediction when it is not one. A broad
+genre's bar names the tag that decided it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.gui.detail.verdict import (
+    CCMUSIC,
+    GENRE_MODELS,
     GenreShare,
     genre_display_name,
     has_prediction,
     is_test_model,
+    model_heading,
+    source_tag,
     top_genres,
     vote_count,
 )
@@ -29,6 +35,7 @@ from desktop_app.gui.resources import genre_palette
 TEST_MODEL_WARNING = "Test model — random weights, not a real prediction"
 BAR_HEIGHT = 0.62
 X_MAX = 1.22  # room right of a 100 % bar for its percentage
+X_MAX_EVIDENCE = 1.7  # and for the deciding tag after it
 
 
 def percent(probability: float) -> str:
@@ -36,11 +43,17 @@ def percent(probability: float) -> str:
 
 
 class Top5View(QWidget):
-    """Shows `show_analysis(analysis)`; the texts are readable back for tests and accessibility."""
+    """Shows `show_analysis(analysis)` of ``model``; the texts are readable back for tests and accessibility."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, model: str = CCMUSIC) -> None:
         super().__init__(parent)
+        self._model = model
         self._entries: list[GenreShare] = []
+        self._evidence: list[str] = []
+        self._heading = QLabel(objectName="modelHeading", wordWrap=True)
+        heading_font = self._heading.font()
+        heading_font.setWeight(QFont.Weight.DemiBold)
+        self._heading.setFont(heading_font)
         self._headline = QLabel(objectName="verdictHeadline", wordWrap=True)
         self._headline.setTextFormat(Qt.TextFormat.RichText)
         font = self._headline.font()
@@ -59,10 +72,12 @@ class Top5View(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._heading)
         layout.addWidget(self._headline)
         layout.addWidget(self._warning)
         layout.addWidget(self._plot)
         layout.addWidget(self._details)
+        layout.addStretch(1)  # side by side with a taller verdict, this one stays at the top
         self.show_analysis(None)
 
     def _setup_plot(self) -> None:
@@ -84,14 +99,29 @@ class Top5View(QWidget):
         self._bars: pg.BarGraphItem | None = None
         self._labels: list[pg.TextItem] = []
 
-    def show_analysis(self, analysis: Mapping[str, Any] | None, low_confidence: float = 0.0) -> None:
-        """Show the verdict of an ``analyses`` row dict (with model_label/model_origin), or none."""
+    def show_analysis(
+        self,
+        analysis: Mapping[str, Any] | None,
+        low_confidence: float = 0.0,
+        *,
+        evidence: Mapping[str, tuple[str, float]] | None = None,
+        absent: str | None = None,
+    ) -> None:
+        """Show the verdict of an ``analyses`` row dict (with model_label/model_origin), or none.
+
+        ``evidence`` names the tag behind each broad genre (`verdict.broad_evidence`); ``absent``
+        is the one quiet line to show instead of "Not analysed" when there is no row at all.
+        """
+        self._heading.setText(model_heading(self._model, analysis))
         self._warning.setVisible(is_test_model(analysis) and has_prediction(analysis))
+        self._headline.setVisible(not (analysis is None and absent))
         if not has_prediction(analysis):
-            self._show_not_analysed(analysis)
+            self._show_not_analysed(analysis, absent)
             return
         assert analysis is not None
-        self._entries = top_genres(analysis["probabilities"])
+        self._entries = top_genres(analysis["probabilities"], model=self._model)
+        self._evidence = [source_tag(evidence[e.key][0]) if evidence and e.key in evidence else ""
+                          for e in self._entries]
         self._draw_bars(faded=is_test_model(analysis))
         self._plot.setVisible(True)
         best = self._entries[0]
@@ -104,10 +134,11 @@ class Top5View(QWidget):
         self._headline.setText(
             f"{swatch}{escape(prefix + best.display_name)} — {percent(confidence)}{escape(suffix)}"
         )
-        self._details.setText(_details_html(analysis))
+        self._details.setText(_details_html(analysis, self._model))
 
-    def _show_not_analysed(self, analysis: Mapping[str, Any] | None) -> None:
+    def _show_not_analysed(self, analysis: Mapping[str, Any] | None, absent: str | None) -> None:
         self._entries = []
+        self._evidence = []
         self._draw_bars(faded=False)
         self._plot.setVisible(False)
         self._headline.setText("Not analysed")
@@ -116,6 +147,8 @@ class Top5View(QWidget):
             self._details.setText(f"The analysis failed: {escape(str(error))}" + _model_line(analysis))
         elif analysis:
             self._details.setText("The stored analysis has no probabilities." + _model_line(analysis))
+        elif absent:
+            self._details.setText(escape(absent))
         else:
             self._details.setText("No genre analysis for this track yet.")
 
@@ -144,8 +177,10 @@ class Top5View(QWidget):
             brushes=[QBrush(c, style) for c in colours],
         )
         item.addItem(self._bars)
-        for rank, entry in enumerate(self._entries):
-            label = pg.TextItem(percent(entry.probability), anchor=(0.0, 0.5), color=self._text_colour)
+        item.setXRange(0.0, X_MAX_EVIDENCE if any(self._evidence) else X_MAX, padding=0.0)
+        for rank, (entry, tag) in enumerate(zip(self._entries, self._evidence)):
+            text = f"{percent(entry.probability)} · {tag}" if tag else percent(entry.probability)
+            label = pg.TextItem(text, anchor=(0.0, 0.5), color=self._text_colour)
             label.setPos(entry.probability + 0.015, self._row(rank))
             item.addItem(label)
             self._labels.append(label)
@@ -163,8 +198,15 @@ class Top5View(QWidget):
         """(genre display name, percentage text) of the bars, best first."""
         return [(e.display_name, percent(e.probability)) for e in self._entries]
 
+    def evidence(self) -> list[str]:
+        """The deciding tag of each bar, best first ("" where none is known)."""
+        return list(self._evidence)
+
+    def heading(self) -> str:
+        return self._heading.text()
+
     def headline(self) -> str:
-        return self._headline.text()
+        return self._headline.text() if not self._headline.isHidden() else ""
 
     def details(self) -> str:
         return self._details.text()
@@ -173,15 +215,16 @@ class Top5View(QWidget):
         return self._warning.text() if not self._warning.isHidden() else None
 
 
-def _details_html(analysis: Mapping[str, Any]) -> str:
+def _details_html(analysis: Mapping[str, Any], model: str) -> str:
     lines = []
+    pieces = GENRE_MODELS[model]
     majority = analysis.get("majority")
     if majority:
-        votes = vote_count(analysis.get("window_probabilities"), majority)
-        count = f" ({votes[0]} of {votes[1]} windows)" if votes else ""
-        lines.append(f"Majority vote: <b>{escape(genre_display_name(majority))}</b>{count}")
+        votes = vote_count(analysis.get("window_probabilities"), majority, model)
+        count = f" ({votes[0]} of {votes[1]} {pieces.units})" if votes else ""
+        lines.append(f"Majority vote: <b>{escape(genre_display_name(majority, model))}</b>{count}")
     if analysis.get("short_clip"):
-        lines.append("Short clip (under 11.4 s): analysed as one stretched window, less reliable.")
+        lines.append(pieces.short_clip)
     if analysis.get("silent"):
         lines.append("The track is silent: the prediction means nothing.")
     return "<br>".join(lines) + _model_line(analysis)

@@ -1,20 +1,75 @@
-"""What the detail panel says about an analysis row, as plain data (no Qt).
+"""What the detail panel says about a track's analyses, as plain data (no Qt).
 
-The panel receives the analysis as a dict of the ``analyses`` columns plus ``model_label`` and
-``model_origin``. These helpers turn it into the Top-5, the majority vote and the genre timeline,
-so the widgets only draw and the rules are tested on their own.
+The panel receives each analysis as a dict of the ``analyses`` columns plus ``model_name``,
+``model_label`` and ``model_origin``; a row without ``model_name`` is CCMusic's (older callers).
+These helpers turn the rows of the two genre models (``broad-genre``, ``ccmusic``) into their
+Top-5, majority vote and genre timeline, so the widgets only draw and the rules are tested on
+their own. The taggers' own rows feed the broad genres' evidence and the tags line (`tag_line`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.genres.ccmusic import GENRES, NUM_CLASSES
+import numpy as np
+
+from desktop_app.audio.mel import HOP_LENGTH as PATCH_HOP
+from desktop_app.audio.mel import PATCH_FRAMES, PATCH_SECONDS
+from desktop_app.audio.mel import SAMPLE_RATE as PATCH_RATE
+from desktop_app.genres import broad
+from desktop_app.genres.taxonomy import TAXONOMIES, Taxonomy
 
 TOP_K = 5
 TEST_ORIGIN = "test"
+CCMUSIC = "ccmusic"
+BROAD = broad.BROAD_MODEL
+BROAD_LOW_CONFIDENCE = 0.2
+"""Broad-genre probability under which the panel says "Low confidence". Lower than CCMusic's
+threshold (the window's setting) because a broad genre is one sigmoid tag output, not a share of
+a softmax: a tagger is rarely sure of any one tag, and 0.3 for "rock" is a clear rock song."""
+DURATION_TOLERANCE = 0.001
+"""Seconds the file's duration may differ from the analysed audio's (resampling rounds the sample
+count) before a different number of 3 s patches counts as a changed file."""
+
+
+@dataclass(frozen=True)
+class GenreModel:
+    """How the panel names a genre model and the pieces it cuts a song into."""
+
+    name: str
+    heading: str
+    """Above its Top-5: which network this is."""
+    lane: str
+    """The timeline lane's label on the spectrogram's left axis (short)."""
+    unit: str
+    """What one timeline band is: "window" or "patch"."""
+    units: str
+    span: str
+    """How long one is, as read: "11.4 s", "3 s"."""
+    short_clip: str
+    """What a clip shorter than one unit means for this model's verdict."""
+    timeline: str
+    """What its timeline is called in the legend."""
+
+
+GENRE_MODELS: dict[str, GenreModel] = {
+    BROAD: GenreModel(
+        BROAD, "Broad genre — MusiCNN", "broad", "patch", "patches", "3 s",
+        "Short clip (under 3 s): the tagger heard it repeated to fill one patch, less reliable.",
+        "Broad genre per 3 s patch",
+    ),
+    CCMUSIC: GenreModel(
+        CCMUSIC, "CCMusic VGG19_BN", "CCMusic", "window", "windows", "11.4 s",
+        "Short clip (under 11.4 s): analysed as one stretched window, less reliable.",
+        "CCMusic windows (11.4 s)",
+    ),
+}
+"""The two genre models the panel shows, broad genres first (always available)."""
+ORIGIN_WORDS = {"builtin": "built-in", "test": "TEST weights", "imported": "imported", "file": "file"}
+"""How a heading says where the weights came from; downloaded (``hub``) is the normal case: unsaid."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +81,7 @@ class GenreShare:
 
 @dataclass(frozen=True)
 class WindowBand:
-    """One analysis window on the time axis, labelled with the genre it voted for."""
+    """One analysis window (or tagger patch) on the time axis, labelled with its top genre."""
 
     index: int
     start: float
@@ -36,61 +91,124 @@ class WindowBand:
 
 @dataclass(frozen=True)
 class Timeline:
-    """The bands to draw, or why there are none (``note``)."""
+    """The bands of one genre model to draw, or why there are none (``note``)."""
 
     bands: tuple[WindowBand, ...]
     note: str | None = None
     test_model: bool = False
+    model: str = CCMUSIC
+
+
+def model_name(analysis: Mapping[str, Any] | None) -> str:
+    """The model an analysis row comes from; rows without the column are CCMusic's."""
+    return str((analysis or {}).get("model_name") or CCMUSIC)
+
+
+def analyses_by_model(track: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    """Every analysis of ``track`` by model name: ``track["analyses"]`` plus ``track["analysis"]``."""
+    found: dict[str, Mapping[str, Any]] = dict((track or {}).get("analyses") or {})
+    shown = (track or {}).get("analysis")
+    if shown:
+        found.setdefault(model_name(shown), shown)
+    return found
 
 
 def has_prediction(analysis: Mapping[str, Any] | None) -> bool:
-    """True when the row holds probabilities (not missing, not an error row)."""
-    return bool(analysis) and not analysis.get("error") and _valid(analysis.get("probabilities"))
+    """True when the row holds probabilities (not missing, not an error row) of a known model."""
+    if not analysis or analysis.get("error") or model_name(analysis) not in TAXONOMIES:
+        return False
+    return _valid(analysis.get("probabilities"), _taxonomy(model_name(analysis)))
 
 
 def is_test_model(analysis: Mapping[str, Any] | None) -> bool:
     return bool(analysis) and analysis.get("model_origin") == TEST_ORIGIN
 
 
-def top_genres(probabilities: Sequence[float], k: int = TOP_K) -> list[GenreShare]:
-    """The ``k`` most probable genres, best first; equal probabilities keep class order."""
-    order = sorted(range(NUM_CLASSES), key=lambda i: -probabilities[i])
-    return [_share(i, probabilities[i]) for i in order[:k]]
+def model_heading(model: str, analysis: Mapping[str, Any] | None = None) -> str:
+    """"Broad genre — MusiCNN, built-in", "CCMusic VGG19_BN", "CCMusic VGG19_BN, TEST weights"."""
+    known = GENRE_MODELS.get(model)
+    title = known.heading if known else _taxonomy(model).title
+    origin = ORIGIN_WORDS.get(str((analysis or {}).get("model_origin")))
+    return f"{title}, {origin}" if origin else title
 
 
-def vote_count(window_probabilities: Sequence[Sequence[float]] | None, key: str) -> tuple[int, int] | None:
+def top_genres(probabilities: Sequence[float], k: int = TOP_K, model: str = CCMUSIC) -> list[GenreShare]:
+    """The ``k`` most probable classes of ``model``, best first; equal probabilities keep class order."""
+    taxonomy = _taxonomy(model)
+    order = sorted(range(len(taxonomy.labels)), key=lambda i: -probabilities[i])
+    return [_share(taxonomy, i, probabilities[i]) for i in order[:k]]
+
+
+def vote_count(
+    window_probabilities: Sequence[Sequence[float]] | None, key: str, model: str = CCMUSIC
+) -> tuple[int, int] | None:
     """(windows whose top genre is ``key``, windows), to explain the stored majority; None if unknown."""
-    rows = [w for w in window_probabilities or [] if _valid(w)]
-    if not rows:
+    taxonomy = _taxonomy(model)
+    rows = [w for w in window_probabilities or [] if _valid(w, taxonomy)]
+    if not rows or key not in taxonomy.keys:
         return None
-    index = next((g.index for g in GENRES if g.key == key), None)
-    if index is None:
-        return None
+    index = taxonomy.keys.index(key)
     return sum(1 for row in rows if _argmax(row) == index), len(rows)
 
 
 def timeline(analysis: Mapping[str, Any] | None, bounds: Sequence[tuple[float, float]]) -> Timeline:
-    """Bands for each window at ``bounds`` (seconds, from the audio's own window layout).
+    """Bands for each window (or patch) at ``bounds`` (seconds, from the audio's own layout).
 
     The bands are only drawn when the stored windows match the file's layout one to one: a
     mismatch means the file changed since it was analysed, and misplaced bands would mislead.
     """
+    model = model_name(analysis)
     if not has_prediction(analysis):
-        return Timeline(())
+        return Timeline((), model=model)
+    assert analysis is not None
+    taxonomy = _taxonomy(model)
+    pieces = GENRE_MODELS.get(model, GENRE_MODELS[CCMUSIC])
     rows = analysis.get("window_probabilities") or []
-    if not rows or not all(_valid(r) for r in rows):
-        return Timeline((), "no per-window probabilities stored")
+    if not rows or not all(_valid(r, taxonomy) for r in rows):
+        return Timeline((), f"no per-{pieces.unit} probabilities stored", model=model)
     if len(rows) != len(bounds):
         return Timeline(
             (),
-            f"the analysis has {len(rows)} windows but the file now has {len(bounds)}: "
+            f"the analysis has {len(rows)} {pieces.units} but the file now has {len(bounds)}: "
             "re-analyse it to see the genre timeline",
+            model=model,
         )
     bands = tuple(
-        WindowBand(i, start, end, _share(_argmax(row), row[_argmax(row)]))
+        WindowBand(i, start, end, _share(taxonomy, _argmax(row), row[_argmax(row)]))
         for i, (row, (start, end)) in enumerate(zip(rows, bounds))
     )
-    return Timeline(bands, test_model=is_test_model(analysis))
+    return Timeline(bands, test_model=is_test_model(analysis), model=model)
+
+
+def patch_bounds(duration: float, stored: int | None = None) -> tuple[tuple[float, float], ...]:
+    """The tagger's 3 s patches of a file of ``duration`` seconds: patch i is
+    [i · PATCH_SECONDS, (i + 1) · PATCH_SECONDS), the tail shorter than a patch is not analysed,
+    and a clip shorter than one patch is one patch over the whole clip.
+
+    ``stored`` (the analysis's patch count) is used when the duration is within
+    `DURATION_TOLERANCE` of holding that many patches: the 16 kHz decode rounds differently.
+    """
+    counts = {_patch_count(duration - DURATION_TOLERANCE), _patch_count(duration + DURATION_TOLERANCE)}
+    count = stored if stored in counts else _patch_count(duration)
+    return tuple((i * PATCH_SECONDS, min((i + 1) * PATCH_SECONDS, duration)) for i in range(count))
+
+
+def broad_evidence(analyses: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, float]]:
+    """For each broad genre, the tag (``msd:rock``) that gave it its probability; {} without both taggers."""
+    tags = {}
+    for tagger in broad.BROAD_TAGGERS:
+        row = analyses.get(tagger)
+        if not has_prediction(row):
+            return {}
+        assert row is not None
+        tags[tagger] = np.asarray(row["probabilities"], dtype=np.float32)
+    return broad.evidence(tags)
+
+
+def source_tag(source: str) -> str:
+    """``msd:rock`` as read: "rock (MSD)"."""
+    prefix, tag = source.split(":", 1)
+    return f"{tag} ({prefix.upper()})"
 
 
 def band_at(bands: Sequence[WindowBand], seconds: float) -> WindowBand | None:
@@ -100,21 +218,28 @@ def band_at(bands: Sequence[WindowBand], seconds: float) -> WindowBand | None:
     return None
 
 
-def genre_display_name(key: str | None) -> str:
-    for genre in GENRES:
-        if genre.key == key:
-            return genre.display_name
-    return key or "?"
+def genre_display_name(key: str | None, model: str = CCMUSIC) -> str:
+    return _taxonomy(model).display_name(key) if key else "?"
 
 
-def _share(index: int, probability: float) -> GenreShare:
-    genre = GENRES[index]
-    return GenreShare(genre.key, genre.display_name, float(probability))
+def _patch_count(duration: float) -> int:
+    # librosa's centred STFT gives 1 + samples // hop frames; whole patches only, at least one.
+    frames = 1 + max(int(math.floor(duration * PATCH_RATE)), 0) // PATCH_HOP
+    return max(frames // PATCH_FRAMES, 1)
+
+
+def _taxonomy(model: str) -> Taxonomy:
+    return TAXONOMIES[model]
+
+
+def _share(taxonomy: Taxonomy, index: int, probability: float) -> GenreShare:
+    label = taxonomy.labels[index]
+    return GenreShare(label.key, label.display_name, float(probability))
 
 
 def _argmax(values: Sequence[float]) -> int:
     return max(range(len(values)), key=lambda i: (values[i], -i))
 
 
-def _valid(values: object) -> bool:
-    return isinstance(values, Sequence) and len(values) == NUM_CLASSES
+def _valid(values: object, taxonomy: Taxonomy) -> bool:
+    return isinstance(values, Sequence) and len(values) == len(taxonomy.labels)
