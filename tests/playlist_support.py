@@ -51,3 +51,10 @@ def analyse(library: Library, verdicts: dict[int, tuple[str, float]], sha: str =
         save_analyses(conn, model_id, [(track_id, AnalysisRecord(top1=key, confidence=confidence, window_count=1))
                                        for track_id, (key, confidence) in verdicts.items()])
     return model_id
+
+
+def current_ids(conn) -> dict[str, int]:
+    """The current model id of each name, as the CLI and the window pass them to playlists."""
+    from desktop_app.analysis.current import current_models
+
+    return {name: info.id for name, info in current_models(conn).items() if info.id is not None}

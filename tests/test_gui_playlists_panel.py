@@ -13,8 +13,8 @@ from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.track_drag import track_ids_from, track_ids_mime
 from desktop_app.gui.workers import JobRunner
 from desktop_app.library.playlist_formats import read_playlist
-from desktop_app.library.playlists import current_model_id, find_playlist, playlist_track_ids
-from tests.playlist_support import analyse, make_songs
+from desktop_app.library.playlists import find_playlist, playlist_track_ids
+from tests.playlist_support import analyse, make_songs, current_ids
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def setup(qtbot, library, tmp_path):
     panel.resize(260, 400)
     panel.show()  # drops land on items by position: the list needs a geometry
     with library.engine.connect() as conn:
-        panel.set_model_id(current_model_id(conn))
+        panel.set_models(current_ids(conn), "ccmusic")  # the analyses below are CCMusic's
     messages: list[str] = []
     panel.message.connect(messages.append)
     yield panel, songs, messages
@@ -42,7 +42,7 @@ def _settle(qtbot, panel) -> None:
 
 def _ids(library, name: str) -> list[int]:
     with library.engine.connect() as conn:
-        return playlist_track_ids(conn, find_playlist(conn, name), current_model_id(conn))
+        return playlist_track_ids(conn, find_playlist(conn, name), current_ids(conn))
 
 
 def _drop(panel, item, track_ids: list[int]) -> bool:
@@ -133,7 +133,7 @@ def test_a_rule_that_makes_no_sense_keeps_the_dialog_open(qtbot, setup):
     dialog.rows[0].editor("predicted").show_rule(dialog.rows[0].rule().__class__("predicted"))
     dialog.accept()
     assert dialog.isVisible()
-    assert "predicted genre rule needs genre keys" in dialog.error.text()
+    assert "predicted genre rule needs CCMusic genre keys" in dialog.error.text()
     assert panel.names() == []
 
 

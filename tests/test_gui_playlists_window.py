@@ -21,7 +21,9 @@ N = 64
 def window(qtbot, library):
     insert_tracks(library, N)
     insert_analyses(library, insert_model(library), range(1, N + 1))
-    window = MainWindow(library, AppSettings())
+    settings = AppSettings()
+    settings.taxonomy = "ccmusic"  # the generated analyses are CCMusic's
+    window = MainWindow(library, settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.is_idle() and window.table_model.rowCount() == N and

@@ -6,6 +6,8 @@ from collections import Counter
 
 import pytest
 
+from desktop_app.genres.ccmusic import GENRES
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library import browse
 from desktop_app.library.browse import Scope, TrackView
 from desktop_app.library.search import SearchQuery, YearRange, parse_search
@@ -55,12 +57,13 @@ def test_unknown_field_is_a_word_and_half_typed_fields_are_ignored():
     assert parse_search("  ").is_empty
 
 
-def test_predicted_matches_keys_and_display_names():
-    assert browse.predicted_keys_matching("rock") == [
-        "Adult_alternative_rock", "Uplifting_anthemic_rock", "Soft_rock"
-    ]
-    assert browse.predicted_keys_matching("soul / r&b") == ["Soul_or_r_and_b"]
-    assert browse.predicted_keys_matching("Soft_rock") == ["Soft_rock"]
+def test_predicted_matches_keys_and_display_names_of_the_taxonomy_shown():
+    ccmusic, broad = TAXONOMIES["ccmusic"], TAXONOMIES["broad-genre"]
+    assert ccmusic.matching("rock") == ["Adult_alternative_rock", "Uplifting_anthemic_rock", "Soft_rock"]
+    assert ccmusic.matching("soul / r&b") == ["Soul_or_r_and_b"]
+    assert ccmusic.matching("Soft_rock") == ["Soft_rock"]
+    assert broad.matching("rock") == ["Rock"]
+    assert broad.matching("hip-hop") == ["Hip_hop"] and broad.matching("r&b") == ["RnB_soul"]
 
 
 N = 2000
@@ -113,7 +116,7 @@ def test_scopes_and_sidebar_counts_agree(big):
     with library.engine.connect() as conn:
         counts = browse.sidebar_counts(conn, model, low_confidence=0.5)
     expected = Counter(
-        browse.GENRES[predicted_index(t)].key for t in range(1, N // 2 + 1)
+        GENRES[predicted_index(t)].key for t in range(1, N // 2 + 1)
     )
     assert counts.total == N
     assert counts.predicted == dict(expected)
@@ -145,7 +148,7 @@ def test_rows_and_detail(big):
         rows = browse.track_rows(conn, [1, 2, N], model)
         info = browse.current_model(conn, None)
         detail = browse.track_detail(conn, 2, info)
-    assert rows[2].title == "Song 000001" and rows[2].predicted == browse.GENRES[2].key
+    assert rows[2].title == "Song 000001" and rows[2].predicted == GENRES[2].key
     assert rows[N].predicted is None
     assert detail["tag_genre"] == "Pop" and detail["tag_genres"] == ["Pop"]
     assert detail["analysis"]["model_origin"] == "test"

@@ -41,7 +41,7 @@ def test_create_list_show_export_and_delete_as_json(db, cli_env, tmp_path):
     opt = ["--db", str(path)]
     created = run_json(["playlist", "create", "Soft", "--genre", "soft rock", "--min-confidence", "0.5", *opt], cli_env)
     assert created == {"id": created["id"], "name": "Soft", "kind": "manual", "genre": "Soft_rock",
-                       "min_confidence": 0.5, "tracks": 2}
+                       "model": "ccmusic", "min_confidence": 0.5, "tracks": 2}
     smart = run_json(["playlist", "create", "Soft smart", "--genre", "SOFT_ROCK", "--smart", *opt], cli_env)
     assert (smart["kind"], smart["tracks"], smart["min_confidence"]) == ("smart", 3, 0.4)
 
@@ -67,7 +67,7 @@ def test_create_list_show_export_and_delete_as_json(db, cli_env, tmp_path):
 def test_export_genres_writes_one_file_per_genre_with_tracks(db, cli_env, tmp_path):
     path, songs = db
     out = tmp_path / "genres"
-    result = run_json(["playlist", "export-genres", "--format", "m3u8", "--out-dir", str(out),
+    result = run_json(["playlist", "export-genres", "--model", "ccmusic", "--format", "m3u8", "--out-dir", str(out),
                        "--min-confidence", "0.6", "--db", str(path)], cli_env)
     assert [(p["name"], Path(p["path"]).name, p["written"]) for p in result["playlists"]] == [
         ("Opera", "Opera.m3u8", 1), ("Soft rock", "Soft rock.m3u8", 2)]

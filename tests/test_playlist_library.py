@@ -16,7 +16,6 @@ from desktop_app.library.playlists import (
     create_all_genre_playlists,
     create_genre_playlist,
     create_playlist,
-    current_model_id,
     delete_playlist,
     duplicate_playlist,
     find_playlist,
@@ -29,6 +28,7 @@ from desktop_app.library.playlists import (
     restore_playlist,
 )
 from desktop_app.library.smart_rules import Rule, RuleError, SmartRules, evaluate
+from tests.playlist_support import current_ids
 from tests.audio_files import write_audio
 from tests.playlist_support import analyse, make_songs
 
@@ -40,16 +40,16 @@ def songs(library, tmp_path):
 
 def _ids(library, name):
     with library.engine.connect() as conn:
-        return playlist_track_ids(conn, find_playlist(conn, name), current_model_id(conn))
+        return playlist_track_ids(conn, find_playlist(conn, name), current_ids(conn))
 
 
 def test_genre_playlist_takes_top1_at_or_above_the_threshold_ordered_by_confidence(library, songs):
     a, b, c, d = songs.ids
     analyse(library, {a: ("Soft_rock", 0.55), b: ("Soft_rock", 0.9), c: ("Soft_rock", 0.3), d: ("Opera", 0.99)})
     with library.writer.begin() as conn:
-        model_id = current_model_id(conn)
-        create_genre_playlist(conn, "soft ROCK", min_confidence=0.5, model_id=model_id)
-        create_genre_playlist(conn, "Soft_rock", name="by album", min_confidence=0.0, model_id=model_id,
+        models = current_ids(conn)
+        create_genre_playlist(conn, "soft ROCK", min_confidence=0.5, models=models)
+        create_genre_playlist(conn, "Soft_rock", name="by album", min_confidence=0.0, models=models,
                               order="album_order")
     assert _ids(library, "Soft rock") == [b, a]
     # album_order: artist, album, track number, title: The Band before Zoë Keating; "#2 …" before "Ça …".
@@ -60,8 +60,8 @@ def test_smart_playlist_follows_a_re_analysis_and_a_newly_scanned_track(library,
     a, b, c, d = songs.ids
     analyse(library, {a: ("Opera", 0.8), b: ("Opera", 0.3), c: ("Symphony", 0.9)})
     with library.writer.begin() as conn:
-        create_genre_playlist(conn, "Opera", min_confidence=0.5, smart=True, model_id=None)
-        create_genre_playlist(conn, "Opera", name="Opera snapshot", min_confidence=0.5, model_id=current_model_id(conn))
+        create_genre_playlist(conn, "Opera", min_confidence=0.5, smart=True, models={})
+        create_genre_playlist(conn, "Opera", name="Opera snapshot", min_confidence=0.5, models=current_ids(conn))
     assert _ids(library, "Opera") == [a]
 
     analyse(library, {b: ("Opera", 0.95), a: ("Chamber", 0.7), d: ("Opera", 0.6)})  # the model changes its mind
@@ -77,7 +77,7 @@ def test_smart_playlist_follows_a_re_analysis_and_a_newly_scanned_track(library,
     analyse(library, {new_id: ("Opera", 0.7)})
     assert _ids(library, "Opera") == [b, new_id, d]
     with library.engine.connect() as conn:
-        counts = playlist_counts(conn, current_model_id(conn))
+        counts = playlist_counts(conn, current_ids(conn))
         assert counts[find_playlist(conn, "opera").id] == 3
 
 
@@ -86,12 +86,13 @@ def test_the_installed_model_decides_whose_predictions_count(library, songs, mon
     old = analyse(library, {a: ("Opera", 0.9)}, sha="01" * 32)
     newest = analyse(library, {b: ("Opera", 0.9)}, sha="02" * 32)
     with library.engine.connect() as conn:
-        assert current_model_id(conn) == newest, "no model installed: the last one used"
+        assert current_ids(conn)["ccmusic"] == newest, "no model installed: the last one used"
     from desktop_app.inference import model_store
 
-    monkeypatch.setattr(model_store, "installed_model", lambda: type("M", (), {"sha256": "01" * 32})())
+    installed = type("M", (), {"sha256": "01" * 32, "path": tmp_path / "m.pt", "origin": "test"})()
+    monkeypatch.setattr(model_store, "installed_model", lambda: installed)
     with library.engine.connect() as conn:
-        assert current_model_id(conn) == old
+        assert current_ids(conn)["ccmusic"] == old
 
 
 def test_smart_rules_cover_every_field_with_and_or_sort_and_limit(library, songs):
@@ -103,7 +104,7 @@ def test_smart_rules_cover_every_field_with_and_or_sort_and_limit(library, songs
 
     def run(*rules: Rule, **options) -> list[int]:
         with library.engine.connect() as conn:
-            return evaluate(conn, SmartRules(tuple(rules), **options), model_id)
+            return evaluate(conn, SmartRules(tuple(rules), **options), {"ccmusic": model_id})
 
     assert run(Rule("predicted", values=("Soft_rock", "Teen_pop")), order="confidence", descending=True) == [a, b, c]
     assert run(Rule("confidence", minimum=0.5, maximum=0.7)) == [b]
@@ -117,7 +118,7 @@ def test_smart_rules_cover_every_field_with_and_or_sort_and_limit(library, songs
     assert run(Rule("predicted", values=("Soft_rock",)), available_only=True) == [a]
     assert run(order="title", limit=2) == [b, c]  # "#2 hash first", "A Song", then "Ça va…"
     with library.engine.connect() as conn:
-        assert evaluate(conn, SmartRules((Rule("predicted", values=("Opera",)),)), None) == [], "no model: nothing"
+        assert evaluate(conn, SmartRules((Rule("predicted", values=("Opera",)),)), {}) == [], "no model: nothing"
 
 
 def test_smart_rules_survive_json_and_reject_nonsense():
@@ -136,12 +137,12 @@ def test_manual_editing_rename_duplicate_delete_and_undo(library, songs):
     with library.writer.begin() as conn:
         pid = create_playlist(conn, "Mine", [a, b])
         add_tracks(conn, pid, [c, d], at=1)
-        assert playlist_track_ids(conn, get_playlist(conn, pid), None) == [a, c, d, b]
+        assert playlist_track_ids(conn, get_playlist(conn, pid), {}) == [a, c, d, b]
         assert move_positions(conn, pid, [0, 2], 4) == [2, 3]
-        assert playlist_track_ids(conn, get_playlist(conn, pid), None) == [c, b, a, d]
+        assert playlist_track_ids(conn, get_playlist(conn, pid), {}) == [c, b, a, d]
         move_positions(conn, pid, [3], 0)
         remove_positions(conn, pid, [1])
-        assert playlist_track_ids(conn, get_playlist(conn, pid), None) == [d, b, a]
+        assert playlist_track_ids(conn, get_playlist(conn, pid), {}) == [d, b, a]
         with pytest.raises(PlaylistError, match="exists already"):
             create_playlist(conn, "mine")
         rename_playlist(conn, pid, "Ours")
@@ -151,7 +152,7 @@ def test_manual_editing_rename_duplicate_delete_and_undo(library, songs):
         with pytest.raises(PlaylistError):
             get_playlist(conn, pid)
         restored = restore_playlist(conn, snapshot)
-        assert (get_playlist(conn, restored).name, playlist_track_ids(conn, get_playlist(conn, restored), None)) == (
+        assert (get_playlist(conn, restored).name, playlist_track_ids(conn, get_playlist(conn, restored), {})) == (
             "Ours", [d, b, a])
         smart = create_playlist(conn, "Smart", rules=SmartRules())
         with pytest.raises(PlaylistError, match="smart"):
@@ -163,7 +164,7 @@ def test_create_all_genre_playlists_skips_empty_genres_and_taken_names(library, 
     analyse(library, {a: ("Opera", 0.9), b: ("Solo", 0.9), c: ("Solo", 0.2)})
     with library.writer.begin() as conn:
         create_playlist(conn, "solo")
-        created, skipped = create_all_genre_playlists(conn, model_id=current_model_id(conn))
+        created, skipped = create_all_genre_playlists(conn, model="ccmusic", models=current_ids(conn))
         assert [get_playlist(conn, i).name for i in created] == ["Opera"]
         assert skipped == ["Solo"]
 
@@ -174,10 +175,10 @@ def test_export_skips_missing_files_with_a_count_or_keeps_them(library, songs, t
         pid = create_playlist(conn, "All", [a, b, c, d])
         conn.execute(update(Track.__table__).where(Track.id == b).values(available=False))
         playlist = get_playlist(conn, pid)
-    skipped = export_playlist(library, playlist, tmp_path / "out.xspf", "xspf", model_id=None, relative=True)
+    skipped = export_playlist(library, playlist, tmp_path / "out.xspf", "xspf", models={}, relative=True)
     assert (skipped.written, skipped.skipped_unavailable, skipped.absolute_fallbacks) == (3, 1, 0)
     assert [e.path for e in read_playlist(tmp_path / "out.xspf")] == [str(songs.paths[i]) for i in (0, 2, 3)]
-    kept = export_playlist(library, playlist, tmp_path / "out.pls", "pls", model_id=None, keep_unavailable=True)
+    kept = export_playlist(library, playlist, tmp_path / "out.pls", "pls", models={}, keep_unavailable=True)
     assert (kept.written, kept.skipped_unavailable) == (4, 0)
 
 
@@ -201,7 +202,7 @@ def test_import_adds_library_tracks_scans_new_files_and_reports_the_rest(library
     assert "no such file" in result.not_found[0]["reason"]
     assert result.not_found[2]["reason"] == "not a local file"
     with library.engine.connect() as conn:
-        ids = playlist_track_ids(conn, get_playlist(conn, result.playlist_id), None)
+        ids = playlist_track_ids(conn, get_playlist(conn, result.playlist_id), {})
         new_id = conn.execute(Track.__table__.select().where(Track.path == str(outside))).scalar_one()
     assert ids == [a, b, new_id, a]
     again = import_playlist(library, lists / "party.m3u")
@@ -215,11 +216,11 @@ def test_export_then_import_gives_the_same_playlist(library, songs, tmp_path, fm
         playlist = get_playlist(conn, pid)
     out = tmp_path / "lists" / f"round trip.{fmt}"
     out.parent.mkdir()
-    export_playlist(library, playlist, out, fmt, model_id=None, relative=True)
+    export_playlist(library, playlist, out, fmt, models={}, relative=True)
     result = import_playlist(library, out, "Back")
     assert (result.added, result.scanned, result.not_found) == (4, 0, [])
     with library.engine.connect() as conn:
-        assert playlist_track_ids(conn, get_playlist(conn, result.playlist_id), None) == list(reversed(songs.ids))
+        assert playlist_track_ids(conn, get_playlist(conn, result.playlist_id), {}) == list(reversed(songs.ids))
 
 
 def test_playlists_larger_than_sqlites_parameter_limit(library, tmp_path):
@@ -230,9 +231,9 @@ def test_playlists_larger_than_sqlites_parameter_limit(library, tmp_path):
     ids = list(range(40_000, 0, -1))
     with library.writer.begin() as conn:
         playlist = get_playlist(conn, create_playlist(conn, "Huge", ids))
-    result = export_playlist(library, playlist, tmp_path / "huge.m3u8", "m3u8", model_id=None)
+    result = export_playlist(library, playlist, tmp_path / "huge.m3u8", "m3u8", models={})
     assert result.written == 40_000
     assert read_playlist(tmp_path / "huge.m3u8")[0].path == "/music/artist049/album3/track039999.mp3"
     with library.writer.begin() as conn:
         restored = restore_playlist(conn, delete_playlist(conn, playlist.id))
-        assert playlist_track_ids(conn, get_playlist(conn, restored), None) == ids
+        assert playlist_track_ids(conn, get_playlist(conn, restored), {}) == ids

@@ -2,8 +2,8 @@
 
 The registry says which weights are in use (the installed CCMusic model, the shipped tagger); the
 library keeps every model that ever analysed anything. The built-in models' rows are those of the
-weights this version ships; CCMusic's are the installed model's, else (none installed) those of
-the CCMusic model registered last, so earlier analyses stay visible with the label of the model
+weights this version ships; CCMusic's are the installed model's, else (none installed, or a
+``GENRESCOPE_WEIGHTS`` file not hashed yet) those of the CCMusic model registered last, so earlier analyses stay visible with the label of the model
 that made them. Cheap: a manifest read and one query per model.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from desktop_app.inference import registry
-from desktop_app.inference.model_store import ModelStoreError, installed_model
 from desktop_app.library.browse import ModelInfo, current_model
 
 
@@ -22,11 +21,8 @@ def current_models(conn: Connection) -> dict[str, ModelInfo]:
     builtin = registry.builtin_sha256()
     for name in registry.MODEL_NAMES:
         if name == registry.CCMUSIC:
-            try:
-                installed = installed_model()
-            except ModelStoreError:
-                installed = None
-            info = current_model(conn, installed.sha256 if installed is not None else None, name)
+            source = registry.find_ccmusic().source  # a file not hashed yet: the last model used
+            info = current_model(conn, source.sha256 if source is not None else None, name)
         else:
             info = current_model(conn, builtin[name], name)
         if info is not None:

@@ -9,10 +9,15 @@ from pathlib import Path
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, track_line
 
 FORMAT_NAMES = ("m3u8", "pls", "xspf")
-# The default is the library's (playlists.DEFAULT_MIN_CONFIDENCE), resolved when a command runs:
+# The default is the taxonomy's (Taxonomy.low_confidence), resolved when a command runs:
 # importing the library to build the parser would slow every start, the window's included.
-MIN_CONFIDENCE_HELP = "lowest top-1 confidence, 0-1 (default: the low-confidence threshold, 0.4)"
+MIN_CONFIDENCE_HELP = ("lowest top-1 confidence, 0-1 (default: the low-confidence line: 0.2 for broad "
+                       "genres, 0.4 for CCMusic's)")
+GENRE_MODELS = ("broad-genre", "ccmusic")
+MODEL_HELP = ("whose genres: broad-genre (the built-in tagger's) or ccmusic; default: the first that "
+              "knows GENRE (broad genres first)")
 EPILOG = """examples:
+  genrescope playlist create Metal --genre metal --smart
   genrescope playlist create "Soft rock" --genre soft_rock --min-confidence 0.6 --smart
   genrescope playlist export "Soft rock" --format xspf --out ~/Music/soft-rock.xspf --relative
   genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
@@ -55,14 +60,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     create = actions.add_parser(
         "create", help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X)",
-        epilog="GENRE is a class key (Soft_rock) or display name (\"Soft rock\"), any case.\n\n"
-        "examples:\n  genrescope playlist create Opera --genre opera\n"
+        epilog="GENRE is a broad genre (Rock, Hip-hop, \"Ambient / New age\") or a CCMusic genre, by key\n"
+        "(Soft_rock) or display name (\"Soft rock\"), any case.\n\n"
+        "examples:\n  genrescope playlist create Jazz --genre jazz --smart\n"
+        "  genrescope playlist create Opera --genre opera --model ccmusic\n"
         '  genrescope playlist create "Soft rock" --genre "Soft rock" --min-confidence 0.6 --smart\n'
         "  genrescope playlist create Dance --genre dance_pop --order album_order",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     create.add_argument("name", metavar="NAME")
     create.add_argument("--genre", required=True, metavar="GENRE")
+    create.add_argument("--model", choices=GENRE_MODELS, help=MODEL_HELP)
     create.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
     create.add_argument("--smart", action="store_true",
                         help="keep it up to date with later scans and analyses instead of a snapshot")
@@ -89,12 +97,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     genres = actions.add_parser(
         "export-genres", help="one playlist file per predicted genre into a folder",
         epilog="examples:\n  genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres\n"
+        "  genrescope playlist export-genres --model ccmusic --format xspf --out-dir ~/Music/CCMusic\n"
         "  genrescope playlist export-genres --format pls --out-dir /media/usb/Genres --min-confidence 0.7 "
         "--relative",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     genres.add_argument("--format", choices=FORMAT_NAMES, required=True)
     genres.add_argument("--out-dir", required=True, metavar="DIR")
+    genres.add_argument("--model", choices=GENRE_MODELS, default="broad-genre",
+                        help="whose genres: broad-genre (default) or ccmusic")
     genres.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
     genres.add_argument("--relative", action="store_true", help="paths relative to DIR")
     _common(genres)
@@ -118,17 +129,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     remove.set_defaults(run=run_delete)
 
 
+def _models(conn) -> dict[str, int]:  # the current model ids, imported lazily for start-up speed
+    from desktop_app.analysis.current import current_models
+
+    return {name: info.id for name, info in current_models(conn).items() if info.id is not None}
+
+
 def _fail(message: str, code: int = 1) -> int:
     print(f"error: {message}", file=sys.stderr)
     return code
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from desktop_app.library.playlists import current_model_id, list_playlists, playlist_counts
+    from desktop_app.library.playlists import list_playlists, playlist_counts
 
     with open_library_from(args) as library, library.engine.connect() as conn:
-        model_id = current_model_id(conn)
-        counts = playlist_counts(conn, model_id)
+        counts = playlist_counts(conn, _models(conn))
         found = list_playlists(conn)
     if args.json:
         print_json([{"id": p.id, "name": p.name, "kind": p.kind, "tracks": counts[p.id],
@@ -141,20 +157,14 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from desktop_app.library.playlists import (
-        PlaylistError,
-        current_model_id,
-        find_playlist,
-        playlist_track_ids,
-        tracks_by_id,
-    )
+    from desktop_app.library.playlists import PlaylistError, find_playlist, playlist_track_ids, tracks_by_id
 
     with open_library_from(args) as library, library.engine.connect() as conn:
         try:
             playlist = find_playlist(conn, args.name)
         except PlaylistError as exc:
             return _fail(str(exc))
-        items = tracks_by_id(conn, playlist_track_ids(conn, playlist, current_model_id(conn)))
+        items = tracks_by_id(conn, playlist_track_ids(conn, playlist, _models(conn)))
     for track in items:
         if args.json:
             print_json({"id": track.id, "path": track.path, "title": track.title, "artist": track.artist,
@@ -165,38 +175,37 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from desktop_app.genres.ccmusic import UnknownGenreError, genre_from_user
+    from desktop_app.genres.taxonomy import UnknownLabelError
     from desktop_app.library.playlists import (
-        DEFAULT_MIN_CONFIDENCE,
         PlaylistError,
         create_genre_playlist,
-        current_model_id,
+        find_genre,
         get_playlist,
         playlist_track_ids,
     )
 
     try:
-        genre = genre_from_user(args.genre)
-    except UnknownGenreError as exc:
+        taxonomy, genre = find_genre(args.genre, args.model)
+    except UnknownLabelError as exc:
         return _fail(str(exc), 2)
-    min_confidence = DEFAULT_MIN_CONFIDENCE if args.min_confidence is None else args.min_confidence
+    min_confidence = taxonomy.low_confidence if args.min_confidence is None else args.min_confidence
     with open_library_from(args) as library:
         with library.writer.begin() as conn:
-            model_id = current_model_id(conn)
+            models = _models(conn)
             try:
-                playlist_id = create_genre_playlist(conn, genre.key, name=args.name, smart=args.smart,
-                                                    min_confidence=min_confidence, model_id=model_id,
-                                                    order=args.order)
+                playlist_id = create_genre_playlist(conn, genre.key, model=taxonomy.model, name=args.name,
+                                                    smart=args.smart, min_confidence=min_confidence,
+                                                    models=models, order=args.order)
             except PlaylistError as exc:
                 return _fail(str(exc))
             playlist = get_playlist(conn, playlist_id)
-            count = len(playlist_track_ids(conn, playlist, model_id))
-    if model_id is None:
-        print("note: no genre model has analysed this library yet (genrescope classify); the playlist is empty"
-              + (" until it does" if args.smart else ""), file=sys.stderr)
+            count = len(playlist_track_ids(conn, playlist, models))
+    if taxonomy.model not in models:
+        print(f"note: nothing in this library has {taxonomy.title} genres yet (genrescope classify); the playlist "
+              "is empty" + (" until it has" if args.smart else ""), file=sys.stderr)
     if args.json:
         print_json({"id": playlist.id, "name": playlist.name, "kind": playlist.kind, "genre": genre.key,
-                    "min_confidence": min_confidence, "tracks": count})
+                    "model": taxonomy.model, "min_confidence": min_confidence, "tracks": count})
     else:
         print(f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: {count:,} "
               f"{genre.display_name} track{'s' if count != 1 else ''} at ≥ {min_confidence:.0%} confidence")
@@ -205,7 +214,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from desktop_app.library.playlist_files import export_playlist
-    from desktop_app.library.playlists import PlaylistError, current_model_id, find_playlist
+    from desktop_app.library.playlists import PlaylistError, find_playlist
 
     fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
     if fmt not in FORMAT_NAMES:
@@ -216,9 +225,9 @@ def run_export(args: argparse.Namespace) -> int:
                 playlist = find_playlist(conn, args.name)
             except PlaylistError as exc:
                 return _fail(str(exc))
-            model_id = current_model_id(conn)
+            models = _models(conn)
         try:
-            result = export_playlist(library, playlist, args.out, fmt, model_id=model_id, relative=args.relative,
+            result = export_playlist(library, playlist, args.out, fmt, models=models, relative=args.relative,
                                      keep_unavailable=args.keep_missing)
         except OSError as exc:
             return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
@@ -228,22 +237,19 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_export_genres(args: argparse.Namespace) -> int:
     from desktop_app.library.playlist_files import export_genre_playlists
-    from desktop_app.library.playlists import DEFAULT_MIN_CONFIDENCE, current_model_id
-
-    min_confidence = DEFAULT_MIN_CONFIDENCE if args.min_confidence is None else args.min_confidence
     with open_library_from(args) as library:
         with library.engine.connect() as conn:
-            model_id = current_model_id(conn)
+            models = _models(conn)
         try:
-            results = export_genre_playlists(library, args.out_dir, args.format, model_id=model_id,
-                                             min_confidence=min_confidence, relative=args.relative)
+            results = export_genre_playlists(library, args.out_dir, args.format, model=args.model, models=models,
+                                             min_confidence=args.min_confidence, relative=args.relative)
         except OSError as exc:
             return _fail(f"cannot write into {args.out_dir}: {exc.strerror or exc}")
     if args.json:
         print_json({"out_dir": str(Path(args.out_dir).absolute()), "playlists": [r.as_json() for r in results]})
     elif not results:
-        print("No genre has tracks at that confidence" + ("" if model_id is not None else
-              ": no genre model has analysed this library yet (genrescope classify)"))
+        print("No genre has tracks at that confidence" + ("" if args.model in models else
+              f": nothing in this library has {args.model} genres yet (genrescope classify)"))
     for result in results if not args.json else ():
         print(f"{result.name}: {result.describe()}")
     return 0

@@ -13,7 +13,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -79,6 +79,18 @@ MAX_RESTORED_SELECTION = 200
 SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
 COLUMN_WIDTHS = {"title": 140, "artist": 110, "album": 105, "duration": 60, "tag_genre": 80,
                  "predicted": 185, "confidence": 76}
+
+
+@dataclass(frozen=True)
+class CountsResult:
+    """What the sidebar-counts job read, with what it was read for."""
+
+    model: ModelInfo | None
+    threshold: float
+    counts: SidebarCounts
+    taxonomy: str
+    models: dict[str, int]
+    """The current model id of each name, for smart and genre playlists."""
 
 
 def local_paths(urls: list[QUrl]) -> tuple[list[str], list[str]]:
@@ -768,21 +780,21 @@ class MainWindow(QMainWindow):
         self.table_model.request_reload()
         self._counts.request()
 
-    def _counts_work(self) -> Callable[[JobContext], tuple[ModelInfo | None, float, SidebarCounts, str]]:
+    def _counts_work(self) -> Callable[[JobContext], CountsResult]:
         info, threshold, library = self.model_info, self.settings.low_confidence, self.library
         taxonomy = self.settings.taxonomy
         model_id = info.id if info is not None else None
 
-        def work(_context: JobContext) -> tuple[ModelInfo | None, float, SidebarCounts, str]:
+        def work(_context: JobContext) -> CountsResult:
             with library.engine.connect() as conn:
-                return info, threshold, sidebar_counts(conn, model_id, threshold), taxonomy
+                models = {name: m.id for name, m in current_models(conn).items() if m.id is not None}
+                return CountsResult(info, threshold, sidebar_counts(conn, model_id, threshold), taxonomy, models)
 
         return work
 
-    def _show_counts(self, result: tuple[ModelInfo | None, float, SidebarCounts, str]) -> None:
-        info, threshold, counts, taxonomy = result
-        self.sidebar.set_counts(counts, info, threshold, TAXONOMIES[taxonomy])
-        self.playlists.set_model_id(info.id if info is not None else None)
+    def _show_counts(self, result: CountsResult) -> None:
+        self.sidebar.set_counts(result.counts, result.model, result.threshold, TAXONOMIES[result.taxonomy])
+        self.playlists.set_models(result.models, result.taxonomy)
         self.playlists.refresh()  # smart playlists follow scans and analyses
 
     def select_track(self, track_id: int) -> None:

@@ -33,17 +33,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.genres.ccmusic import GENRES
+from desktop_app.genres.broad import SOURCE_PREFIX
+from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+from desktop_app.genres.taxonomy import BROAD, TAXONOMIES, Taxonomy
 from desktop_app.library.playlist_files import safe_file_name
 from desktop_app.library.playlist_formats import FORMATS, FormatName
-from desktop_app.library.playlists import DEFAULT_MIN_CONFIDENCE
 from desktop_app.library.smart_rules import ORDER_LABELS, PlaylistOrder, Rule, RuleField, SmartRules
 
 FIELD_LABELS: dict[RuleField, str] = {
     "predicted": "Predicted genre is", "confidence": "Confidence", "tag_genre": "Tag genre is",
-    "artist": "Artist contains", "album": "Album contains", "year": "Year", "duration": "Duration (s)",
-    "text": "Search text", "available": "File",
+    "tag": "Heard tag", "artist": "Artist contains", "album": "Album contains", "year": "Year",
+    "duration": "Duration (s)", "text": "Search text", "available": "File",
 }
+TAGGER_NAMES = {"msd": "MSD", "mtt": "MTT"}
+DEFAULT_TAG_MINIMUM = 0.5
 
 
 def _percent_box(value: float) -> QDoubleSpinBox:
@@ -65,8 +68,9 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
 
 @dataclass(frozen=True)
 class GenreChoice:
-    """``genre`` is None for "one playlist per genre"."""
+    """``genre`` is None for "one playlist per genre"; ``model`` names whose genres."""
 
+    model: str
     genre: str | None
     name: str
     min_confidence: float
@@ -75,24 +79,29 @@ class GenreChoice:
 
 
 class GenrePlaylistDialog(QDialog):
-    """Playlist from a predicted genre, or one for every genre (``all_genres``)."""
+    """Playlist from a predicted genre of ``taxonomy``, or one for every genre (``all_genres``)."""
 
-    def __init__(self, genre: str | None = None, all_genres: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, genre: str | None = None, all_genres: bool = False, parent: QWidget | None = None,
+        taxonomy: Taxonomy = BROAD,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("genrePlaylistDialog")
-        self.setWindowTitle("Playlists for all genres" if all_genres else "Playlist from genre")
+        kind = f"{taxonomy.title} genre"
+        self.setWindowTitle(f"Playlists for all {kind}s" if all_genres else f"Playlist from a {kind}")
         self.all_genres = all_genres
+        self.taxonomy = taxonomy
         form = QFormLayout(self)
         self.genre = QComboBox(self)
-        for g in GENRES:
-            self.genre.addItem(g.display_name, g.key)
+        for label in taxonomy.labels:
+            self.genre.addItem(label.display_name, label.key)
         if genre is not None:
             self.genre.setCurrentIndex(max(0, self.genre.findData(genre)))
         self.name = QLineEdit(self.genre.currentText(), self)
         self._name_follows = True
         self.name.textEdited.connect(lambda _text: setattr(self, "_name_follows", False))
         self.genre.currentTextChanged.connect(self._genre_changed)
-        self.min_confidence = _percent_box(DEFAULT_MIN_CONFIDENCE)
+        self.min_confidence = _percent_box(taxonomy.low_confidence)
         self.order = QComboBox(self)
         for key in ("confidence", "album_order"):
             self.order.addItem(ORDER_LABELS[key], key)
@@ -114,7 +123,7 @@ class GenrePlaylistDialog(QDialog):
 
     def choice(self) -> GenreChoice:
         return GenreChoice(
-            None if self.all_genres else self.genre.currentData(), self.name.text().strip(),
+            self.taxonomy.model, None if self.all_genres else self.genre.currentData(), self.name.text().strip(),
             self.min_confidence.value() / 100, self.order.currentData(), self.smart.isChecked(),
         )
 
@@ -151,11 +160,11 @@ class _RangeEditor(QWidget):
 
 
 class _GenresEditor(QListWidget):
-    def __init__(self) -> None:
+    def __init__(self, taxonomy: Taxonomy) -> None:
         super().__init__()
-        for g in GENRES:
-            item = QListWidgetItem(g.display_name, self)
-            item.setData(Qt.ItemDataRole.UserRole, g.key)
+        for label in taxonomy.labels:
+            item = QListWidgetItem(label.display_name, self)
+            item.setData(Qt.ItemDataRole.UserRole, label.key)
             item.setCheckState(Qt.CheckState.Unchecked)
         self.setMaximumHeight(110)
 
@@ -186,6 +195,33 @@ class _TextEditor(QLineEdit):
         self.setText(", ".join(rule.values) if rule.field == "tag_genre" else rule.text)
 
 
+class _TagEditor(QWidget):
+    """One of the built-in tagger's tags ("MTT: female vocal") and the probability it needs at least."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.tag = QComboBox(self)
+        for model, prefix in SOURCE_PREFIX.items():
+            for tag in sorted(TAGGER_TAGS[model], key=str.casefold):
+                self.tag.addItem(f"{TAGGER_NAMES[prefix]}: {tag}", f"{prefix}:{tag}")
+        self.tag.setToolTip("MSD: Last.fm tags (genres, moods, decades); MTT: MagnaTagATune tags "
+                            "(instruments, voice, tempo, genres)")
+        self.minimum = _percent_box(DEFAULT_TAG_MINIMUM)
+        layout.addWidget(self.tag, 1)
+        layout.addWidget(QLabel("at least", self))
+        layout.addWidget(self.minimum)
+
+    def rule(self, name: RuleField) -> Rule:
+        return Rule(name, values=(self.tag.currentData(),), minimum=self.minimum.value() / 100)
+
+    def show_rule(self, rule: Rule) -> None:
+        if rule.values:
+            self.tag.setCurrentIndex(max(0, self.tag.findData(rule.values[0])))
+        self.minimum.setValue((rule.minimum if rule.minimum is not None else DEFAULT_TAG_MINIMUM) * 100)
+
+
 class _FlagEditor(QComboBox):
     def __init__(self) -> None:
         super().__init__()
@@ -204,14 +240,15 @@ class RuleRow(QWidget):
 
     removeRequested = Signal(object)
 
-    def __init__(self, rule: Rule | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, rule: Rule | None = None, parent: QWidget | None = None, taxonomy: Taxonomy = BROAD) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.field = QComboBox(self)
         self.editors = QStackedWidget(self)
         self._editors = {
-            "predicted": _GenresEditor(), "confidence": _RangeEditor(100, 100, " %"), "tag_genre": _TextEditor(),
+            "predicted": _GenresEditor(taxonomy), "confidence": _RangeEditor(100, 100, " %"),
+            "tag_genre": _TextEditor(), "tag": _TagEditor(),
             "artist": _TextEditor(), "album": _TextEditor(), "year": _RangeEditor(2100),
             "duration": _RangeEditor(24 * 3600, suffix=" s"), "text": _TextEditor(), "available": _FlagEditor(),
         }
@@ -249,14 +286,21 @@ class RuleRow(QWidget):
 
 
 class SmartRulesDialog(QDialog):
-    """A smart playlist's name and rules; ``rules()`` raises `RuleError` for a rule that makes no sense."""
+    """A smart playlist's name and rules; ``rules()`` raises `RuleError` for a rule that makes no sense.
 
-    def __init__(self, name: str = "", rules: SmartRules | None = None, parent: QWidget | None = None) -> None:
+    Predicted-genre rules use ``taxonomy`` for a new playlist (the genres the window shows), and the
+    rules' own model when editing one."""
+
+    def __init__(
+        self, name: str = "", rules: SmartRules | None = None, parent: QWidget | None = None,
+        taxonomy: Taxonomy = BROAD,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("smartRulesDialog")
         self.setWindowTitle("Smart playlist")
         self.resize(640, 420)
-        rules = rules or SmartRules((Rule("predicted", values=(GENRES[0].key,)),))
+        rules = rules or SmartRules((Rule("predicted", values=(taxonomy.labels[0].key,)),), model=taxonomy.model)
+        self.taxonomy = TAXONOMIES[rules.model]
         layout = QVBoxLayout(self)
         top = QFormLayout()
         self.name = QLineEdit(name, self)
@@ -265,6 +309,7 @@ class SmartRulesDialog(QDialog):
         self.match.addItem("any of these rules", "any")
         self.match.setCurrentIndex(0 if rules.match == "all" else 1)
         top.addRow("Name", self.name)
+        top.addRow("Genres", QLabel(f"{self.taxonomy.title} (predicted genre, confidence and genre order)", self))
         top.addRow("Tracks matching", self.match)
         layout.addLayout(top)
         self._rows_layout = QVBoxLayout()
@@ -301,7 +346,7 @@ class SmartRulesDialog(QDialog):
         layout.addWidget(_buttons(self, "Save"))
 
     def add_rule(self, rule: Rule | None = None) -> RuleRow:
-        row = RuleRow(rule, self)
+        row = RuleRow(rule, self, self.taxonomy)
         row.removeRequested.connect(self._remove_row)
         self.rows.append(row)
         self._rows_layout.addWidget(row)
@@ -312,10 +357,9 @@ class SmartRulesDialog(QDialog):
         row.deleteLater()
 
     def rules(self) -> SmartRules:
-        for rule in (rules := tuple(row.rule() for row in self.rows)):
-            rule.check()
-        return SmartRules(rules, self.match.currentData(), self.order.currentData(), self.descending.isChecked(),
-                          self.limit.value() or None, self.available_only.isChecked())
+        return SmartRules(tuple(row.rule() for row in self.rows), self.match.currentData(),
+                          self.order.currentData(), self.descending.isChecked(), self.limit.value() or None,
+                          self.available_only.isChecked(), self.taxonomy.model)
 
     def accept(self) -> None:
         from desktop_app.library.smart_rules import RuleError
@@ -345,7 +389,10 @@ class ExportChoice:
 class ExportDialog(QDialog):
     """Export one playlist to a file, or (``folder=True``) every genre playlist into a folder."""
 
-    def __init__(self, title: str, start: str, folder: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, start: str, folder: bool = False, parent: QWidget | None = None,
+        taxonomy: Taxonomy = BROAD,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle(f"Export {title}")
@@ -364,7 +411,7 @@ class ExportDialog(QDialog):
         self.relative = QCheckBox("Relative paths (absolute for files on another drive)", self)
         self.relative.setChecked(True)
         self.keep_unavailable = QCheckBox("Also write tracks whose file is missing", self)
-        self.min_confidence = _percent_box(DEFAULT_MIN_CONFIDENCE)
+        self.min_confidence = _percent_box(taxonomy.low_confidence)
         form.addRow("Format", self.format)
         form.addRow("Folder" if folder else "File", path_row)
         form.addRow(self.relative)

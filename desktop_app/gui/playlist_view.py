@@ -8,7 +8,7 @@ read-only here: their order comes from their rules.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_from, track_ids_mime
 from desktop_app.gui.track_table_model import format_duration
-from desktop_app.genres.ccmusic import GENRES
+from desktop_app.genres.broad import BROAD_MODEL
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.browse import track_rows
 from desktop_app.library.database import Library
 from desktop_app.library.playlists import (
@@ -45,7 +46,6 @@ from desktop_app.library.playlists import (
 ROWS_MIME = "application/x-genrescope-playlist-rows"
 COLUMNS = ("#", "Title", "Artist", "Album", "Duration", "Predicted genre", "Confidence")
 COLUMN_WIDTHS = (40, 160, 110, 105, 60, 150, 76)
-_NAMES = {g.key: g.display_name for g in GENRES}
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -66,13 +66,16 @@ class PlaylistTracksModel(QAbstractTableModel):
         super().__init__(parent)
         self._library = library
         self.playlist: PlaylistInfo | None = None
-        self.model_id: int | None = None
+        self.models: dict[str, int] = {}
+        self.taxonomy = BROAD_MODEL
+        """Whose genre the Genre column shows: a smart playlist's own model, else the window's."""
         self.rows: list[EntryRow] = []
 
-    def load(self, playlist_id: int | None, model_id: int | None) -> None:
-        """Read the playlist again (after an edit, a re-analysis, or to show another one)."""
+    def load(self, playlist_id: int | None, models: Mapping[str, int], taxonomy: str | None = None) -> None:
+        """Read the playlist again (after an edit, a re-analysis, or to show another one); ``models``
+        are the current model ids, ``taxonomy`` the genres the window shows (None: as before)."""
         self.beginResetModel()
-        self.model_id = model_id
+        self.models = dict(models)
         self.rows = []
         self.playlist = None
         if playlist_id is not None:
@@ -82,7 +85,10 @@ class PlaylistTracksModel(QAbstractTableModel):
                 except PlaylistError:
                     self.playlist = None
                 if self.playlist is not None:
-                    ids = playlist_track_ids(conn, self.playlist, model_id)
+                    rules = self.playlist.rules
+                    self.taxonomy = rules.model if rules is not None else taxonomy or self.taxonomy
+                    model_id = self.models.get(self.taxonomy)
+                    ids = playlist_track_ids(conn, self.playlist, self.models)
                     unique = list(dict.fromkeys(ids))
                     shown = {}
                     for start in range(0, len(unique), ID_BATCH):
@@ -91,12 +97,11 @@ class PlaylistTracksModel(QAbstractTableModel):
                     self.rows = [self._row(n, shown[i], i in there) for n, i in enumerate(ids, 1) if i in shown]
         self.endResetModel()
 
-    @staticmethod
-    def _row(number: int, row, available: bool) -> EntryRow:
+    def _row(self, number: int, row, available: bool) -> EntryRow:
         confidence = f"{row.confidence:.0%}" if row.confidence is not None else ""  # as in the track table
+        genre = TAXONOMIES[self.taxonomy].display_name(row.predicted) if row.predicted else ""
         return EntryRow(row.id, (str(number), row.title or PurePath(row.path).name, row.artist or "",
-                                 row.album or "", format_duration(row.duration),
-                                 _NAMES.get(row.predicted or "", ""), confidence), available)
+                                 row.album or "", format_duration(row.duration), genre, confidence), available)
 
     @property
     def editable(self) -> bool:
@@ -191,7 +196,7 @@ class PlaylistTracksModel(QAbstractTableModel):
         except PlaylistError as exc:
             self.failed.emit(str(exc))
             return False
-        self.load(self.playlist.id, self.model_id)
+        self.load(self.playlist.id, self.models)
         self.edited.emit()
         return True
 
@@ -277,14 +282,14 @@ class PlaylistView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._update_header)
 
-    def show_playlist(self, playlist_id: int | None, model_id: int | None) -> None:
-        self.model.load(playlist_id, model_id)
+    def show_playlist(self, playlist_id: int | None, models: Mapping[str, int], taxonomy: str | None = None) -> None:
+        self.model.load(playlist_id, models, taxonomy)
 
-    def reload(self, model_id: int | None = None) -> None:
+    def reload(self, models: Mapping[str, int] | None = None) -> None:
         """Read the shown playlist again (a smart one changes with the library and analyses)."""
         playlist = self.model.playlist
         self.model.load(playlist.id if playlist is not None else None,
-                        model_id if model_id is not None else self.model.model_id)
+                        models if models is not None else self.model.models)
 
     def _about_shown(self, signal: Signal) -> None:
         if self.model.playlist is not None:

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.genres.broad import BROAD_MODEL
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.gui.playlist_dialogs import ExportDialog, GenrePlaylistDialog, SmartRulesDialog
 from desktop_app.gui.playlist_view import PlaylistView
 from desktop_app.gui.track_drag import track_ids_from
@@ -130,7 +132,10 @@ class PlaylistsPanel(QWidget):
         self.setObjectName("playlistsPanel")
         self.library = library
         self.jobs = jobs
-        self.model_id: int | None = None
+        self.models: dict[str, int] = {}
+        """The library id of the current model of each name: what smart and genre playlists read."""
+        self.taxonomy = BROAD_MODEL
+        """Whose genres new genre playlists use: the genres the window shows."""
         self.last_folder = str(Path.home())
         self.dialog: QDialog | QMessageBox | None = None
         """The dialog this panel has open, if any."""
@@ -208,23 +213,25 @@ class PlaylistsPanel(QWidget):
     def refreshing(self) -> bool:
         return self._refresh.pending
 
-    def set_model_id(self, model_id: int | None) -> None:
-        """Whose predictions genre and smart playlists use; re-evaluates them when it changes."""
-        if model_id != self.model_id:
-            self.model_id = model_id
+    def set_models(self, models: dict[str, int], taxonomy: str) -> None:
+        """Whose predictions genre and smart playlists use (re-evaluated when they change), and
+        which genres new genre playlists offer."""
+        self.taxonomy = taxonomy
+        if models != self.models:
+            self.models = dict(models)
             self.refresh()
 
     def _refresh_work(self) -> Callable[[JobContext], Any]:
-        library, model_id, writes = self.library, self.model_id, self._writes
+        library, models, writes = self.library, dict(self.models), self._writes
 
-        def work(_context: JobContext) -> tuple[int, int | None, list[PlaylistInfo], dict[int, int]]:
+        def work(_context: JobContext) -> tuple[int, dict[str, int], list[PlaylistInfo], dict[int, int]]:
             with library.engine.connect() as conn:
-                return writes, model_id, list_playlists(conn), playlist_counts(conn, model_id)
+                return writes, models, list_playlists(conn), playlist_counts(conn, models)
 
         return work
 
-    def _show_playlists(self, result: tuple[int, int | None, list[PlaylistInfo], dict[int, int]]) -> None:
-        writes, model_id, playlists, counts = result
+    def _show_playlists(self, result: tuple[int, dict[str, int], list[PlaylistInfo], dict[int, int]]) -> None:
+        writes, models, playlists, counts = result
         if writes != self._writes:
             return
         self.list.blockSignals(True)
@@ -252,8 +259,8 @@ class PlaylistsPanel(QWidget):
         if self._selected is not None and selected is None:
             self._select(None)
         elif selected is not None and (selected.is_smart or selected != self.view.model.playlist
-                                       or model_id != self.view.model.model_id):
-            self.view.show_playlist(selected.id, model_id)  # a manual one changes only through this panel
+                                       or models != self.view.model.models):
+            self.view.show_playlist(selected.id, models, self.taxonomy)  # a manual one changes only here
 
     def item_for(self, playlist_id: int) -> QTreeWidgetItem | None:
         for i in range(self.list.topLevelItemCount()):
@@ -272,7 +279,7 @@ class PlaylistsPanel(QWidget):
 
     def _select(self, playlist_id: int | None) -> None:
         self._selected = playlist_id
-        self.view.show_playlist(playlist_id, self.model_id)
+        self.view.show_playlist(playlist_id, self.models, self.taxonomy)
         self.playlistSelected.emit(playlist_id)
 
     def select_playlist(self, playlist_id: int | None) -> None:
@@ -310,7 +317,7 @@ class PlaylistsPanel(QWidget):
     def new_smart(self) -> SmartRulesDialog:
         with self.library.engine.connect() as conn:
             name = unique_name(conn, "Smart playlist")
-        dialog = SmartRulesDialog(name, parent=self)
+        dialog = SmartRulesDialog(name, parent=self, taxonomy=TAXONOMIES[self.taxonomy])
 
         def accepted() -> None:
             playlist_id = self._write(lambda conn: create_playlist(conn, dialog.name.text(), rules=dialog.rules()),
@@ -321,13 +328,13 @@ class PlaylistsPanel(QWidget):
         return self._open(dialog, accepted)
 
     def new_from_genre(self, genre: str | None = None) -> GenrePlaylistDialog:
-        dialog = GenrePlaylistDialog(genre, parent=self)
+        dialog = GenrePlaylistDialog(genre, parent=self, taxonomy=TAXONOMIES[self.taxonomy])
 
         def accepted() -> None:
             choice = dialog.choice()
             playlist_id = self._write(lambda conn: create_genre_playlist(
-                conn, choice.genre or "", name=choice.name or None, min_confidence=choice.min_confidence,
-                smart=choice.smart, model_id=self.model_id, order=choice.order))
+                conn, choice.genre or "", model=choice.model, name=choice.name or None,
+                min_confidence=choice.min_confidence, smart=choice.smart, models=self.models, order=choice.order))
             if playlist_id is not None:
                 self.message.emit(f"Created playlist {choice.name!r}.")
                 self.select_playlist(playlist_id)
@@ -335,17 +342,17 @@ class PlaylistsPanel(QWidget):
         return self._open(dialog, accepted)
 
     def new_for_all_genres(self) -> GenrePlaylistDialog:
-        dialog = GenrePlaylistDialog(all_genres=True, parent=self)
+        dialog = GenrePlaylistDialog(all_genres=True, parent=self, taxonomy=TAXONOMIES[self.taxonomy])
 
         def accepted() -> None:
             choice = dialog.choice()
             result = self._write(lambda conn: create_all_genre_playlists(
-                conn, min_confidence=choice.min_confidence, smart=choice.smart, model_id=self.model_id,
-                order=choice.order))
+                conn, model=choice.model, min_confidence=choice.min_confidence, smart=choice.smart,
+                models=self.models, order=choice.order))
             if result is not None:
                 created, skipped = result
                 text = f"Created {len(created)} genre playlist{'s' if len(created) != 1 else ''}"
-                if not created and self.model_id is None:
+                if not created and choice.model not in self.models:
                     text += ": nothing has been analysed yet"
                 if skipped:
                     text += f"; skipped {', '.join(skipped)} (name taken)"
@@ -359,7 +366,7 @@ class PlaylistsPanel(QWidget):
         self._write(lambda conn: add_tracks(conn, playlist_id, track_ids),
                     f"Added {len(track_ids):,} track{'s' if len(track_ids) != 1 else ''} to {name!r}.")
         if playlist_id == self._selected:
-            self.view.reload(self.model_id)
+            self.view.reload(self.models)
 
     def _item_edited(self, item: QTreeWidgetItem, column: int) -> None:
         if column == 0:
@@ -379,7 +386,7 @@ class PlaylistsPanel(QWidget):
             playlist = get_playlist(conn, playlist_id)
         if playlist.rules is None:
             return None
-        dialog = SmartRulesDialog(playlist.name, playlist.rules, parent=self)
+        dialog = SmartRulesDialog(playlist.name, playlist.rules, parent=self, taxonomy=TAXONOMIES[self.taxonomy])
 
         def accepted() -> None:
             def change(conn: Any) -> None:
@@ -437,10 +444,10 @@ class PlaylistsPanel(QWidget):
 
     def start_export(self, playlist: PlaylistInfo, choice) -> None:
         self.last_folder = str(Path(choice.path).parent)
-        library, model_id = self.library, self.model_id
+        library, models = self.library, dict(self.models)
         self.message.emit(f"Exporting {playlist.name!r}…")
         self.jobs.start(
-            lambda _context: export_playlist(library, playlist, choice.path, choice.format, model_id=model_id,
+            lambda _context: export_playlist(library, playlist, choice.path, choice.format, models=models,
                                              relative=choice.relative, keep_unavailable=choice.keep_unavailable),
             name="playlist export",
             on_done=lambda result: self.message.emit(f"Exported {playlist.name!r}: {result.describe()}."),
@@ -448,16 +455,17 @@ class PlaylistsPanel(QWidget):
         )
 
     def export_all_genres(self) -> ExportDialog:
-        dialog = ExportDialog("all genre playlists", self.last_folder, folder=True, parent=self)
+        dialog = ExportDialog(f"all {TAXONOMIES[self.taxonomy].title} genre playlists", self.last_folder, folder=True,
+                              parent=self, taxonomy=TAXONOMIES[self.taxonomy])
         dialog.accepted.connect(lambda: self.start_genre_export(dialog.choice()))
         return self._open(dialog)
 
     def start_genre_export(self, choice) -> None:
         self.last_folder = choice.path
-        library, model_id = self.library, self.model_id
+        library, models, taxonomy = self.library, dict(self.models), self.taxonomy
 
         def work(context: JobContext) -> list:
-            return export_genre_playlists(library, choice.path, choice.format, model_id=model_id,
+            return export_genre_playlists(library, choice.path, choice.format, model=taxonomy, models=models,
                                           min_confidence=choice.min_confidence, relative=choice.relative,
                                           cancelled=context.cancelled)
 

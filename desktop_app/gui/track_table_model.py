@@ -130,7 +130,8 @@ class TrackTableModel(QAbstractTableModel):
     def set_model_info(self, model: ModelInfo | None) -> None:
         """Show the predictions of ``model`` (None: no predictions to show)."""
         self._model = model
-        self.set_view(replace(self._view, model_id=model.id if model else None))
+        self.set_view(replace(self._view, model_id=model.id if model else None,
+                              taxonomy=model.name if model else self._view.taxonomy))
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def request_reload(self) -> None:

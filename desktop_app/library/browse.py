@@ -28,7 +28,7 @@ from sqlalchemy import (
     true,
 )
 
-from desktop_app.genres.ccmusic import GENRES
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.analyses import analysis_of
 from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
 from desktop_app.library.search import SearchQuery
@@ -86,6 +86,8 @@ class TrackView:
     descending: bool = False
     model_id: int | None = None
     low_confidence: float = DEFAULT_LOW_CONFIDENCE
+    taxonomy: str = "ccmusic"
+    """Whose genres ``model_id``'s analyses hold: what ``predicted:`` in a search matches."""
 
 
 class TrackRow(NamedTuple):
@@ -140,16 +142,6 @@ def contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
     return column.like(f"%{escaped}%", escape="\\")
 
 
-def predicted_keys_matching(text: str) -> list[str]:
-    """Genre keys whose key or display name contains ``text`` ("rock" finds the three rock genres)."""
-    needle = " ".join(text.replace("_", " ").casefold().split())
-    return [
-        g.key
-        for g in GENRES
-        if needle in g.display_name.casefold() or needle in g.key.replace("_", " ").casefold()
-    ]
-
-
 def _scope_condition(view: TrackView) -> ColumnElement[bool]:
     scope, model_id = view.scope, view.model_id
     top1, confidence = _top1(model_id), _confidence(model_id)
@@ -169,8 +161,9 @@ def _scope_condition(view: TrackView) -> ColumnElement[bool]:
     return true()
 
 
-def search_condition(search: SearchQuery, model_id: int | None) -> ColumnElement[bool]:
-    """The search box's query as a condition on tracks joined by `with_analysis` (smart playlists reuse it)."""
+def search_condition(search: SearchQuery, model_id: int | None, taxonomy: str = "ccmusic") -> ColumnElement[bool]:
+    """The search box's query as a condition on tracks joined by `with_analysis` (smart playlists reuse it);
+    ``predicted:`` matches the genres of ``taxonomy`` whose key or name contains the text."""
     conditions: list[ColumnElement[bool]] = []
     for word in search.words:
         conditions.append(
@@ -181,7 +174,7 @@ def search_condition(search: SearchQuery, model_id: int | None) -> ColumnElement
     for name, values in search.fields.items():
         for value in values:
             if name == "predicted":
-                keys = predicted_keys_matching(value)
+                keys = TAXONOMIES[taxonomy].matching(value)
                 conditions.append(_top1(model_id).in_(keys) if keys and model_id is not None else false())
             else:
                 conditions.append(contains(columns[name], value))
@@ -215,7 +208,7 @@ def ordered_track_ids(conn: Connection, view: TrackView) -> array[int]:
         order.insert(0, sort.is_(None))
     query = (
         with_analysis(select(tracks.c.id), view.model_id)
-        .where(_visible(), _scope_condition(view), search_condition(view.search, view.model_id))
+        .where(_visible(), _scope_condition(view), search_condition(view.search, view.model_id, view.taxonomy))
         .order_by(*order)
     )
     ids: array[int] = array("q")

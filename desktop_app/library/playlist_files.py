@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desktop_app.genres.ccmusic import GENRES
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.database import Library
 from desktop_app.library.models import Track
 from desktop_app.library.playlist_formats import (
@@ -28,7 +28,6 @@ from desktop_app.library.playlist_formats import (
     write_playlist,
 )
 from desktop_app.library.playlists import (
-    DEFAULT_MIN_CONFIDENCE,
     ID_BATCH,
     PlaylistInfo,
     PlaylistTrack,
@@ -38,6 +37,7 @@ from desktop_app.library.playlists import (
     tracks_by_id,
     unique_name,
 )
+from desktop_app.library.smart_rules import ModelIds
 
 tracks = Track.__table__
 
@@ -91,10 +91,10 @@ def export_tracks(
 
 def export_playlist(
     library: Library, playlist: PlaylistInfo, out: str | os.PathLike[str], fmt: FormatName, *,
-    model_id: int | None, relative: bool = False, keep_unavailable: bool = False,
+    models: ModelIds, relative: bool = False, keep_unavailable: bool = False,
 ) -> ExportResult:
     with library.engine.connect() as conn:
-        items = tracks_by_id(conn, playlist_track_ids(conn, playlist, model_id))
+        items = tracks_by_id(conn, playlist_track_ids(conn, playlist, models))
     return export_tracks(items, out, fmt, title=playlist.name, relative=relative, keep_unavailable=keep_unavailable)
 
 
@@ -105,19 +105,20 @@ def safe_file_name(name: str) -> str:
 
 
 def export_genre_playlists(
-    library: Library, out_dir: str | os.PathLike[str], fmt: FormatName, *, model_id: int | None,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE, relative: bool = False,
+    library: Library, out_dir: str | os.PathLike[str], fmt: FormatName, *, model: str, models: ModelIds,
+    min_confidence: float | None = None, relative: bool = False,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> list[ExportResult]:
-    """One file per predicted genre that has tracks ("Soft rock.m3u8"), ordered by confidence."""
+    """One file per genre of ``model`` that has tracks ("Rock.m3u8"), ordered by confidence
+    (``min_confidence`` None: the taxonomy's low-confidence line)."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     results = []
-    for genre in GENRES:
+    for genre in TAXONOMIES[model].labels:
         if cancelled():
             break
         with library.engine.connect() as conn:
-            items = tracks_by_id(conn, genre_track_ids(conn, genre.key, min_confidence, model_id))
+            items = tracks_by_id(conn, genre_track_ids(conn, model, genre.key, min_confidence, models))
         if items:
             out = folder / (safe_file_name(genre.display_name) + FORMATS[fmt].extension)
             results.append(export_tracks(items, out, fmt, title=genre.display_name, relative=relative))

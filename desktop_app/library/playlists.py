@@ -1,7 +1,8 @@
 """Playlists in the library: create, list, edit, and resolve them to tracks.
 
 Manual playlists keep ordered entries; smart ones keep `SmartRules` and are evaluated on every
-read against the current model's analyses, so they are never stale. Functions take a Core
+read against the current models' analyses (``models``: the id of the current model of each name,
+from `analysis.current.current_models`), so they are never stale. Functions take a Core
 ``Connection``: reads from ``library.engine.connect()``, writes inside ``library.writer.begin()``.
 """
 
@@ -13,10 +14,9 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from desktop_app.genres.ccmusic import GENRES, genre_from_user
-from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE, current_model
+from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES, Label, Taxonomy, UnknownLabelError
 from desktop_app.library.models import Playlist, PlaylistEntry, Track
-from desktop_app.library.smart_rules import PlaylistOrder, SmartRules, evaluate, genre_rules
+from desktop_app.library.smart_rules import ModelIds, PlaylistOrder, SmartRules, evaluate, genre_rules
 from desktop_app.library.track_store import utc_now
 
 playlists = Playlist.__table__
@@ -26,8 +26,8 @@ tracks = Track.__table__
 PlaylistKind = Literal["manual", "smart"]
 ID_BATCH = 500
 """Ids per IN (…): SQLite caps the parameters of one statement, and a genre can hold 50,000 tracks."""
-DEFAULT_MIN_CONFIDENCE = DEFAULT_LOW_CONFIDENCE
-"""Genre playlists leave out what the window calls low confidence."""
+NO_MODELS: ModelIds = {}
+"""For reads that need no analyses (a manual playlist's entries)."""
 
 
 class PlaylistError(ValueError):
@@ -69,17 +69,18 @@ class PlaylistSnapshot:
     track_ids: tuple[int, ...]
 
 
-def current_model_id(conn: Connection) -> int | None:
-    """The model whose predictions genre and smart playlists use, as the window decides it
-    (`browse.current_model`): the installed model's analyses, else the last model used."""
-    from desktop_app.inference.model_store import ModelStoreError, installed_model
-
-    try:
-        installed = installed_model()
-    except ModelStoreError:
-        installed = None
-    info = current_model(conn, installed.sha256 if installed is not None else None)
-    return info.id if info is not None else None
+def find_genre(text: str, model: str | None = None) -> tuple[Taxonomy, Label]:
+    """The genre ``text`` names, in ``model``'s taxonomy or else the first genre taxonomy that has it
+    (broad genres, then CCMusic's): "rock" is the broad genre, "soft rock" CCMusic's."""
+    candidates = [TAXONOMIES[model]] if model is not None else list(GENRE_TAXONOMIES)
+    problems: list[UnknownLabelError] = []
+    for taxonomy in candidates:
+        try:
+            return taxonomy, taxonomy.find(text)
+        except UnknownLabelError as exc:
+            problems.append(exc)
+    # The taxonomy that has something close says it best ("soft rok": CCMusic's "Soft rock").
+    raise next((p for p in problems if "Did you mean" in str(p)), problems[0])
 
 
 def _info(row) -> PlaylistInfo:
@@ -149,58 +150,66 @@ def create_playlist(
 
 
 def genre_track_ids(
-    conn: Connection, genre_key: str, min_confidence: float, model_id: int | None,
+    conn: Connection, model: str, genre_key: str, min_confidence: float | None, models: ModelIds,
     order: PlaylistOrder = "confidence",
 ) -> list[int]:
-    """Available tracks whose top-1 is this genre with at least this confidence, in this order."""
-    rules = genre_rules(genre_key, min_confidence, order)
-    return evaluate(conn, SmartRules(rules.rules, "all", rules.order, rules.descending, available_only=True),
-                    model_id)
+    """Available tracks whose top-1 by ``model`` (``broad-genre``, ``ccmusic``) is this genre with at
+    least this confidence (None: the taxonomy's low-confidence line), in this order."""
+    rules = genre_rules(genre_key, _min_confidence(model, min_confidence), order, model)
+    return evaluate(conn, SmartRules(rules.rules, "all", rules.order, rules.descending, available_only=True,
+                                     model=model), models)
+
+
+def _min_confidence(model: str, given: float | None) -> float:
+    return TAXONOMIES[model].low_confidence if given is None else given
 
 
 def create_genre_playlist(
-    conn: Connection, genre: str, *, name: str | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-    smart: bool = False, model_id: int | None, order: PlaylistOrder = "confidence",
+    conn: Connection, genre: str, *, model: str | None = None, name: str | None = None,
+    min_confidence: float | None = None, smart: bool = False, models: ModelIds,
+    order: PlaylistOrder = "confidence",
 ) -> int:
-    """A playlist of one predicted genre (key or display name): smart (follows re-analyses) or a snapshot."""
-    chosen = genre_from_user(genre)
+    """A playlist of one predicted genre (key or display name, of ``model``'s taxonomy or the first
+    that has it, see `find_genre`): smart (follows re-analyses) or a snapshot."""
+    taxonomy, chosen = find_genre(genre, model)
     name = name or chosen.display_name
+    threshold = _min_confidence(taxonomy.model, min_confidence)
     if smart:
-        return create_playlist(conn, name, rules=genre_rules(chosen.key, min_confidence, order))
-    return create_playlist(conn, name, genre_track_ids(conn, chosen.key, min_confidence, model_id, order))
+        return create_playlist(conn, name, rules=genre_rules(chosen.key, threshold, order, taxonomy.model))
+    return create_playlist(conn, name, genre_track_ids(conn, taxonomy.model, chosen.key, threshold, models, order))
 
 
 def create_all_genre_playlists(
-    conn: Connection, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE, smart: bool = False,
-    model_id: int | None, order: PlaylistOrder = "confidence",
+    conn: Connection, *, model: str, min_confidence: float | None = None, smart: bool = False,
+    models: ModelIds, order: PlaylistOrder = "confidence",
 ) -> tuple[list[int], list[str]]:
-    """One playlist per genre that has tracks, named after it; (new ids, names skipped as taken)."""
+    """One playlist per genre of ``model`` that has tracks, named after it; (new ids, names skipped as taken)."""
     created, skipped = [], []
-    for genre in GENRES:
-        if not genre_track_ids(conn, genre.key, min_confidence, model_id, order):
+    for genre in TAXONOMIES[model].labels:
+        if not genre_track_ids(conn, model, genre.key, min_confidence, models, order):
             continue
         if name_taken(conn, genre.display_name):
             skipped.append(genre.display_name)
             continue
-        created.append(create_genre_playlist(conn, genre.key, min_confidence=min_confidence, smart=smart,
-                                             model_id=model_id, order=order))
+        created.append(create_genre_playlist(conn, genre.key, model=model, min_confidence=min_confidence,
+                                             smart=smart, models=models, order=order))
     return created, skipped
 
 
-def playlist_track_ids(conn: Connection, playlist: PlaylistInfo, model_id: int | None) -> list[int]:
+def playlist_track_ids(conn: Connection, playlist: PlaylistInfo, models: ModelIds) -> list[int]:
     """The playlist's tracks in order: its entries, or its rules evaluated now."""
     if playlist.rules is not None:
-        return evaluate(conn, playlist.rules, model_id)
+        return evaluate(conn, playlist.rules, models)
     query = select(entries.c.track_id).where(entries.c.playlist_id == playlist.id).order_by(entries.c.position)
     return list(conn.execute(query).scalars())
 
 
-def playlist_counts(conn: Connection, model_id: int | None) -> dict[int, int]:
+def playlist_counts(conn: Connection, models: ModelIds) -> dict[int, int]:
     """How many entries each playlist has now (smart ones evaluated)."""
     counts = dict(conn.execute(select(entries.c.playlist_id, func.count()).group_by(entries.c.playlist_id)).all())
     result = {}
     for playlist in list_playlists(conn):
-        result[playlist.id] = (len(evaluate(conn, playlist.rules, model_id)) if playlist.rules is not None
+        result[playlist.id] = (len(evaluate(conn, playlist.rules, models)) if playlist.rules is not None
                                else counts.get(playlist.id, 0))
     return result
 
@@ -282,7 +291,7 @@ def duplicate_playlist(conn: Connection, playlist_id: int, name: str | None = No
     """A copy with the same rules or entries, named "<name> copy" unless given a name."""
     original = get_playlist(conn, playlist_id)
     new_name = name or unique_name(conn, f"{original.name} copy")
-    return create_playlist(conn, new_name, playlist_track_ids(conn, original, None) if not original.is_smart else (),
+    return create_playlist(conn, new_name, playlist_track_ids(conn, original, NO_MODELS) if not original.is_smart else (),
                            original.rules)
 
 
@@ -290,7 +299,7 @@ def delete_playlist(conn: Connection, playlist_id: int) -> PlaylistSnapshot:
     """Delete a playlist; the snapshot returned lets `restore_playlist` undo it."""
     playlist = get_playlist(conn, playlist_id)
     snapshot = PlaylistSnapshot(playlist.name, playlist.kind, playlist.rules,
-                                tuple(playlist_track_ids(conn, playlist, None)) if not playlist.is_smart else ())
+                                tuple(playlist_track_ids(conn, playlist, NO_MODELS)) if not playlist.is_smart else ())
     conn.execute(delete(playlists).where(playlists.c.id == playlist_id))
     return snapshot
 

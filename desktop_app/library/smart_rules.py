@@ -2,8 +2,13 @@
 
 A rule set is a list of conditions joined by AND ("all") or OR ("any"), plus a sort and an
 optional limit. Conditions reuse the window's query pieces (`browse`): free text is the search
-box's language, predicted genres come from the current model's analyses, so a smart playlist
-shows exactly what the same filter shows in the table.
+box's language, predicted genres come from the current analyses of the rule set's ``model``
+(``broad-genre`` or ``ccmusic``), so a smart playlist shows exactly what the same filter shows in
+the table. A ``tag`` rule reads the built-in tagger's song-level tag probabilities ("mtt:female
+vocal" at least 0.5), whatever ``model`` is.
+
+Evaluation takes ``models``: the library id of the current model of each name
+(`analysis.current.current_models`), so the library never asks which weights are installed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, or_, select, true
 
-from desktop_app.genres.ccmusic import GENRE_KEYS
+from desktop_app.genres.broad import SOURCE_PREFIX
+from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.browse import contains, search_condition, with_analysis
 from desktop_app.library.models import Analysis, TagGenre, Track
 from desktop_app.library.search import parse_search
@@ -23,7 +30,7 @@ tracks = Track.__table__
 tag_genres = TagGenre.__table__
 analyses = Analysis.__table__
 
-RuleField = Literal["predicted", "confidence", "tag_genre", "artist", "album", "year", "duration", "text",
+RuleField = Literal["predicted", "confidence", "tag_genre", "tag", "artist", "album", "year", "duration", "text",
                     "available"]
 RULE_FIELDS: tuple[RuleField, ...] = get_args(RuleField)
 PlaylistOrder = Literal["confidence", "album_order", "artist", "album", "title", "year", "duration", "added",
@@ -35,6 +42,20 @@ ORDER_LABELS: dict[PlaylistOrder, str] = {
     "predicted": "Predicted genre",
 }
 Match = Literal["all", "any"]
+ModelIds = Mapping[str, int]
+"""The library id of the current model of each name (``ccmusic``, ``broad-genre``, ``musicnn-msd``, …)."""
+LEGACY_MODEL = "ccmusic"
+"""The model of rules stored before there was more than one (they name CCMusic genres)."""
+_TAGGER_OF_PREFIX = {prefix: model for model, prefix in SOURCE_PREFIX.items()}
+
+
+def tag_column(qualified: str) -> tuple[str, int]:
+    """(tagger model name, output index) of a qualified tag such as ``mtt:female vocal``."""
+    prefix, _, tag = qualified.partition(":")
+    model = _TAGGER_OF_PREFIX.get(prefix)
+    if model is None or tag not in TAGGER_TAGS[model]:
+        raise RuleError(f"unknown tag {qualified!r}: write msd:TAG or mtt:TAG with one of the taggers' tags")
+    return model, TAGGER_TAGS[model].index(tag)
 
 
 class RuleError(ValueError):
@@ -48,7 +69,9 @@ class Rule:
     ``predicted`` and ``tag_genre`` use ``values`` (any of them matches); ``artist``, ``album`` and
     ``text`` use ``text`` (contains; ``text`` is the search box's language); ``confidence``,
     ``year`` and ``duration`` (seconds) use ``minimum``/``maximum`` (inclusive, either may be
-    None); ``available`` uses ``flag`` (True: the file is there, False: it is missing).
+    None); ``tag`` uses ``values`` (qualified tags, ``msd:instrumental``; any matches) and
+    ``minimum`` (the tag's song-level probability, 0-1); ``available`` uses ``flag`` (True: the file
+    is there, False: it is missing).
     """
 
     field: RuleField
@@ -62,6 +85,8 @@ class Rule:
         data: dict[str, Any] = {"field": self.field}
         if self.field in ("predicted", "tag_genre"):
             data["values"] = list(self.values)
+        elif self.field == "tag":
+            data["values"], data["minimum"] = list(self.values), self.minimum
         elif self.field in ("artist", "album", "text"):
             data["text"] = self.text
         elif self.field == "available":
@@ -83,14 +108,23 @@ class Rule:
             maximum=_number(data.get("maximum")),
             flag=bool(data.get("flag", True)),
         )
-        rule.check()
         return rule
 
-    def check(self) -> None:
+    def check(self, model: str = LEGACY_MODEL) -> None:
+        """Raise `RuleError` unless the rule makes sense (``predicted`` values: genres of ``model``)."""
         if self.field == "predicted":
-            unknown = [v for v in self.values if v not in GENRE_KEYS]
+            keys = TAXONOMIES[model].keys
+            unknown = [v for v in self.values if v not in keys]
             if unknown or not self.values:
-                raise RuleError(f"predicted genre rule needs genre keys, not {unknown or 'nothing'}")
+                raise RuleError(f"predicted genre rule needs {TAXONOMIES[model].title} genre keys, "
+                                f"not {unknown or 'nothing'}")
+        if self.field == "tag":
+            if not self.values:
+                raise RuleError("a tag rule needs at least one tag (msd:TAG or mtt:TAG)")
+            for value in self.values:
+                tag_column(value)
+            if self.minimum is None or not 0 <= self.minimum <= 1:
+                raise RuleError(f"a tag rule needs a minimum probability between 0 and 1, not {self.minimum!r}")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise RuleError(f"{self.field}: minimum {self.minimum} is above maximum {self.maximum}")
 
@@ -115,6 +149,14 @@ class SmartRules:
     limit: int | None = None
     available_only: bool = False
     """Leave out missing files whatever the rules say (exports skip them anyway)."""
+    model: str = LEGACY_MODEL
+    """Whose genres ``predicted``, ``confidence`` and the genre orders mean: ``broad-genre`` or ``ccmusic``."""
+
+    def __post_init__(self) -> None:
+        if self.model not in TAXONOMIES or not TAXONOMIES[self.model].is_genre:
+            raise RuleError(f"unknown genre model {self.model!r} (known: broad-genre, ccmusic)")
+        for rule in self.rules:
+            rule.check(self.model)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +166,7 @@ class SmartRules:
             "descending": self.descending,
             "limit": self.limit,
             "available_only": self.available_only,
+            "model": self.model,
         }
 
     @classmethod
@@ -142,15 +185,18 @@ class SmartRules:
             descending=bool(data.get("descending", False)),
             limit=limit,
             available_only=bool(data.get("available_only", False)),
+            model=str(data.get("model", LEGACY_MODEL)),
         )
 
 
-def genre_rules(genre_key: str, min_confidence: float, order: PlaylistOrder = "confidence") -> SmartRules:
-    """The rules of a genre playlist: top-1 is the genre with at least this confidence."""
+def genre_rules(
+    genre_key: str, min_confidence: float, order: PlaylistOrder = "confidence", model: str = LEGACY_MODEL
+) -> SmartRules:
+    """The rules of a genre playlist: ``model``'s top-1 is the genre with at least this confidence."""
     rules = [Rule("predicted", values=(genre_key,))]
     if min_confidence > 0:
         rules.append(Rule("confidence", minimum=min_confidence))
-    return SmartRules(tuple(rules), "all", order, descending=order == "confidence")
+    return SmartRules(tuple(rules), "all", order, descending=order == "confidence", model=model)
 
 
 def _range(column: ColumnElement[Any], rule: Rule) -> ColumnElement[bool]:
@@ -162,8 +208,27 @@ def _range(column: ColumnElement[Any], rule: Rule) -> ColumnElement[bool]:
     return and_(column.is_not(None), *parts) if parts else true()
 
 
-def rule_condition(rule: Rule, model_id: int | None) -> ColumnElement[bool]:
-    """The rule as a condition on tracks joined with `with_analysis(…, model_id)`."""
+def _tag_condition(rule: Rule, models: ModelIds) -> ColumnElement[bool]:
+    """Any of the rule's tags has at least ``minimum`` probability in the current tagger's analysis."""
+    tagged = analyses.alias("tagged")
+    conditions = []
+    for value in rule.values:
+        model, index = tag_column(value)
+        if model not in models:
+            continue  # the tagger has analysed nothing yet
+        probability = func.json_extract(tagged.c.probabilities, f"$[{index}]")
+        conditions.append(exists().where(tagged.c.track_id == tracks.c.id, tagged.c.model_id == models[model],
+                                         probability >= rule.minimum))
+    return or_(*conditions) if conditions else false()
+
+
+def rule_condition(
+    rule: Rule, model_id: int | None, models: ModelIds | None = None, taxonomy: str = LEGACY_MODEL
+) -> ColumnElement[bool]:
+    """The rule as a condition on tracks joined with `with_analysis(…, model_id)` (the analyses of
+    ``taxonomy``'s model); ``models`` for tag rules."""
+    if rule.field == "tag":
+        return _tag_condition(rule, models or {})
     if rule.field == "predicted":
         return analyses.c.top1.in_(rule.values) if model_id is not None else false()
     if rule.field == "confidence":
@@ -176,7 +241,7 @@ def rule_condition(rule: Rule, model_id: int | None) -> ColumnElement[bool]:
     if rule.field in ("year", "duration"):
         return _range(tracks.c[rule.field], rule)
     if rule.field == "text":
-        return search_condition(parse_search(rule.text), model_id)
+        return search_condition(parse_search(rule.text), model_id, taxonomy)
     return tracks.c.available.is_(rule.flag)
 
 
@@ -202,9 +267,10 @@ def _order_by(order: PlaylistOrder, descending: bool, model_id: int | None) -> l
     return [*result, tracks.c.id.desc() if descending else tracks.c.id.asc()]
 
 
-def evaluate(conn: Connection, rules: SmartRules, model_id: int | None) -> list[int]:
+def evaluate(conn: Connection, rules: SmartRules, models: ModelIds) -> list[int]:
     """The ids of the tracks these rules select, in their order, at most ``limit`` of them."""
-    conditions = [rule_condition(rule, model_id) for rule in rules.rules]
+    model_id = models.get(rules.model)
+    conditions = [rule_condition(rule, model_id, models, rules.model) for rule in rules.rules]
     combined = (and_ if rules.match == "all" else or_)(*conditions) if conditions else true()
     query = with_analysis(select(tracks.c.id), model_id).where(combined)
     if rules.available_only:
