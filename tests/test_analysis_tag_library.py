@@ -99,3 +99,25 @@ def test_tracks_lists_each_models_top1_and_filters_by_genre(tmp_path, music, cli
     assert "broad-genre: Metal" in text
     unknown = run("tracks", "--genre", "polka")
     assert unknown.returncode == 2 and "Unknown genre 'polka'" in unknown.stderr
+
+
+def test_model_status_lists_every_model_and_a_missing_shipped_file(cli_env, monkeypatch, tmp_path):
+    from desktop_app.inference import registry
+    from desktop_app.inference.musicnn.weights import SHIPPED_TAGGERS
+
+    done = subprocess.run([sys.executable, "-m", "desktop_app", "model", "status", "--json"], env=cli_env,
+                          capture_output=True, text=True, timeout=120)
+    report = json.loads(done.stdout)
+    models = {m["name"]: m for m in report["models"]}
+    assert list(models) == ["ccmusic", "musicnn-msd", "musicnn-mtt", "broad-genre"]
+    assert not models["ccmusic"]["available"] and "genrescope model install" in models["ccmusic"]["problem"]
+    assert models["musicnn-msd"]["available"] and models["musicnn-msd"]["sha256"] == builtin_sha256()["musicnn-msd"]
+    assert (models["broad-genre"]["classes"], models["musicnn-mtt"]["classes"]) == (18, 50)
+
+    spec = SHIPPED_TAGGERS["musicnn-mtt"]
+    monkeypatch.setitem(SHIPPED_TAGGERS, "musicnn-mtt", type(spec)(spec.name, spec.display_name, "gone.pt",
+                                                                     spec.sha256, spec.tags, spec.original))
+    found = {m.name: m for m in registry.statuses()}
+    assert found["musicnn-msd"].available
+    assert not found["musicnn-mtt"].available and not found["broad-genre"].available
+    assert "reinstall Genrescope" in found["broad-genre"].problem

@@ -79,8 +79,14 @@ def run_import(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from desktop_app.inference.device import DeviceUnavailableError, select_device
     from desktop_app.inference.model_store import status
+    from desktop_app.inference.registry import statuses
 
     report = status()
+    report["models"] = [
+        {"name": m.name, "title": m.title, "available": m.available, "sha256": m.sha256, "origin": m.origin,
+         "classes": len(m.taxonomy.labels), "problem": m.problem}
+        for m in statuses()
+    ]
     try:
         report["device"] = str(select_device(args.device))
     except (DeviceUnavailableError, ValueError) as exc:
@@ -91,5 +97,9 @@ def run_status(args: argparse.Namespace) -> int:
     else:
         print(report["message"])
         print(f"Models folder: {report['models_dir']}")
+        for model in report["models"]:
+            state = "available" if model["available"] else model["problem"]
+            sha = f", sha256 {model['sha256'][:12]}" if model["sha256"] else ""
+            print(f"  {model['name']:<12} {model['title']}: {state}{sha}")
         print(f"Device: {report['device'] or report['device_error']}")
     return 0 if report["state"] != "broken" else 1

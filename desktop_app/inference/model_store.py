@@ -211,7 +211,8 @@ def status(root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         return {
             **base,
             "state": "not_installed",
-            "message": "No genre model is installed: run genrescope model install, "
+            "message": "The CCMusic model is not installed (the built-in tagger needs no install): "
+            "run genrescope model install, "
             "or genrescope model import FILE.",
         }
     fields = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(model).items()}

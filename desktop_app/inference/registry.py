@@ -135,8 +135,12 @@ def statuses() -> list[ModelStatus]:
         state.problem or (None if source else "not installed: genrescope model install"),
     )]
     shas = builtin_sha256()
+    missing = [name for name, spec in SHIPPED_TAGGERS.items() if not spec.path.is_file()]
     for name in (*TAGGER_NAMES, BROAD_MODEL):
-        found.append(ModelStatus(name, MODEL_TITLES[name], TAXONOMIES[name], True, shas[name], "builtin"))
+        broken = [name] if name in missing else missing if name == BROAD_MODEL else []
+        problem = f"the shipped weights of {', '.join(broken)} are missing: reinstall Genrescope" if broken else None
+        found.append(ModelStatus(name, MODEL_TITLES[name], TAXONOMIES[name], not broken, shas[name], "builtin",
+                                 problem))
     return found
 
 
