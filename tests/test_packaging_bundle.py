@@ -50,6 +50,16 @@ def test_every_migration_file_is_bundled_where_migrate_py_reads_it(frozen_root: 
     assert len(list((frozen_migrations / "versions").glob("*.py"))) >= 3
 
 
+def test_the_built_in_taggers_weights_are_bundled_with_their_licence(frozen_root: Path) -> None:
+    from desktop_app.inference.musicnn.weights import SHIPPED_TAGGERS, WEIGHTS_DIR, sha256_of_file
+
+    frozen = frozen_root / WEIGHTS_DIR.relative_to(ROOT)
+    for spec in SHIPPED_TAGGERS.values():
+        assert sha256_of_file(frozen / spec.filename) == spec.sha256
+    assert {"LICENSE-musicnn.txt", "ORIGIN.md"} <= {p.name for p in frozen.iterdir()}
+    assert not list(frozen.glob("*_vgg.pt")), "the VGG baselines are not run by the app"
+
+
 def test_every_resource_is_bundled_and_found_through_meipass(frozen_root: Path, monkeypatch) -> None:
     assert source_files(frozen_root / "resources") == source_files(ROOT / "resources")
     monkeypatch.delenv(resources.RESOURCES_ENV, raising=False)

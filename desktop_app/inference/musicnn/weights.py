@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.genres.musicnn_tags import MSD_TAGS, MTT_TAGS
+
 if TYPE_CHECKING:
     import torch
 
@@ -25,27 +27,6 @@ if TYPE_CHECKING:
     from desktop_app.inference.tagger import Tagger
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-
-MSD_TAGS: tuple[str, ...] = (
-    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s",
-    "alternative rock", "jazz", "beautiful", "metal", "chillout", "male vocalists", "classic rock",
-    "soul", "indie rock", "Mellow", "electronica", "80s", "folk", "90s", "chill", "instrumental",
-    "punk", "oldies", "blues", "hard rock", "ambient", "acoustic", "experimental",
-    "female vocalist", "guitar", "Hip-Hop", "70s", "party", "country", "easy listening", "sexy",
-    "catchy", "funk", "electro", "heavy metal", "Progressive rock", "60s", "rnb", "indie pop",
-    "sad", "House", "happy",
-)
-"""musicnn's ``configuration.MSD_LABELS``, in output order (50 Last.fm tags)."""
-
-MTT_TAGS: tuple[str, ...] = (
-    "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast",
-    "piano", "ambient", "beat", "violin", "vocal", "synth", "female", "indian", "opera", "male",
-    "singing", "vocals", "no vocals", "harpsichord", "loud", "quiet", "flute", "woman",
-    "male vocal", "no vocal", "pop", "soft", "sitar", "solo", "man", "classic", "choir", "voice",
-    "new age", "dance", "male voice", "female vocal", "beats", "harp", "cello", "no voice",
-    "weird", "country", "metal", "female voice", "choral",
-)
-"""musicnn's ``configuration.MTT_LABELS``, in output order (50 MagnaTagATune tags)."""
 
 
 @dataclass(frozen=True)
