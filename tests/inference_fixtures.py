@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -26,8 +27,17 @@ from desktop_app.inference.hub import FILE_IN_REPO, REPO_ID
 from desktop_app.inference.network import random_state_dict
 
 SEED = 1234
-HUB_PATH = f"/{REPO_ID}/resolve/main/{FILE_IN_REPO}"
+PINNED_REVISION = "0123456789abcdef0123456789abcdef01234567"  # the local hub's commit; not the real one
 CDN_PATH = "/cdn/save.pt"
+
+
+def hub_path(revision: str) -> str:
+    """The path the hub serves the checkpoint at, for ``revision`` as it goes in a URL."""
+    return f"/{REPO_ID}/resolve/{revision}/{FILE_IN_REPO}"
+
+
+HUB_PATH = hub_path("main")
+_RESOLVE = re.compile(re.escape(f"/{REPO_ID}/resolve/") + "([^/]+)" + re.escape(f"/{FILE_IN_REPO}"))
 
 
 @dataclass(frozen=True)
@@ -84,12 +94,17 @@ def closed_port() -> int:
 class HubServer:
     """A local stand-in for the hub: the model path redirects to a CDN path, like Hugging Face.
 
-    stated_sha256 goes out in X-Linked-Etag on the redirect. cut_after makes each of the next
-    ``cuts`` transfers drop the connection after that many bytes. requests records (path, Range).
+    It knows the revisions in ``revisions``; any other gets the hub's 404 with
+    ``X-Error-Code: RevisionNotFound``. linked_etag goes out verbatim in X-Linked-Etag on the
+    redirect (None: no such header), etag in ETag on the file's responses. cut_after makes each
+    of the next ``cuts`` transfers drop the connection after that many bytes. requests records
+    (path, Range).
     """
 
     payload: Path
-    stated_sha256: str | None
+    linked_etag: str | None
+    etag: str | None = None
+    revisions: tuple[str, ...] = ("main", PINNED_REVISION)
     cut_after: int | None = None
     cuts: int = 1
     requests: list[tuple[str, str | None]] = field(default_factory=list)
@@ -115,13 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         hub: HubServer = self.server.hub  # type: ignore[attr-defined]
         hub.requests.append((self.path, self.headers.get("Range")))
-        if self.path == HUB_PATH:
-            self.send_response(302)
-            self.send_header("Location", CDN_PATH)
-            if hub.stated_sha256:
-                self.send_header("X-Linked-Etag", f'"{hub.stated_sha256}"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+        resolve = _RESOLVE.fullmatch(self.path)
+        if resolve:
+            self._resolve(hub, unquote(resolve.group(1)))
             return
         if self.path != CDN_PATH:
             self.send_error(404)
@@ -133,6 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
             start = int(re.fullmatch(r"bytes=(\d+)-", wanted).group(1))  # type: ignore[union-attr]
             if start >= size:
                 self.send_response(416)
+                self._send_etag(hub)
                 self.send_header("Content-Range", f"bytes */{size}")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -141,6 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
         else:
             self.send_response(200)
+        self._send_etag(hub)
         self.send_header("Content-Length", str(size - start))
         self.end_headers()
         cut = hub.cut_after if hub.cuts > 0 else None
@@ -162,11 +175,30 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 sent += len(chunk)
 
+    def _resolve(self, hub: HubServer, revision: str) -> None:
+        """The hub's answer for the checkpoint at ``revision``: a redirect, or 404 with its error code."""
+        if revision not in hub.revisions:
+            self.send_response(404)
+            self.send_header("X-Error-Code", "RevisionNotFound")
+            self.send_header("X-Error-Message", f"Invalid rev id: {revision}")
+        else:
+            self.send_response(302)
+            self.send_header("Location", CDN_PATH)
+            if hub.linked_etag is not None:
+                self.send_header("X-Linked-Etag", hub.linked_etag)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_etag(self, hub: HubServer) -> None:
+        if hub.etag is not None:
+            self.send_header("ETag", hub.etag)
+
 
 @pytest.fixture
 def hub_server(random_checkpoint: RandomCheckpoint) -> Iterator[HubServer]:
-    """A real HTTP server on 127.0.0.1 serving the random checkpoint, stating its true SHA-256."""
-    hub = HubServer(payload=random_checkpoint.path, stated_sha256=random_checkpoint.sha256)
+    """A real HTTP server on 127.0.0.1 serving the random checkpoint, stating its true SHA-256
+    in X-Linked-Etag as the hub does for LFS files."""
+    hub = HubServer(payload=random_checkpoint.path, linked_etag=f'"{random_checkpoint.sha256}"')
     hub.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     hub.httpd.daemon_threads = True
     hub.httpd.hub = hub  # type: ignore[attr-defined]

@@ -22,11 +22,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         "install",
         help="download the published checkpoint from the model hub (about 488 MB), verify and install it",
         epilog="examples:\n  genrescope model install                 resumes an interrupted download\n"
-        "  genrescope model install --hub-url https://mirror.example.org",
+        "  genrescope model install --hub-url https://mirror.example.org\n"
+        "  genrescope model install --revision main --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     install.add_argument("--hub-url", help="base URL of the hub or a mirror (default: $GENRESCOPE_HUB_URL or the hub)")
+    install.add_argument("--revision", help="branch, tag or commit id of the hub repository to download "
+                         "(default: $GENRESCOPE_HUB_REVISION or the revision this release pins)")
     install.add_argument("--sha256", help="expected SHA-256 of the file, if you know it")
+    install.add_argument("--json", action="store_true",
+                         help="print the installed model, its revision and how its checksum was checked as JSON")
     install.set_defaults(run=run_install)
 
     imported = actions.add_parser(
@@ -48,18 +53,26 @@ def _report_installed(model) -> None:  # InstalledModel
 
 
 def run_install(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from desktop_app.inference.checkpoint import CheckpointError
     from desktop_app.inference.hub import HubError, download_model
 
     with progress_bar("downloading model", unit="B") as bar:
         try:
-            model = download_model(base_url=args.hub_url, expected_sha256=args.sha256,
-                                   progress=lambda done, total: bar.update(done, total or 0))
+            result = download_model(base_url=args.hub_url, revision=args.revision, expected_sha256=args.sha256,
+                                    progress=lambda done, total: bar.update(done, total or 0))
         except (HubError, CheckpointError) as exc:
             bar.close()
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    _report_installed(model)
+    if args.json:
+        print_json({**asdict(result.model), "path": str(result.model.path), "revision": result.revision,
+                    "checksum": result.checksum, "server_etag": result.server_etag,
+                    "message": result.checksum_message()})
+        return 0
+    _report_installed(result.model)
+    print(f"Revision {result.revision}. {result.checksum_message()}")
     return 0
 
 
