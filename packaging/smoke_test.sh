@@ -4,7 +4,7 @@
 #   bash packaging/smoke_test.sh --build               build it first (packaging/build_bundle.sh)
 # Checks: --version; a random-weight test model placed in the user data folder
 # ($XDG_DATA_HOME/genrescope/models) is found; the window opens with its icon, scans a generated
-# folder of WAV/FLAC/OGG/MP3 files, analyses them with that model, draws the selected track's
+# folder of WAV/FLAC/OGG/MP3 files, tags them with the bundled built-in tagger, analyses them with that model, draws the selected track's
 # spectrogram and loads it into the player (QtMultimedia's FFmpeg plugin), then exits 0; the
 # headless `tracks` command reads the same library. Exits non-zero at the first failure.
 set -euo pipefail
@@ -74,7 +74,7 @@ cat "$work/window.json"
 import json, sys
 report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 assert report["frozen"] and not report["failures"], report
-assert report["tracks_in_library"] == report["tracks_shown"] == report["analysed"] == 4, report
+assert report["tracks_in_library"] == report["tracks_shown"] == report["analysed"] == report["tagged"] == 4, report
 assert report["model"] == "test" and report["spectrogram_shown"], report
 assert report["player_status"] in ("LoadedMedia", "BufferedMedia", "BufferingMedia"), report
 PY

@@ -41,7 +41,8 @@ def test_scan_json_summary_and_tracks_json_lines(tmp_path, cli_env):
     listed = run(["tracks", "--db", str(db), "--json"], cli_env)
     lines = [json.loads(line) for line in listed.stdout.splitlines()]
     assert [set(line) for line in lines] == [
-        {"id", "path", "title", "artist", "album", "duration", "tag_genre", "available", "error"}] * 2
+        {"id", "path", "title", "artist", "album", "duration", "tag_genre", "available", "error", "predictions"}] * 2
+    assert all(line["predictions"] == {} for line in lines), "nothing analysed yet"
     by_name = {Path(line["path"]).name: line for line in lines}
     assert (by_name["ok.flac"]["title"], by_name["ok.flac"]["artist"], by_name["ok.flac"]["tag_genre"]) == ("Ça va", "Zoë", "Pop")
     assert by_name["broken.mp3"]["error"] == summary["error_files"][0]["reason"]

@@ -13,7 +13,9 @@ from tests.inference_fixtures import closed_port, hub_server, random_checkpoint 
 
 @pytest.fixture
 def window(qtbot, library):
-    window = MainWindow(library, AppSettings())
+    settings = AppSettings()
+    settings.taxonomy = "ccmusic"  # where the window offers the CCMusic model
+    window = MainWindow(library, settings)
     qtbot.addWidget(window)
     window.show()
     yield window

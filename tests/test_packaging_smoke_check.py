@@ -39,7 +39,7 @@ def test_window_opens_scans_analyses_and_exits_0(tmp_path: Path, cli_env: dict[s
         env=cli_env, check=True, timeout=300)
     code, report = smoke_run(cli_env, str(music_folder(tmp_path / "music")))
     assert code == 0 and report["failures"] == [], report
-    assert report["tracks_in_library"] == report["tracks_shown"] == report["analysed"] == 4
+    assert report["tracks_in_library"] == report["tracks_shown"] == report["analysed"] == report["tagged"] == 4
     assert report["model"] == "test" and report["spectrogram_shown"] and not report["frozen"]
     assert report["icon_sizes"] == [16, 24, 32, 48, 64, 128, 256, 512]
 

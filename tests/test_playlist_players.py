@@ -56,7 +56,7 @@ def exported(shared_dir):
         for relative in (True, False):
             out = shared_dir / "lists" / f"{'rel' if relative else 'abs'} ü #1.{fmt}"
             out.parent.mkdir(exist_ok=True)
-            export_playlist(library, playlist, out, fmt, model_id=None, relative=relative)
+            export_playlist(library, playlist, out, fmt, models={}, relative=relative)
             files[fmt, relative] = out
     library.close()
     return songs, files

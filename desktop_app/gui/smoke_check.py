@@ -1,7 +1,8 @@
 """The window checks itself and quits: what packaging/smoke_test.sh asks of a built bundle.
 
 ``GENRESCOPE_SMOKE_TEST=SECONDS genrescope FOLDER`` runs the real start-up (QApplication, library,
-migrations, main window, the FOLDER scan on the pool, the analysis when a model is installed, the
+migrations, main window, the FOLDER scan on the pool, the built-in tagger's pass (its weights must be
+in the bundle), the CCMusic analysis when a model is installed, the
 player loading the selected track through QtMultimedia), waits until all of that is finished,
 prints one JSON line saying what the window shows, and exits 0 only when every part worked: the
 bundle is judged by the same code path a person uses, not by a separate test program.
@@ -87,7 +88,12 @@ class SmokeCheck(QObject):
         window = self.window
         with window.library.engine.connect() as conn:
             tracks = conn.execute(text("SELECT count(*) FROM tracks")).scalar_one()
-            analysed = conn.execute(text("SELECT count(DISTINCT track_id) FROM analyses")).scalar_one()
+            by_model = dict(conn.execute(text(
+                "SELECT m.name, count(DISTINCT a.track_id) FROM analyses a JOIN models m ON m.id = a.model_id "
+                "WHERE a.error IS NULL GROUP BY m.name")).all())
+        analysed = by_model.get("ccmusic", 0)
+        tagged = by_model.get("broad-genre", 0)
+        source = window.model_state.source
         player_status = window.detail.player.media_player.mediaStatus()
         decodable = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
         report: dict[str, Any] = {
@@ -99,8 +105,9 @@ class SmokeCheck(QObject):
             "tracks_in_library": tracks,
             "tracks_shown": window.table_model.rowCount(),
             "problems": window.problems.count,
-            "model": window.model_info.origin if window.model_info is not None else None,
+            "model": source.origin if source is not None else None,
             "analysed": analysed,
+            "tagged": tagged,
             "spectrogram_shown": self._spectrogram_shown(),
             "player_status": player_status.name,
             "decodable_formats": len(decodable),
@@ -116,8 +123,10 @@ class SmokeCheck(QObject):
             failures.append("the table does not show the scanned tracks")
         if report["problems"]:
             failures.append("files could not be read or analysed (Problems panel)")
+        if tagged != tracks:
+            failures.append("the built-in tagger did not tag every track (are its weights bundled?)")
         if window.analysis.has_model and analysed != tracks:
-            failures.append("a model is installed but not every track was analysed")
+            failures.append("a CCMusic model is installed but not every track was analysed")
         if not report["spectrogram_shown"]:
             failures.append("the selected track's spectrogram is not shown")
         if player_status not in PLAYABLE or not decodable:
