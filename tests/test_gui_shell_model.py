@@ -34,7 +34,8 @@ def test_install_downloads_with_a_progress_dialog(qtbot, window, hub_server, mon
     assert isinstance(dialog, QProgressDialog) and dialog.isVisible()
     qtbot.waitUntil(lambda: window.analysis.has_model, timeout=120_000)
     assert not dialog.isVisible()
-    assert window.status_text.text() == "Genre model installed."
+    assert window.status_text.text() == (
+        "CCMusic model installed (revision main). SHA-256 checked against the one the server states.")
     assert window.model_state.source is not None and window.model_state.source.origin == "hub"
     assert window.banner.state == "hidden"
     qtbot.waitUntil(lambda: not window.analysis.busy, timeout=120_000)

@@ -503,7 +503,7 @@ class MainWindow(QMainWindow):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
 
-        def work(context: JobContext) -> object:
+        def work(context: JobContext) -> hub.HubInstall:
             return hub.download_model(
                 progress=lambda done, total: context.report((done, total)), cancel=context.cancelled
             )
@@ -515,10 +515,10 @@ class MainWindow(QMainWindow):
                 dialog.setValue(int(1000 * done / total))
                 dialog.setLabelText(f"Downloading the genre model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB…")
 
-        def finished(_model: object) -> None:
+        def finished(result: hub.HubInstall) -> None:
             self._install_job = None
             dialog.close()
-            self.set_status("Genre model installed.")
+            self.set_status(f"CCMusic model installed (revision {result.revision}). {result.checksum_message()}")
             self._model_installed()
 
         def failed(error: Exception) -> None:
