@@ -5,10 +5,11 @@ analysis arrives; the same track shown again only refreshes its texts and timeli
 owns the `Player` unless one is passed in: the shown track is the loaded track, clicking the
 spectrogram seeks it, and the playhead follows it.
 
-Whatever taxonomy the window browses by, the panel shows both genre models side by side: the
-broad genres (from the built-in tagger, always there) and CCMusic's (an optional download, so
-its absence is one quiet line), plus the tagger's other tags. It only draws stored results;
-explanations (Grad-CAM) are CCMusic's and follow its row whichever taxonomy is shown.
+Whatever taxonomy the window browses by, the panel shows both genre models: the broad genres
+(from the built-in tagger, always there) and CCMusic's (an optional download, so its absence is
+one quiet line), plus the tagger's other tags. It only draws stored results, never decodes or
+runs a network on the GUI thread; explanations (Grad-CAM) are CCMusic's and follow its row
+whichever taxonomy is shown.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ LANES: dict[str, tuple[float, float]] = {
     BROAD: (N_BINS + 2 * LANE_GAP + LANE_HEIGHT, N_BINS + 2 * (LANE_GAP + LANE_HEIGHT)),
 }
 """(bottom, top) of each model's lane, in bins."""
+LEGEND_ORDER = tuple(reversed(LANES))  # the top lane's legend first, as on screen
 FILLED = CCMUSIC
 """The model whose bands are also laid faintly over the notes (3 s patches would only be noise)."""
 LANE_TOP = max(top for _, top in LANES.values())
@@ -172,8 +173,8 @@ class SpectrogramView(QWidget):
         for band_item in self._band_items.pop(timeline.model, []):
             item.removeItem(band_item)
         self._timelines[timeline.model] = timeline
-        self._legend.setText("<br>".join(filter(None, (_legend_html(self._timelines[m]) for m in _LEGEND_ORDER
-                                                         if m in self._timelines))))
+        legends = (_legend_html(self._timelines[m]) for m in LEGEND_ORDER if m in self._timelines)
+        self._legend.setText("<br>".join(filter(None, legends)))
         self._legend.setVisible(bool(self._legend.text()))
         if not timeline.bands:
             return
@@ -296,9 +297,6 @@ class SpectrogramView(QWidget):
         seconds = self._vb.mapSceneToView(event.scenePos()).x()
         event.accept()
         self.seekRequested.emit(min(max(seconds, 0.0), spec.duration))
-
-
-_LEGEND_ORDER = tuple(reversed(LANES))  # top lane first, as on screen
 
 
 def _legend_html(timeline: Timeline) -> str:
