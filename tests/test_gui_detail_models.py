@@ -20,7 +20,7 @@ from desktop_app.gui.detail.spectrogram_view import LANES
 from desktop_app.gui.detail.tag_line import DESCRIPTORS, MAX_PER_GROUP, has_tags, tag_groups, tag_line
 from desktop_app.gui.detail.verdict import (
     BROAD,
-    BROAD_LOW_CONFIDENCE,
+    DEFAULT_THRESHOLDS,
     CCMUSIC,
     analyses_by_model,
     broad_evidence,
@@ -75,7 +75,7 @@ def test_headings_name_the_model_and_its_weights() -> None:
     assert model_heading(CCMUSIC, analysis_row(["Opera"])) == "CCMusic VGG19_BN"  # downloaded: the normal case
     assert model_heading(CCMUSIC, analysis_row(["Opera"], origin="test")) == "CCMusic VGG19_BN, TEST weights"
     assert model_heading(CCMUSIC) == "CCMusic VGG19_BN"
-    assert BROAD_LOW_CONFIDENCE == 0.2
+    assert DEFAULT_THRESHOLDS == {BROAD: 0.2, CCMUSIC: 0.4}
 
 
 def test_patches_are_three_seconds_and_the_tail_is_not_analysed() -> None:
@@ -217,9 +217,12 @@ def test_with_only_the_taggers_it_shows_broad_genres_and_says_ccmusic_did_not_ru
 def test_broad_low_confidence_has_its_own_threshold(qtbot, panel, song) -> None:
     quiet = [{"msd:jazz": 0.15}] * 13
     _show(qtbot, panel, song, tagger_analyses(quiet) | {CCMUSIC: analysis_row(["Opera"]) | {"model_name": CCMUSIC}})
-    panel.set_low_confidence_threshold(0.8)  # the window's threshold: CCMusic's, not the broad genres'
+    panel.set_low_confidence_thresholds({CCMUSIC: 0.8})  # CCMusic's threshold, not the broad genres'
     assert "Low confidence: Jazz — 15.0%" in panel.broad_view.headline()
     assert "Low confidence: Opera" in panel.ccmusic_view.headline()
+    panel.set_low_confidence_thresholds({BROAD: 0.1})
+    assert "Low confidence" not in panel.broad_view.headline()
+    panel.set_low_confidence_thresholds({BROAD: 0.2})
     _show(qtbot, panel, song, tagger_analyses(PATCHES))
     assert "Low confidence" not in panel.broad_view.headline()  # 43 % of "rock" is a clear answer
 

@@ -117,9 +117,9 @@ def test_click_seeks_playback_and_the_playhead_follows(qtbot, panel, song) -> No
 
 def test_low_confidence_threshold_comes_from_the_window(qtbot, panel, song) -> None:
     panel.show_track(_track(song, analysis=analysis_row(["Opera"])))  # 70 %
-    panel.set_low_confidence_threshold(0.8)
+    panel.set_low_confidence_thresholds({"ccmusic": 0.8})
     assert panel.ccmusic_view.headline().count("Low confidence") == 1
-    panel.set_low_confidence_threshold(0.5)
+    panel.set_low_confidence_thresholds({"ccmusic": 0.5})
     assert "Low confidence" not in panel.ccmusic_view.headline()
 
 

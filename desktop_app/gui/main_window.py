@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
 
         self.detail = DetailPanel(self)
         self.detail.setMinimumWidth(320)
-        self.detail.set_low_confidence_threshold(self.settings.low_confidence)
+        self.detail.set_low_confidence_thresholds(self.settings.low_confidence_thresholds())
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -901,7 +901,7 @@ class MainWindow(QMainWindow):
         threshold = self.settings.low_confidence
         self.analysis.set_model(self.model_state.source, self.settings.device)
         self.table_model.set_view(replace(self.table_model.view, low_confidence=threshold))
-        self.detail.set_low_confidence_threshold(threshold)
+        self.detail.set_low_confidence_thresholds(self.settings.low_confidence_thresholds())
         self._counts.request()
 
     def start_up(self, paths: list[str] | None = None) -> None:

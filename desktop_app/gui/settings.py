@@ -84,25 +84,33 @@ class AppSettings:
             raise ValueError(f"unknown taxonomy {value!r}; choose one of {', '.join(GENRE_TAXONOMY_NAMES)}")
         self._store.setValue("browse/taxonomy", value)
 
-    def _threshold_key(self) -> str:
+    @staticmethod
+    def _threshold_key(taxonomy: str) -> str:
         # CCMusic keeps the key it always had, so an existing setting carries over.
-        taxonomy = self.taxonomy
         return "inference/low_confidence" if taxonomy == "ccmusic" else f"inference/low_confidence/{taxonomy}"
 
-    @property
-    def low_confidence(self) -> float:
-        """Top-1 probability below which a prediction counts as "Low confidence" (0-1), for the
-        taxonomy shown: each has its own, since tag probabilities run lower than softmax ones."""
-        default = TAXONOMIES[self.taxonomy].low_confidence
+    def low_confidence_for(self, taxonomy: str) -> float:
+        """Top-1 probability below which ``taxonomy``'s prediction counts as "Low confidence" (0-1):
+        each has its own, since tag probabilities run lower than softmax ones."""
+        default = TAXONOMIES[taxonomy].low_confidence
         try:
-            value = float(self._store.value(self._threshold_key(), default))
+            value = float(self._store.value(self._threshold_key(taxonomy), default))
         except (TypeError, ValueError):
             return default
         return min(max(value, 0.0), 1.0)
 
+    @property
+    def low_confidence(self) -> float:
+        """The low-confidence threshold of the taxonomy shown (what Settings edits)."""
+        return self.low_confidence_for(self.taxonomy)
+
     @low_confidence.setter
     def low_confidence(self, value: float) -> None:
-        self._store.setValue(self._threshold_key(), min(max(float(value), 0.0), 1.0))
+        self._store.setValue(self._threshold_key(self.taxonomy), min(max(float(value), 0.0), 1.0))
+
+    def low_confidence_thresholds(self) -> dict[str, float]:
+        """Every genre taxonomy's threshold, by model name (the detail panel shows both)."""
+        return {name: self.low_confidence_for(name) for name in GENRE_TAXONOMY_NAMES}
 
     def layout(self, name: str) -> QByteArray | None:
         """A saved geometry or splitter state, None if never saved."""

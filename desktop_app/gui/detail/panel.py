@@ -33,7 +33,7 @@ from desktop_app.gui.detail.top5_view import Top5View
 from desktop_app.gui.detail.transport import TransportBar
 from desktop_app.gui.detail.verdict import (
     BROAD,
-    BROAD_LOW_CONFIDENCE,
+    DEFAULT_THRESHOLDS,
     CCMUSIC,
     Timeline,
     analyses_by_model,
@@ -43,7 +43,6 @@ from desktop_app.gui.detail.verdict import (
     timeline,
 )
 from desktop_app.gui.playback import Player
-from desktop_app.library.browse import DEFAULT_LOW_CONFIDENCE
 
 COMPUTING = "Computing spectrogram…"
 NO_TRACK = "No track selected"
@@ -70,7 +69,7 @@ class DetailPanel(QWidget):
         self.player = player if player is not None else Player(self)
         self._loader = loader if loader is not None else SpectrogramLoader(self)
         self._track: dict[str, Any] | None = None
-        self._low_confidence = DEFAULT_LOW_CONFIDENCE
+        self._thresholds = dict(DEFAULT_THRESHOLDS)
 
         # No shortcut here: the window owns the space bar and adds this action to its menu.
         self.play_pause_action = QAction("Play/Pause", self)
@@ -159,9 +158,10 @@ class DetailPanel(QWidget):
     def open_activation_explorer(self) -> None:
         self.explain.open_activation_explorer()
 
-    def set_low_confidence_threshold(self, threshold: float) -> None:
-        """Top-1 probability under which the headline says "Low confidence" (the window's setting)."""
-        self._low_confidence = threshold
+    def set_low_confidence_thresholds(self, thresholds: Mapping[str, float]) -> None:
+        """Top-1 probability under which each model's headline says "Low confidence", by model name
+        (``broad-genre``, ``ccmusic``): the window's settings."""
+        self._thresholds.update(thresholds)
         self._show_analysis()
 
     # Internals
@@ -173,8 +173,8 @@ class DetailPanel(QWidget):
 
     def _show_analysis(self) -> None:
         analyses = analyses_by_model(self._track)
-        self.broad_view.show_analysis(analyses.get(BROAD), BROAD_LOW_CONFIDENCE, evidence=broad_evidence(analyses))
-        self.ccmusic_view.show_analysis(analyses.get(CCMUSIC), self._low_confidence, absent=NO_CCMUSIC)
+        self.broad_view.show_analysis(analyses.get(BROAD), self._thresholds[BROAD], evidence=broad_evidence(analyses))
+        self.ccmusic_view.show_analysis(analyses.get(CCMUSIC), self._thresholds[CCMUSIC], absent=NO_CCMUSIC)
         self.ccmusic_view.setVisible(self._track is not None)
         self._show_tags(analyses)
         self._show_spectrogram_analyses(analyses)

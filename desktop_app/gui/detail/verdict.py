@@ -26,10 +26,10 @@ TOP_K = 5
 TEST_ORIGIN = "test"
 CCMUSIC = "ccmusic"
 BROAD = broad.BROAD_MODEL
-BROAD_LOW_CONFIDENCE = 0.2
-"""Broad-genre probability under which the panel says "Low confidence". Lower than CCMusic's
-threshold (the window's setting) because a broad genre is one sigmoid tag output, not a share of
-a softmax: a tagger is rarely sure of any one tag, and 0.3 for "rock" is a clear rock song."""
+DEFAULT_THRESHOLDS: dict[str, float] = {name: TAXONOMIES[name].low_confidence for name in (BROAD, CCMUSIC)}
+"""Top-1 probability under which each model's headline says "Low confidence", until the window
+says otherwise (each taxonomy has its own setting): lower for broad genres, because a broad genre
+is one sigmoid tag output, not a share of a softmax, and 0.3 for "rock" is a clear rock song."""
 DURATION_TOLERANCE = 0.001
 """Seconds the file's duration may differ from the analysed audio's (resampling rounds the sample
 count) before a different number of 3 s patches counts as a changed file."""
