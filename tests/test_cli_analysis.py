@@ -100,7 +100,7 @@ def test_classify_is_resumable_and_records_failures(tmp_path, random_checkpoint,
     assert first.returncode == 0, first.stderr
     first = json.loads(first.stdout)
     assert (first["analysed"], first["failed"]) == (2, 0)
-    assert first["model_sha256"] == random_checkpoint.sha256
+    assert first["models"] == {"ccmusic": random_checkpoint.sha256} and first["model_origin"] == "file"
 
     rest = json.loads(run("classify", "--model", "ccmusic").stdout)
     assert (rest["analysed"], rest["failed"]) == (1, 1)

@@ -12,9 +12,8 @@ from desktop_app.genres.ccmusic import (
     GENRE_KEYS,
     GENRES,
     NUM_CLASSES,
-    UnknownGenreError,
-    genre_from_user,
 )
+from desktop_app.genres.taxonomy import CCMUSIC, UnknownLabelError
 
 SPEC_ORDER = [
     ("Symphony", "Symphony"),
@@ -61,21 +60,23 @@ def test_coarse_groups_follow_the_dataset() -> None:
         ("Chamber", "Chamber"),
     ],
 )
-def test_genre_from_user_accepts_key_or_display_name(text: str, key: str) -> None:
-    assert genre_from_user(text).key == key
+def test_a_genre_is_found_by_key_or_display_name(text: str, key: str) -> None:
+    assert CCMUSIC.find(text).key == key
+    assert GENRES[CCMUSIC.find(text).index].key == key, "the taxonomy keeps the network's output order"
 
 
 def test_unknown_genre_suggests_close_names() -> None:
-    with pytest.raises(UnknownGenreError, match="Did you mean: 'Soft rock'"):
-        genre_from_user("sofft rock")
-    with pytest.raises(UnknownGenreError, match="Unknown genre 'polka'"):
-        genre_from_user("polka")
+    with pytest.raises(UnknownLabelError, match="Did you mean: 'Soft rock'"):
+        CCMUSIC.find("sofft rock")
+    with pytest.raises(UnknownLabelError, match="Unknown genre 'polka'"):
+        CCMUSIC.find("polka")
 
 
 def test_light_modules_do_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import desktop_app.genres.ccmusic, desktop_app.inference.identity\n"
+        "import desktop_app.genres.ccmusic, desktop_app.genres.taxonomy, desktop_app.inference.identity\n"
+        "import desktop_app.inference.registry, desktop_app.analysis.current\n"
         "import desktop_app.inference.summary, desktop_app.inference.model_store\n"
         "import desktop_app.inference.hub\n"
         "print('torch' in sys.modules)\n"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
 from desktop_app.analysis import tag_results
+from desktop_app.analysis.passes import PassProgress, PassSummary
 from desktop_app.audio.prepare import TaggerInputs, prepare_for_tagger
 from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
@@ -26,39 +26,6 @@ from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
 
 
-@dataclass(slots=True)
-class TagProgress:
-    done: int
-    total: int
-    path: str
-    track_id: int | None = None
-
-
-@dataclass(slots=True)
-class TagSummary:
-    analysed: int = 0
-    failed: int = 0
-    already_done: int = 0
-    seconds: float = 0.0
-    cancelled: bool = False
-    device: str = ""
-    models: dict[str, str] = field(default_factory=dict)
-    """Model name -> SHA-256 of what produced the stored rows."""
-    error_files: list[dict[str, str]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "analysed": self.analysed,
-            "failed": self.failed,
-            "already_done": self.already_done,
-            "seconds": round(self.seconds, 3),
-            "cancelled": self.cancelled,
-            "device": self.device,
-            "models": self.models,
-            "error_files": self.error_files,
-        }
-
-
 def register_tagger_models(conn: Connection, tagger: Tagger) -> dict[str, int]:
     """The library ids of both taggers and of the broad-genre table over them, by model name."""
     ids: dict[str, int] = {}
@@ -67,12 +34,16 @@ def register_tagger_models(conn: Connection, tagger: Tagger) -> dict[str, int]:
         ids[name] = store.register_model(conn, identity.sha256, identity.label, identity.origin,
                                          TAGGER_TAGS[name], name=name)
     sha = tag_results.broad_sha256(tagger.identities)
-    origins = {tagger.identities[name].origin for name in TAGGERS}
-    origin = "test" if "test" in origins else "builtin"
+    origin = _origin(tagger)
     label = MODEL_TITLES[broad.BROAD_MODEL] + (" — TEST weights" if origin == "test" else "")
     ids[broad.BROAD_MODEL] = store.register_model(conn, sha, f"{label}, sha256 {sha[:12]}", origin,
                                                   broad.BROAD_KEYS, name=broad.BROAD_MODEL)
     return ids
+
+
+def _origin(tagger: Tagger) -> str:
+    """``test`` if either tagger's weights are test weights, else ``builtin``."""
+    return "test" if any(tagger.identities[name].origin == "test" for name in TAGGERS) else "builtin"
 
 
 def store_result(
@@ -97,17 +68,17 @@ def tag_tracks(
     *,
     track_ids: Sequence[int] | None = None,
     limit: int | None = None,
-    progress: Callable[[TagProgress], None] | None = None,
+    progress: Callable[[PassProgress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
-) -> TagSummary:
+) -> PassSummary:
     """Tag the tracks the current tagger has not tagged yet (all, or those in ``track_ids``).
 
     ``on_result`` gets each track's broad-genre row.
     """
     started = time.perf_counter()
     cancelled = should_cancel or (lambda: False)
-    summary = TagSummary(device=str(tagger.device))
+    summary = PassSummary(device=str(tagger.device), model_origin=_origin(tagger))
     with library.writer.begin() as conn:
         model_ids = register_tagger_models(conn, tagger)
         todo = store.tracks_to_analyse(conn, model_ids[broad.BROAD_MODEL], track_ids, limit)
@@ -121,15 +92,11 @@ def tag_tracks(
     for done, result in enumerate(pipeline, start=1):
         rows = store_result(library, model_ids, result, tagger)
         record = rows[broad.BROAD_MODEL]
-        if record.error:
-            summary.failed += 1
-            summary.error_files.append({"path": result.path, "reason": record.error})
-        else:
-            summary.analysed += 1
+        summary.record(result.path, record.error)
         if on_result is not None:
             on_result(result.key, record)
         if progress is not None:
-            progress(TagProgress(done, len(todo), result.path, result.key))
+            progress(PassProgress(done, len(todo), result.path, result.key))
     summary.cancelled = cancelled()
     summary.seconds = time.perf_counter() - started
     return summary

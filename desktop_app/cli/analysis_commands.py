@@ -14,11 +14,12 @@ MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
 ``--help`` does not import the model stack)."""
 
 
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=MODEL_CHOICES, default="all",
-                        help="which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, "
-                             "with the broad genres derived from them), the CCMusic network (ccmusic), "
-                             "or all available (default)")
+def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = True) -> None:
+    if choose_network:
+        parser.add_argument("--model", choices=MODEL_CHOICES, default="all",
+                            help="which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, "
+                                 "with the broad genres derived from them), the CCMusic network (ccmusic), "
+                                 "or all available (default)")
     parser.add_argument("--weights", metavar="W",
                         help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)")
     parser.add_argument("--device", help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
@@ -233,7 +234,7 @@ def _classify_with_tagger(args: argparse.Namespace, report: dict[str, object]) -
 
 
 def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) -> int:
-    from desktop_app.inference.classify_library import classify_tracks
+    from desktop_app.analysis.classify_library import classify_tracks
 
     classifier, problem = _load(args)
     if classifier is None:

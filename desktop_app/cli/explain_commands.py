@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     explain.add_argument("--window", type=int, metavar="N", help="explain only window N (1 = first 11.4 s window)")
     explain.add_argument("--opacity", type=float, default=DEFAULT_OPACITY, metavar="A",
                          help=f"heatmap opacity from 0 to 1 (default {DEFAULT_OPACITY})")
-    _add_model_options(explain)
+    _add_model_options(explain, choose_network=False)
     explain.add_argument("--json", action="store_true",
                          help="print one JSON object: per-window class scores and heatmap peaks")
     explain.set_defaults(run=run_explain)
@@ -55,11 +55,12 @@ def run_explain(args: argparse.Namespace) -> int:
         return _fail("nothing to produce: give --out heatmap.png, --json, or both")
     if not 0.0 <= args.opacity <= 1.0:
         return _fail(f"--opacity must be between 0 and 1, got {args.opacity}")
-    from desktop_app.genres.ccmusic import UnknownGenreError, genre_from_user
+    from desktop_app.genres.ccmusic import GENRES
+    from desktop_app.genres.taxonomy import CCMUSIC, UnknownLabelError
 
     try:
-        requested = genre_from_user(args.genre) if args.genre else None
-    except UnknownGenreError as exc:
+        requested = GENRES[CCMUSIC.find(args.genre).index] if args.genre else None
+    except UnknownLabelError as exc:
         return _fail(str(exc))
     started = time.perf_counter()
     classifier, problem = _load(args)

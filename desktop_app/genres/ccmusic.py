@@ -2,13 +2,12 @@
 
 The order is the checkpoint's contract: output index ``i`` means ``GENRES[i]``. Keys are the
 dataset's own labels (stored in the library and in manifests); display names are what the user
-reads. This module must stay free of torch so that the library, playlists and the CLI can use it
-without loading the model stack.
+reads (`genres.taxonomy.CCMUSIC` finds one from what a person types). This module must stay free of
+torch so that the library, playlists and the CLI can use it without loading the model stack.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,31 +53,3 @@ GENRES: tuple[Genre, ...] = tuple(
 NUM_CLASSES = len(GENRES)
 GENRE_KEYS: tuple[str, ...] = tuple(g.key for g in GENRES)
 COARSE_GROUPS: tuple[CoarseGroup, ...] = ("Classical", "Popular")
-
-
-class UnknownGenreError(ValueError):
-    """The text names none of the 16 genres; the message suggests close matches."""
-
-
-def _normalize(text: str) -> str:
-    # "Soft_rock", "soft rock" and "  SOFT  ROCK " all mean the same genre.
-    return " ".join(text.replace("_", " ").casefold().split())
-
-
-_BY_NAME: dict[str, Genre] = {}
-for _g in GENRES:
-    for _name in (_g.key, _g.display_name):
-        _BY_NAME[_normalize(_name)] = _g
-
-
-def genre_from_user(text: str) -> Genre:
-    """The genre whose key or display name matches ``text``, ignoring case, '_' vs ' ' and spacing."""
-    found = _BY_NAME.get(_normalize(text))
-    if found is not None:
-        return found
-    close = difflib.get_close_matches(_normalize(text), list(_BY_NAME), n=3, cutoff=0.6)
-    suggestions = dict.fromkeys(_BY_NAME[c].display_name for c in close)
-    hint = f" Did you mean: {', '.join(map(repr, suggestions))}?" if suggestions else ""
-    raise UnknownGenreError(
-        f"Unknown genre {text!r}.{hint} Known genres: {', '.join(g.display_name for g in GENRES)}."
-    )

@@ -251,7 +251,7 @@ class AnalysisQueue(QObject):
     def _classify(
         self, chunks: list[list[int] | None], source: CCMusicSource, context: JobContext, outcome: AnalysisOutcome
     ) -> None:
-        from desktop_app.inference.classify_library import classify_tracks
+        from desktop_app.analysis.classify_library import classify_tracks
 
         # Know the work before paying for torch and a 488 MB model (a file in place has no
         # known SHA-256 yet: every readable track counts as work until it is loaded).

@@ -1,7 +1,7 @@
 """Storing and reading genre analyses: one row per (track, model), upserted.
 
 The library layer keeps plain values here (genre keys, floats), so it needs nothing from the
-inference package; `desktop_app.inference.classify_library` converts its results into these.
+inference package; `desktop_app.analysis` (classify_library, tag_results) converts results into these.
 """
 
 from __future__ import annotations

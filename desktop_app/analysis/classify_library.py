@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
+from desktop_app.analysis.passes import PassProgress, PassSummary
 from desktop_app.audio.prepare import TrackInputs, prepare_track
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.engine import GenreClassifier
@@ -17,40 +17,6 @@ from desktop_app.inference.pipeline import PipelineResult, run_pipeline
 from desktop_app.inference.summary import summarize
 from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
-
-
-@dataclass(slots=True)
-class ClassifyProgress:
-    done: int
-    total: int
-    path: str
-    track_id: int | None = None
-
-
-@dataclass(slots=True)
-class ClassifySummary:
-    analysed: int = 0
-    failed: int = 0
-    already_done: int = 0
-    seconds: float = 0.0
-    cancelled: bool = False
-    model_sha256: str = ""
-    model_origin: str = ""
-    device: str = ""
-    error_files: list[dict[str, str]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "analysed": self.analysed,
-            "failed": self.failed,
-            "already_done": self.already_done,
-            "seconds": round(self.seconds, 3),
-            "cancelled": self.cancelled,
-            "model_sha256": self.model_sha256,
-            "model_origin": self.model_origin,
-            "device": self.device,
-            "error_files": self.error_files,
-        }
 
 
 def to_record(result: PipelineResult[int, TrackInputs], classifier: GenreClassifier) -> store.AnalysisRecord:
@@ -79,16 +45,16 @@ def classify_tracks(
     *,
     track_ids: Sequence[int] | None = None,
     limit: int | None = None,
-    progress: Callable[[ClassifyProgress], None] | None = None,
+    progress: Callable[[PassProgress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
-) -> ClassifySummary:
+) -> PassSummary:
     """Analyse the tracks this model has not analysed yet (all, or those in ``track_ids``)."""
     started = time.perf_counter()
     cancelled = should_cancel or (lambda: False)
     identity = classifier.identity
-    summary = ClassifySummary(model_sha256=identity.sha256, model_origin=identity.origin,
-                              device=str(classifier.device))
+    summary = PassSummary(models={identity.model: identity.sha256}, model_origin=identity.origin,
+                          device=str(classifier.device))
     with library.writer.begin() as conn:
         model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin,
                                         [g.key for g in GENRES])
@@ -102,15 +68,11 @@ def classify_tracks(
         record = to_record(result, classifier)
         with library.writer.begin() as conn:
             store.save_analyses(conn, model_id, [(result.key, record)])
-        if record.error:
-            summary.failed += 1
-            summary.error_files.append({"path": result.path, "reason": record.error})
-        else:
-            summary.analysed += 1
+        summary.record(result.path, record.error)
         if on_result is not None:
             on_result(result.key, record)
         if progress is not None:
-            progress(ClassifyProgress(done, len(todo), result.path, result.key))
+            progress(PassProgress(done, len(todo), result.path, result.key))
     summary.cancelled = cancelled()
     summary.seconds = time.perf_counter() - started
     return summary
