@@ -1,8 +1,8 @@
 """Tagging the library's tracks with the built-in tagger: the job the CLI and the window share.
 
-The tagger is the cheap first pass: it decodes at 16 kHz only and runs two small networks, so
-the sidebar fills with real broad genres long before the CCMusic network (about 40x the cost per
-track) gets through the library. Resumable like `classify_tracks`: a track the current tagger
+The tagger is the first pass: it needs no download and decodes at 16 kHz only, so every track
+gets real broad genres before the CCMusic network (when installed; a similar cost per track,
+bench/tagger.py) starts on the library. Resumable like `classify_tracks`: a track the current tagger
 and broad-genre table already analysed is skipped, and each finished track is committed at once
 (its three rows in one transaction), so a crash loses at most the tracks in flight.
 """

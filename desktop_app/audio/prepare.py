@@ -95,7 +95,7 @@ def tagger_inputs(decoded: DecodedAudio) -> TaggerInputs:
 
 
 def prepare_for_tagger(path: str | os.PathLike[str]) -> TaggerInputs:
-    """Decode ``path`` at 16 kHz only and prepare it for the tagger (the cheap first pass)."""
+    """Decode ``path`` at 16 kHz only and prepare it for the tagger (its own pass, no CQT)."""
     return tagger_inputs(decode_audio(path, rates=(mel.SAMPLE_RATE,)))
 
 

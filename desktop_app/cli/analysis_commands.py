@@ -202,7 +202,7 @@ def _print_analysis(report: dict) -> None:
 
 
 def run_classify(args: argparse.Namespace) -> int:
-    """The tagger's pass over the whole library first (cheap: real broad genres soon), then CCMusic's."""
+    """The tagger's pass over the whole library first (no download: real broad genres), then CCMusic's."""
     report: dict[str, object] = {}
     status = 0
     if _wants(args, "tagger"):

@@ -2,8 +2,8 @@
 
 Runs on its own single-thread pool so scans and queries never wait behind a forward pass and two
 analyses never load a model twice. Every request goes through two passes: first the built-in
-tagger (cheap, always there: real broad genres appear soon, for the whole request), then the
-CCMusic network when one is installed (slow: about 40 times the cost per track). Models are
+tagger (always there, so every track of the request gets real broad genres first), then the
+CCMusic network when one is installed (a similar cost per track, bench/tagger.py). Models are
 loaded only when there is something to analyse (importing torch there, not at start-up) and kept
 for the next requests until the model or device changes. `tag_tracks` and `classify_tracks` do
 the work (decoding overlapped with inference, one commit per track) on chunks of tracks, so a
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.gui.workers import Job, JobContext, JobRunner
 from desktop_app.inference.registry import CCMusicSource, builtin_sha256
 from desktop_app.library import analyses as store
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 Phase = str
 TAGGING: Phase = "Tagging"
 CLASSIFYING: Phase = "CCMusic"
-BROAD = "broad-genre"
 
 CHUNK = 256  # tracks per classify_tracks call: well under SQLite's limit on bound parameters
 _LOADING = "loading"  # progress marker: the model is being read
@@ -206,7 +206,7 @@ class AnalysisQueue(QObject):
             chunks = self._take_all()
             if not chunks:
                 break
-            self._tag(chunks, context, outcome)  # the cheap pass first, for everything asked
+            self._tag(chunks, context, outcome)  # the built-in pass first, for everything asked
             with self._lock:
                 source = self._source
             if source is not None and not context.cancelled():
@@ -239,7 +239,7 @@ class AnalysisQueue(QObject):
     def _tag(self, chunks: list[list[int] | None], context: JobContext, outcome: AnalysisOutcome) -> None:
         from desktop_app.analysis.tag_library import tag_tracks
 
-        todo = self._todo(chunks, builtin_sha256()[BROAD])
+        todo = self._todo(chunks, builtin_sha256()[BROAD_MODEL])
         if not todo:
             return
         tagger = self.tagger()

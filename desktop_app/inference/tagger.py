@@ -5,8 +5,9 @@ The two networks (``musicnn-msd``, ``musicnn-mtt``) read the same 3 s patches, s
 which lets the shared producer-consumer pipeline (`pipeline.run_pipeline`) batch the tagger like
 the CCMusic network. `split` separates them again.
 
-Cost (bench/tagger.py): about 0.8 M parameters per network; a 3 s patch costs a few MFLOP where a
-CCMusic window costs about 39 GFLOP, which is why the tagger can run over a whole library first.
+Cost (bench/tagger.py): small in parameters (0.8 M per network) but not in arithmetic: 2.8 GFLOP
+per 3 s patch per network (the timbral filters slide over every frame and mel position), about
+half of CCMusic's per track, run at about half its efficiency, so a track costs about the same.
 """
 
 from __future__ import annotations
