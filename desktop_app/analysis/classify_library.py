@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from desktop_app.analysis.passes import PassProgress, PassSummary
+from desktop_app.analysis.passes import PassProgress, PassSummary, drive
 from desktop_app.audio.prepare import TrackInputs, prepare_track
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.engine import GenreClassifier
@@ -62,17 +62,12 @@ def classify_tracks(
     if track_ids is not None:
         summary.already_done = len(set(track_ids)) - len(todo)
 
-    for done, result in enumerate(
-        run_pipeline(todo, prepare_track, classifier.predict, should_cancel=cancelled), start=1
-    ):
+    def save(result: PipelineResult[int, TrackInputs]) -> store.AnalysisRecord:
         record = to_record(result, classifier)
         with library.writer.begin() as conn:
             store.save_analyses(conn, model_id, [(result.key, record)])
-        summary.record(result.path, record.error)
-        if on_result is not None:
-            on_result(result.key, record)
-        if progress is not None:
-            progress(PassProgress(done, len(todo), result.path, result.key))
-    summary.cancelled = cancelled()
-    summary.seconds = time.perf_counter() - started
-    return summary
+        return record
+
+    results = run_pipeline(todo, prepare_track, classifier.predict, should_cancel=cancelled)
+    return drive(results, len(todo), save, summary, started=started, cancelled=cancelled, progress=progress,
+                 on_result=on_result)

@@ -6,7 +6,13 @@ the same way, so the CLI's progress bar and JSON and the window's analysis queue
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.inference.pipeline import PipelineResult
+from desktop_app.library.analyses import AnalysisRecord
 
 
 @dataclass(slots=True)
@@ -50,3 +56,28 @@ class PassSummary:
             "device": self.device,
             "error_files": self.error_files,
         }
+
+
+def drive(
+    results: Iterable[PipelineResult[int, Any]],
+    total: int,
+    store: Callable[[PipelineResult[int, Any]], AnalysisRecord],
+    summary: PassSummary,
+    *,
+    started: float,
+    cancelled: Callable[[], bool],
+    progress: Callable[[PassProgress], None] | None = None,
+    on_result: Callable[[int, AnalysisRecord], None] | None = None,
+) -> PassSummary:
+    """Store each pipeline result as it arrives (``store`` commits it and returns the track's
+    headline row), count it, and report it; then close the summary."""
+    for done, result in enumerate(results, start=1):
+        record = store(result)
+        summary.record(result.path, record.error)
+        if on_result is not None:
+            on_result(result.key, record)
+        if progress is not None:
+            progress(PassProgress(done, total, result.path, result.key))
+    summary.cancelled = cancelled()
+    summary.seconds = time.perf_counter() - started
+    return summary

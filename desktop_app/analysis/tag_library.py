@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Connection
 
 from desktop_app.analysis import tag_results
-from desktop_app.analysis.passes import PassProgress, PassSummary
+from desktop_app.analysis.passes import PassProgress, PassSummary, drive
 from desktop_app.audio.prepare import TaggerInputs, prepare_for_tagger
 from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
@@ -87,16 +87,7 @@ def tag_tracks(
     if track_ids is not None:
         summary.already_done = len(set(track_ids)) - len(todo)
 
-    pipeline = run_pipeline(todo, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size,
-                            should_cancel=cancelled)
-    for done, result in enumerate(pipeline, start=1):
-        rows = store_result(library, model_ids, result, tagger)
-        record = rows[broad.BROAD_MODEL]
-        summary.record(result.path, record.error)
-        if on_result is not None:
-            on_result(result.key, record)
-        if progress is not None:
-            progress(PassProgress(done, len(todo), result.path, result.key))
-    summary.cancelled = cancelled()
-    summary.seconds = time.perf_counter() - started
-    return summary
+    results = run_pipeline(todo, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size,
+                           should_cancel=cancelled)
+    return drive(results, len(todo), lambda result: store_result(library, model_ids, result, tagger)[broad.BROAD_MODEL],
+                 summary, started=started, cancelled=cancelled, progress=progress, on_result=on_result)
