@@ -392,3 +392,32 @@ def test_a_dropped_folder_of_real_music_gets_broad_genres_with_nothing_installed
     assert window.table_model.data(window.table_model.index(metal_row, COLUMN_INDEX["predicted"])) == "Metal"
     assert window.table_model.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal) == "Broad genre"
     assert "Built-in tagger tagged 2 tracks" in window.status_text.text()
+
+
+def test_a_start_up_with_nothing_to_analyse_never_imports_torch(tmp_path, cli_env):
+    """The analysis queue runs at every start; torch (and its GIL-holding import) waits for work."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtCore import QEventLoop, QTimer\n"
+        "from desktop_app.gui.app import application\n"
+        "app = application()\n"
+        "from desktop_app.gui.main_window import MainWindow\n"
+        "from desktop_app.gui.settings import AppSettings\n"
+        "from desktop_app.library.database import open_library\n"
+        "window = MainWindow(open_library(Path(sys.argv[1])), AppSettings())\n"
+        "window.show()\n"
+        "window.start_up([])\n"
+        "loop = QEventLoop()\n"
+        "QTimer.singleShot(1500, loop.quit)\n"
+        "loop.exec()\n"
+        "print('torch' in sys.modules, window.analysis.busy)\n"
+        "window.close()\n"
+        "window.shutdown()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "lib.sqlite3")], env=cli_env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr[-2000:]

@@ -237,11 +237,11 @@ class AnalysisQueue(QObject):
                 return
 
     def _tag(self, chunks: list[list[int] | None], context: JobContext, outcome: AnalysisOutcome) -> None:
-        from desktop_app.analysis.tag_library import tag_tracks
-
         todo = self._todo(chunks, builtin_sha256()[BROAD_MODEL])
         if not todo:
-            return
+            return  # before importing torch: a start-up with nothing to tag costs the window nothing
+        from desktop_app.analysis.tag_library import tag_tracks
+
         tagger = self.tagger()
         run = lambda part, progress: tag_tracks(self._library, tagger, track_ids=part, progress=progress,
                                                 should_cancel=context.cancelled)
@@ -251,8 +251,6 @@ class AnalysisQueue(QObject):
     def _classify(
         self, chunks: list[list[int] | None], source: CCMusicSource, context: JobContext, outcome: AnalysisOutcome
     ) -> None:
-        from desktop_app.analysis.classify_library import classify_tracks
-
         # Know the work before paying for torch and a 488 MB model (a file in place has no
         # known SHA-256 yet: every readable track counts as work until it is loaded).
         with self._lock:
@@ -261,6 +259,8 @@ class AnalysisQueue(QObject):
         todo = self._todo(chunks, loaded[1].identity.sha256 if loaded is not None else source.sha256)
         if not todo:
             return
+        from desktop_app.analysis.classify_library import classify_tracks
+
         if loaded is None:
             context.report(_LOADING, force=True)
         classifier = self.classifier()
