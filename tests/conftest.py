@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -10,6 +11,21 @@ import pytest
 # Qt needs no display for the tests; without this, a GUI test on a machine with no screen aborts
 # the whole run instead of failing.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread():
+    """After each test, collect its garbage here, on the main thread.
+
+    A finished test leaves Qt objects in reference cycles (windows, queues with thread pools, media
+    players). Left to chance, the cyclic GC destroys them on whichever thread next allocates, often
+    a worker running Python (the analysis queue now runs at every window start): a QThreadPool
+    destroyed there waits for its own threads, and a QtMultimedia object destroyed beside a
+    player's stop() deadlocked the suite once (GIL held by stop(), Qt mutex held by FFmpeg's thread
+    waiting for the GIL). The app freezes its long-lived objects for the same reason.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
