@@ -226,10 +226,7 @@ def _classify_with_tagger(args: argparse.Namespace, report: dict[str, object]) -
         summary = tag_tracks(library, tagger, limit=args.limit, progress=lambda p: bar.update(p.done, p.total))
     report["tagger"] = summary.as_json()
     if not args.json:
-        print(f"Tagger: {summary.analysed} tagged, {summary.failed} failed in {summary.seconds:.1f} s "
-              f"on {summary.device}")
-        for err in summary.error_files:
-            print(f"  {err['path']}: {err['reason']}", file=sys.stderr)
+        _print_pass(f"Tagger: {summary.analysed} tagged", summary, "")
     return 0
 
 
@@ -251,8 +248,12 @@ def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) 
                                   progress=lambda p: bar.update(p.done, p.total))
     report["ccmusic"] = summary.as_json()
     if not args.json:
-        print(f"CCMusic: {summary.analysed} analysed, {summary.failed} failed in {summary.seconds:.1f} s "
-              f"on {summary.device} ({classifier.identity.label})")
-        for err in summary.error_files:
-            print(f"  {err['path']}: {err['reason']}", file=sys.stderr)
+        _print_pass(f"CCMusic: {summary.analysed} analysed", summary, f" ({classifier.identity.label})")
     return 0
+
+
+def _print_pass(headline: str, summary, model: str) -> None:  # summary: analysis.passes.PassSummary
+    """One line per pass, then each file that failed (on stderr)."""
+    print(f"{headline}, {summary.failed} failed in {summary.seconds:.1f} s on {summary.device}{model}")
+    for err in summary.error_files:
+        print(f"  {err['path']}: {err['reason']}", file=sys.stderr)
