@@ -26,6 +26,7 @@ from desktop_app.audio.decode import decode_audio
 from desktop_app.audio.mel import SAMPLE_RATE, tagger_patches
 from desktop_app.inference.musicnn.network import MusiCNN, build_musicnn
 from desktop_app.inference.musicnn.vgg import MusicnnVGG, build_vgg
+from desktop_app.inference.tagger import split
 from desktop_app.inference.musicnn.weights import (
     ALL_TAGGERS,
     SHIPPED_TAGGERS,
@@ -97,12 +98,13 @@ def test_load_tagger_gives_both_shipped_networks_with_their_identities() -> None
         assert (identity.model, identity.sha256, identity.origin) == (name, spec.sha256, "builtin")
         assert Path(identity.path) == spec.path
     x = _log_mel_like(2, seed=2)
-    probs = tagger.predict(x.numpy())
+    outputs = split(tagger.predict(x.numpy()))
     with torch.inference_mode():
-        expected = np.concatenate(
-            [torch.sigmoid(load_tagger_network(spec)(x)).numpy() for spec in SHIPPED_TAGGERS.values()], axis=1
-        )
-    np.testing.assert_allclose(probs, expected, rtol=0, atol=1e-6)
+        alone = {name: load_tagger_network(spec).embed(x) for name, spec in SHIPPED_TAGGERS.items()}
+    for name, found in alone.items():
+        np.testing.assert_allclose(outputs.probabilities[name], torch.sigmoid(found.logits).numpy(), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(outputs.embeddings[name], found.penultimate.numpy(), rtol=0, atol=1e-5)
+        assert outputs.embeddings[name].shape == (2, 200)
 
 
 def _copy(spec: TaggerSpec, tmp_path: Path) -> Path:

@@ -4,7 +4,7 @@ The tagger is the first pass: it needs no download and decodes at 16 kHz only, s
 gets real broad genres before the CCMusic network (when installed; a similar cost per track,
 bench/tagger.py) starts on the library. Resumable like `classify_tracks`: a track the current tagger
 and broad-genre table already analysed is skipped, and each finished track is committed at once
-(its three rows in one transaction), so a crash loses at most the tracks in flight.
+(its three rows and both taggers' embeddings in one transaction), so a crash loses at most the tracks in flight.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.inference.identity import MODEL_TITLES
 from desktop_app.inference.pipeline import PipelineResult, run_pipeline
-from desktop_app.inference.tagger import TAGGERS, Tagger
+from desktop_app.inference.tagger import EMBEDDING_LAYER, TAGGERS, Tagger
 from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
+from desktop_app.library.embeddings import save_embeddings
 
 
 def register_tagger_models(conn: Connection, tagger: Tagger) -> dict[str, int]:
@@ -51,6 +52,7 @@ def store_result(
 ) -> dict[str, store.AnalysisRecord]:
     """Store one track's three rows in one transaction; returns them by model name."""
     device = str(tagger.device)
+    found = None
     if result.error is not None or result.prepared is None or result.window_probs is None:
         rows = tag_results.records(None, None, device=device, seconds=result.seconds, error=result.error)
     else:
@@ -59,6 +61,9 @@ def store_result(
     with library.writer.begin() as conn:
         for name, record in rows.items():
             store.save_analyses(conn, model_ids[name], [(result.key, record)])
+        for name in TAGGERS:
+            vector = None if found is None else found.embeddings[name]
+            save_embeddings(conn, model_ids[name], EMBEDDING_LAYER, [(result.key, vector)])
     return rows
 
 

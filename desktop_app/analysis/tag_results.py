@@ -48,15 +48,18 @@ class BroadGenres:
 class TaggerVerdict:
     tags: dict[str, SongTags]
     broad: BroadGenres
+    embeddings: dict[str, np.ndarray]
+    """Each tagger's song embedding: the mean over the patches of its penultimate layer, [200]."""
 
 
 def broad_sha256(identities: dict[str, ModelIdentity]) -> str:
     return broad.table_sha256({name: identities[name].sha256 for name in TAGGERS})
 
 
-def verdict(patch_probs: np.ndarray, tagger: Tagger) -> TaggerVerdict:
-    """Song tags and broad genres from `Tagger.predict`'s [patches, 100] output."""
-    per_model = split(patch_probs)
+def verdict(patch_outputs: np.ndarray, tagger: Tagger) -> TaggerVerdict:
+    """Song tags, broad genres and embeddings from `Tagger.predict`'s output for one song."""
+    outputs = split(patch_outputs)
+    per_model = outputs.probabilities
     tags = {name: song_tags(per_model[name], tagger.identities[name]) for name in TAGGERS}
     means = {name: np.asarray(tags[name].probabilities) for name in TAGGERS}
     song = broad.derive(means)
@@ -76,6 +79,8 @@ def verdict(patch_probs: np.ndarray, tagger: Tagger) -> TaggerVerdict:
             patch_probabilities=per_patch,
             majority=genres[int(tied[np.argmax(song[tied])])].key,
         ),
+        embeddings={name: outputs.embeddings[name].mean(axis=0, dtype=np.float64).astype(np.float32)
+                    for name in TAGGERS},
     )
 
 

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import __version__
-from desktop_app.cli import analysis_commands, explain_commands, library_commands, model_commands, playlist_commands
+from desktop_app.cli import (
+    analysis_commands,
+    explain_commands,
+    library_commands,
+    model_commands,
+    playlist_commands,
+    similar_commands,
+)
 from desktop_app.cli.common import add_db_option
 from desktop_app.cli.terminal import safe_terminal_output
 
@@ -41,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain_commands.register(commands)
     model_commands.register(commands)
     playlist_commands.register(commands)
+    similar_commands.register(commands)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""`genrescope playlist …`: list, show, create (genre, smart), export, export-genres, import, delete."""
+"""`genrescope playlist …`: list, show, create (genre, smart, from a seed track), export, export-genres, import,
+delete."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ MODEL_HELP = ("whose genres: broad-genre (the built-in tagger's) or ccmusic; def
 EPILOG = """examples:
   genrescope playlist create Metal --genre metal --smart
   genrescope playlist create "Soft rock" --genre soft_rock --min-confidence 0.6 --smart
+  genrescope playlist create "Like this" --seed ~/Music/song.flac --length 25
   genrescope playlist export "Soft rock" --format xspf --out ~/Music/soft-rock.xspf --relative
   genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
   genrescope playlist import ~/Downloads/party.pls --name Party
@@ -29,6 +31,13 @@ def _min_confidence(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("must be between 0 and 1 (0.6 means 60%)")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
@@ -59,17 +68,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     show.set_defaults(run=run_show)
 
     create = actions.add_parser(
-        "create", help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X)",
+        "create", help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X), or of tracks that "
+        "follow on from a seed track",
         epilog="GENRE is a broad genre (Rock, Hip-hop, \"Ambient / New age\") or a CCMusic genre, by key\n"
         "(Soft_rock) or display name (\"Soft rock\"), any case.\n\n"
         "examples:\n  genrescope playlist create Jazz --genre jazz --smart\n"
         "  genrescope playlist create Opera --genre opera --model ccmusic\n"
         '  genrescope playlist create "Soft rock" --genre "Soft rock" --min-confidence 0.6 --smart\n'
-        "  genrescope playlist create Dance --genre dance_pop --order album_order",
+        "  genrescope playlist create Dance --genre dance_pop --order album_order\n"
+        '  genrescope playlist create "Like this" --seed 42 --length 25',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     create.add_argument("name", metavar="NAME")
-    create.add_argument("--genre", required=True, metavar="GENRE")
+    source = create.add_mutually_exclusive_group(required=True)
+    source.add_argument("--genre", metavar="GENRE")
+    source.add_argument("--seed", metavar="FILE_OR_TRACK_ID",
+                        help="start from this track (a library track's id or path) and walk to the tracks "
+                             "that sound most like it, each following smoothly from the last")
+    create.add_argument("--length", type=_positive, default=25, metavar="N",
+                        help="tracks in a --seed playlist, the seed included (default: 25)")
     create.add_argument("--model", choices=GENRE_MODELS, help=MODEL_HELP)
     create.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
     create.add_argument("--smart", action="store_true",
@@ -175,6 +192,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
+    if args.seed is not None:
+        return _create_from_seed(args)
     from desktop_app.genres.taxonomy import UnknownLabelError
     from desktop_app.library.playlists import (
         PlaylistError,
@@ -209,6 +228,31 @@ def run_create(args: argparse.Namespace) -> int:
     else:
         print(f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: {count:,} "
               f"{genre.display_name} track{'s' if count != 1 else ''} at ≥ {min_confidence:.0%} confidence")
+    return 0
+
+
+def _create_from_seed(args: argparse.Namespace) -> int:
+    from desktop_app.analysis.similar import find_seed, seed_playlist
+    from desktop_app.library.playlists import PlaylistError, create_playlist
+    from desktop_app.library.similarity import SimilarityError
+
+    with open_library_from(args) as library:
+        try:
+            with library.engine.connect() as conn:
+                seed = find_seed(conn, args.seed)
+            if seed.track_id is None:
+                return _fail(f"{seed.path} is not in the library: scan it first (genrescope scan)")
+            track_ids = seed_playlist(library, seed.track_id, args.length)
+            with library.writer.begin() as conn:
+                playlist_id = create_playlist(conn, args.name, track_ids)
+        except (SimilarityError, PlaylistError) as exc:
+            return _fail(str(exc))
+    if args.json:
+        print_json({"id": playlist_id, "name": args.name, "kind": "manual", "seed": seed.track_id,
+                    "tracks": len(track_ids), "track_ids": track_ids})
+    else:
+        print(f"Created playlist {args.name!r}: {len(track_ids)} track{'s' if len(track_ids) != 1 else ''} "
+              f"from {seed.path}")
     return 0
 
 

@@ -1,9 +1,10 @@
 """The built-in tagger: both MusiCNN networks on one device, turning log-mel patches into tags.
 
 The two networks (``musicnn-msd``, ``musicnn-mtt``) read the same 3 s patches, so they run as one
-`predict`: its output is both networks' sigmoid probabilities side by side, [patches, 50 + 50],
-which lets the shared producer-consumer pipeline (`pipeline.run_pipeline`) batch the tagger like
-the CCMusic network. `split` separates them again.
+`predict`: its output is, per patch, both networks' sigmoid probabilities side by side and then
+both networks' ``penultimate`` layers (the embedding similarity uses, from the same forward pass),
+[patches, 50 + 50 + 200 + 200]. One array per patch lets the shared producer-consumer pipeline
+(`pipeline.run_pipeline`) batch the tagger like the CCMusic network; `split` separates it again.
 
 Cost (bench/tagger.py): small in parameters (0.8 M per network) but not in arithmetic: 2.8 GFLOP
 per 3 s patch per network (the timbral filters slide over every frame and mel position), about
@@ -23,9 +24,15 @@ from desktop_app.audio.mel import N_MELS, PATCH_FRAMES
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity
+from desktop_app.inference.musicnn.network import BACKEND_UNITS
 
 TAGGERS: tuple[str, ...] = tuple(TAGGER_TAGS)
 """The built-in taggers, in the order of `Tagger.predict`'s output columns."""
+EMBEDDING_LAYER = "penultimate"
+"""The layer kept as each song's embedding: of the candidates it measured best for similarity
+(bench/similarity_quality.py, `analysis.similar`)."""
+EMBEDDING_DIMS = BACKEND_UNITS
+OUTPUT_COLUMNS = sum(len(TAGGER_TAGS[name]) for name in TAGGERS) + len(TAGGERS) * EMBEDDING_DIMS
 DEFAULT_BATCH = {"cpu": 16, "cuda": 512, "mps": 128}
 """Patches per forward pass. CPU: 16 as fast per patch as 64 with a quarter of the activations
 (the timbral blocks write 9 MB per patch before pooling over the mel axis)."""
@@ -56,35 +63,36 @@ class Tagger:
         return dict(zip(TAGGERS, self._networks))
 
     def predict(self, patches: np.ndarray) -> np.ndarray:
-        """Sigmoid probabilities [n, 100] float32 (MSD tags, then MTT tags) of patches [n, 187, 96]."""
+        """[n, 500] float32 for patches [n, 187, 96]: MSD then MTT tag probabilities, then MSD then
+        MTT penultimate layers (`split` names the parts)."""
         patches = _checked(patches)
-        out = np.empty((patches.shape[0], sum(len(TAGGER_TAGS[n]) for n in TAGGERS)), dtype=np.float32)
+        out = np.empty((patches.shape[0], OUTPUT_COLUMNS), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, patches.shape[0], self.batch_size):
                 batch = torch.from_numpy(patches[start : start + self.batch_size]).to(self.device)
-                probs = [torch.sigmoid(network(batch)).float().cpu().numpy() for network in self._networks]
-                out[start : start + len(batch)] = np.concatenate(probs, axis=1)
+                found = [network.embed(batch) for network in self._networks]
+                parts = [torch.sigmoid(f.logits) for f in found] + [f.penultimate for f in found]
+                out[start : start + len(batch)] = torch.cat(parts, dim=1).float().cpu().numpy()
         return out
 
-    def embed(self, patches: np.ndarray) -> dict[str, np.ndarray]:
-        """Each network's penultimate layer [n, 200] for patches [n, 187, 96] (for similarity)."""
-        patches = _checked(patches)
-        found: dict[str, list[np.ndarray]] = {name: [] for name in TAGGERS}
-        with torch.inference_mode():
-            for start in range(0, patches.shape[0], self.batch_size):
-                batch = torch.from_numpy(patches[start : start + self.batch_size]).to(self.device)
-                for name, network in zip(TAGGERS, self._networks):
-                    found[name].append(network.embed(batch).penultimate.float().cpu().numpy())
-        return {name: np.concatenate(parts) for name, parts in found.items()}
+
+@dataclass(frozen=True)
+class TaggerOutputs:
+    """`Tagger.predict`'s columns by tagger: tag probabilities [n, 50] and embeddings [n, 200]."""
+
+    probabilities: dict[str, np.ndarray]
+    embeddings: dict[str, np.ndarray]
 
 
-def split(probs: np.ndarray) -> dict[str, np.ndarray]:
-    """`Tagger.predict`'s columns, by tagger: {name: [n, 50]}."""
-    sizes = [len(TAGGER_TAGS[name]) for name in TAGGERS]
-    if probs.shape[-1] != sum(sizes):
-        raise ValueError(f"expected {sum(sizes)} columns, got {probs.shape[-1]}")
+def split(outputs: np.ndarray) -> TaggerOutputs:
+    """Name the columns of `Tagger.predict`'s output."""
+    sizes = [len(TAGGER_TAGS[name]) for name in TAGGERS] + [EMBEDDING_DIMS] * len(TAGGERS)
+    if outputs.shape[-1] != sum(sizes):
+        raise ValueError(f"expected {sum(sizes)} columns, got {outputs.shape[-1]}")
     bounds = np.cumsum([0, *sizes])
-    return {name: probs[..., a:b] for name, a, b in zip(TAGGERS, bounds[:-1], bounds[1:])}
+    parts = [outputs[..., a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    count = len(TAGGERS)
+    return TaggerOutputs(dict(zip(TAGGERS, parts[:count])), dict(zip(TAGGERS, parts[count:])))
 
 
 @dataclass(frozen=True)

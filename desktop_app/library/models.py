@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -127,6 +128,21 @@ class Analysis(Base):
         UniqueConstraint("track_id", "model_id", name="uq_analyses_track_model"),
         Index("ix_analyses_model_top1", "model_id", "top1"),
     )
+
+
+class Embedding(Base):
+    """What one analysis' network made of the track, as a vector for similarity (float16 bytes).
+
+    Belongs to its analysis and goes with it: re-analysing a track replaces it, deleting the
+    analysis (or the track, or the model) deletes it.
+    """
+
+    __tablename__ = "embeddings"
+
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True)
+    layer: Mapped[str] = mapped_column(String(32), nullable=False)
+    dims: Mapped[int] = mapped_column(Integer, nullable=False)
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class Playlist(Base):

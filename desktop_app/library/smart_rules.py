@@ -5,7 +5,8 @@ optional limit. Conditions reuse the window's query pieces (`browse`): free text
 box's language, predicted genres come from the current analyses of the rule set's ``model``
 (``broad-genre`` or ``ccmusic``), so a smart playlist shows exactly what the same filter shows in
 the table. A ``tag`` rule reads the built-in tagger's song-level tag probabilities ("mtt:female
-vocal" at least 0.5), whatever ``model`` is.
+vocal" at least 0.5), whatever ``model`` is; a ``similar`` rule keeps the tracks that sound at least
+this much like a given track (cosine similarity of their embeddings, `similarity`).
 
 Evaluation takes ``models``: the library id of the current model of each name
 (`analysis.current.current_models`), so the library never asks which weights are installed.
@@ -13,11 +14,12 @@ Evaluation takes ``models``: the library id of the current model of each name
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, column, exists, false, func, or_, select, true
 
 from desktop_app.genres.broad import SOURCE_PREFIX
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
@@ -25,13 +27,14 @@ from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.browse import contains, search_condition, with_analysis
 from desktop_app.library.models import Analysis, TagGenre, Track
 from desktop_app.library.search import parse_search
+from desktop_app.library.similarity import EMBEDDING_MODEL, index_for
 
 tracks = Track.__table__
 tag_genres = TagGenre.__table__
 analyses = Analysis.__table__
 
-RuleField = Literal["predicted", "confidence", "tag_genre", "tag", "artist", "album", "year", "duration", "text",
-                    "available"]
+RuleField = Literal["predicted", "confidence", "tag_genre", "tag", "similar", "artist", "album", "year", "duration",
+                    "text", "available"]
 RULE_FIELDS: tuple[RuleField, ...] = get_args(RuleField)
 PlaylistOrder = Literal["confidence", "album_order", "artist", "album", "title", "year", "duration", "added",
                         "predicted"]
@@ -70,7 +73,8 @@ class Rule:
     ``text`` use ``text`` (contains; ``text`` is the search box's language); ``confidence``,
     ``year`` and ``duration`` (seconds) use ``minimum``/``maximum`` (inclusive, either may be
     None); ``tag`` uses ``values`` (qualified tags, ``msd:instrumental``; any matches) and
-    ``minimum`` (the tag's song-level probability, 0-1); ``available`` uses ``flag`` (True: the file
+    ``minimum`` (the tag's song-level probability, 0-1); ``similar`` uses ``values`` (one track id)
+    and ``minimum`` (the cosine similarity of the two tracks' embeddings, -1 to 1); ``available`` uses ``flag`` (True: the file
     is there, False: it is missing).
     """
 
@@ -85,7 +89,7 @@ class Rule:
         data: dict[str, Any] = {"field": self.field}
         if self.field in ("predicted", "tag_genre"):
             data["values"] = list(self.values)
-        elif self.field == "tag":
+        elif self.field in ("tag", "similar"):
             data["values"], data["minimum"] = list(self.values), self.minimum
         elif self.field in ("artist", "album", "text"):
             data["text"] = self.text
@@ -125,6 +129,11 @@ class Rule:
                 tag_column(value)
             if self.minimum is None or not 0 <= self.minimum <= 1:
                 raise RuleError(f"a tag rule needs a minimum probability between 0 and 1, not {self.minimum!r}")
+        if self.field == "similar":
+            if len(self.values) != 1 or not self.values[0].isdigit():
+                raise RuleError(f"a similar rule needs one track id, not {list(self.values)}")
+            if self.minimum is None or not -1 <= self.minimum <= 1:
+                raise RuleError(f"a similar rule needs a minimum similarity between -1 and 1, not {self.minimum!r}")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise RuleError(f"{self.field}: minimum {self.minimum} is above maximum {self.maximum}")
 
@@ -222,13 +231,30 @@ def _tag_condition(rule: Rule, models: ModelIds) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
+def _similar_condition(conn: Connection | None, rule: Rule, models: ModelIds) -> ColumnElement[bool]:
+    """The track is at least ``minimum`` similar to the rule's track (which it never includes)."""
+    model_id = models.get(EMBEDDING_MODEL)
+    if conn is None or model_id is None:
+        return false()
+    index = index_for(conn, model_id)
+    track_id = int(rule.values[0])
+    if track_id not in index:
+        return false()  # the track is gone or not analysed yet: nothing is like it
+    assert rule.minimum is not None
+    ids = json.dumps([n.track_id for n in index.above(track_id, rule.minimum)])
+    return tracks.c.id.in_(select(column("value")).select_from(func.json_each(ids)))
+
+
 def rule_condition(
-    rule: Rule, model_id: int | None, models: ModelIds | None = None, taxonomy: str = LEGACY_MODEL
+    rule: Rule, model_id: int | None, models: ModelIds | None = None, taxonomy: str = LEGACY_MODEL,
+    conn: Connection | None = None,
 ) -> ColumnElement[bool]:
     """The rule as a condition on tracks joined with `with_analysis(…, model_id)` (the analyses of
-    ``taxonomy``'s model); ``models`` for tag rules."""
+    ``taxonomy``'s model); ``models`` for tag and similar rules, ``conn`` for similar rules."""
     if rule.field == "tag":
         return _tag_condition(rule, models or {})
+    if rule.field == "similar":
+        return _similar_condition(conn, rule, models or {})
     if rule.field == "predicted":
         return analyses.c.top1.in_(rule.values) if model_id is not None else false()
     if rule.field == "confidence":
@@ -270,7 +296,7 @@ def _order_by(order: PlaylistOrder, descending: bool, model_id: int | None) -> l
 def evaluate(conn: Connection, rules: SmartRules, models: ModelIds) -> list[int]:
     """The ids of the tracks these rules select, in their order, at most ``limit`` of them."""
     model_id = models.get(rules.model)
-    conditions = [rule_condition(rule, model_id, models, rules.model) for rule in rules.rules]
+    conditions = [rule_condition(rule, model_id, models, rules.model, conn) for rule in rules.rules]
     combined = (and_ if rules.match == "all" else or_)(*conditions) if conditions else true()
     query = with_analysis(select(tracks.c.id), model_id).where(combined)
     if rules.available_only:
