@@ -144,6 +144,8 @@ class Embedding(Base):
     dims: Mapped[int] = mapped_column(Integer, nullable=False)
     vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
+    __table_args__ = (Index("ix_embeddings_dims", "dims"),)
+
 
 class Playlist(Base):
     """A named playlist: a ``manual`` one keeps its entries, a ``smart`` one its rules (JSON).

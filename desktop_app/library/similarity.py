@@ -25,7 +25,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 
 from desktop_app.library.embeddings import matrix_of
-from desktop_app.library.models import Analysis, Embedding
+from desktop_app.library.models import Embedding, Track
 
 EMBEDDING_MODEL = "musicnn-msd"
 """The model whose embedding similarity uses unless told otherwise: it measured best of the two
@@ -124,18 +124,25 @@ class SimilarityIndex:
         return [Neighbour(int(self.track_ids[i]), float(scores[i])) for i in order]
 
 
+CACHED_INDEXES = 2
+"""Indexes kept (one per library and model): 76 MB each for 100,000 tracks."""
 _CACHE: dict[tuple[str, int], tuple[tuple[int, object], SimilarityIndex]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def index_for(conn: Connection, model_id: int) -> SimilarityIndex:
-    """The index of every available track this model embedded, rebuilt only when they changed."""
-    analyses, embeddings = Analysis.__table__, Embedding.__table__
-    state = tuple(conn.execute(
-        select(func.count(), func.max(analyses.c.analysed_at))
-        .select_from(embeddings.join(analyses, analyses.c.id == embeddings.c.analysis_id))
-        .where(analyses.c.model_id == model_id)
-    ).one())
+    """The index of every available track this model embedded, rebuilt only when embeddings changed.
+
+    Whether they changed: the embeddings table's row count and largest analysis id (a new analysis,
+    a deleted one or a re-analysis by new weights moves one of them; indexed queries, well under a
+    millisecond), and whether the set of available tracks changed (a scan marking files missing).
+    """
+    embeddings, tracks = Embedding.__table__, Track.__table__
+    state = tuple(conn.execute(query).scalar() for query in (  # apart, each is answered from an index
+        select(func.count()).select_from(embeddings),
+        select(func.max(embeddings.c.analysis_id)),
+        select(func.count()).where(tracks.c.available.is_(False)),
+    ))
     key = (str(conn.engine.url), model_id)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
@@ -143,7 +150,10 @@ def index_for(conn: Connection, model_id: int) -> SimilarityIndex:
         return cached[1]
     index = SimilarityIndex(model_id, *matrix_of(conn, model_id))
     with _CACHE_LOCK:
+        _CACHE.pop(key, None)
         _CACHE[key] = (state, index)
+        while len(_CACHE) > CACHED_INDEXES:
+            del _CACHE[next(iter(_CACHE))]
     return index
 
 

@@ -27,6 +27,9 @@ def upgrade() -> None:
         sa.Column("dims", sa.Integer, nullable=False),
         sa.Column("vector", sa.LargeBinary, nullable=False),
     )
+    # Small beside the table's vectors: lets SQLite count the embeddings without reading them
+    # (the similarity index asks on every query whether they changed).
+    op.create_index("ix_embeddings_dims", "embeddings", ["dims"])
 
 
 def downgrade() -> None:
