@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/similar_search.py [--tracks 100000] [--queries 200]
 
-The library is generated (tests/generated_library.py: tracks, analyses) with one random 200-unit
+The library is generated (tests/generated_library.py: tracks, the tagger's analyses) with one random 200-unit
 float16 embedding per track, stored as the tagger stores them. Measured on this machine:
 - ``load_s``: reading every embedding from SQLite and building the index (`index_for`), once per
   change of the library's embeddings, on a worker;
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from desktop_app.library.database import open_library  # noqa: E402
 from desktop_app.library.similarity import index_for, seed_walk  # noqa: E402
-from tests.generated_library import insert_analyses, insert_model, insert_tracks, track_row  # noqa: E402
+from tests.generated_library import insert_tagger_embeddings, insert_tracks, track_row  # noqa: E402
 
 DIMS = 200
 
@@ -43,15 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         library = open_library(Path(folder) / "library.sqlite3")
         insert_tracks(library, args.tracks)
-        model_id = insert_model(library)
-        insert_analyses(library, model_id, range(1, args.tracks + 1))
-        vectors = rng.standard_normal((args.tracks, DIMS)).astype(np.float16)
-        with library.writer.begin() as conn:
-            conn.connection.driver_connection.executemany(
-                "INSERT INTO embeddings (analysis_id, layer, dims, vector) "
-                "SELECT id, 'penultimate', ?, ? FROM analyses WHERE track_id = ? AND model_id = ?",
-                [(DIMS, vectors[i].tobytes(), i + 1, model_id) for i in range(args.tracks)],
-            )
+        model_id = insert_tagger_embeddings(library, rng.standard_normal((args.tracks, DIMS)).astype(np.float16))
         with library.engine.connect() as conn:
             started = time.perf_counter()
             index = index_for(conn, model_id)

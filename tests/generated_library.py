@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
+
 from desktop_app.genres.ccmusic import GENRE_KEYS, NUM_CLASSES
 from desktop_app.library.database import Library
 
@@ -80,3 +82,29 @@ def insert_analyses(library: Library, model_id: int, track_ids: range) -> None:
                 for t in track_ids
             ],
         )
+
+
+def insert_tagger_embeddings(library: Library, vectors: np.ndarray, name: str = "musicnn-msd") -> int:
+    """The built-in tagger's model row (as the shipped weights register it) with analyses of tracks
+    1..n, each holding row i-1 of ``vectors`` as its embedding; returns the model id."""
+    from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+    from desktop_app.inference.registry import builtin_sha256
+
+    with library.writer.begin() as conn:
+        raw = conn.connection.driver_connection
+        model_id = int(raw.execute(
+            "INSERT INTO models (sha256, name, label, origin, classes, first_used_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (builtin_sha256()[name], name, f"{name} (generated)", "builtin",
+             '["' + '","'.join(TAGGER_TAGS[name]) + '"]', NOW),
+        ).lastrowid)
+        tags = TAGGER_TAGS[name]
+        raw.executemany(
+            "INSERT INTO analyses (track_id, model_id, top1, confidence, analysed_at) VALUES (?, ?, ?, ?, ?)",
+            [(i + 1, model_id, tags[i % len(tags)], 0.5, NOW) for i in range(len(vectors))],
+        )
+        raw.executemany(
+            "INSERT INTO embeddings (analysis_id, layer, dims, vector) "
+            "SELECT id, 'penultimate', ?, ? FROM analyses WHERE track_id = ? AND model_id = ?",
+            [(vectors.shape[1], np.asarray(v, np.float16).tobytes(), i + 1, model_id) for i, v in enumerate(vectors)],
+        )
+    return model_id

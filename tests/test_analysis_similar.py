@@ -196,7 +196,7 @@ def test_embeddings_go_with_their_analysis(tmp_path, real_library):
         other.close()
     empty = open_library(tmp_path / "empty.sqlite3")
     try:
-        with empty.engine.connect() as conn, pytest.raises(SimilarityError, match="genrescope classify"):
+        with empty.engine.connect() as conn, pytest.raises(SimilarityError, match="analyse the library first"):
             model_index(conn)
     finally:
         empty.close()

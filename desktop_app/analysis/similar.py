@@ -50,7 +50,8 @@ def model_index(conn: Connection, model: str = EMBEDDING_MODEL) -> SimilarityInd
         raise SimilarityError(f"{model} keeps no embeddings; similarity uses {' or '.join(SIMILAR_MODELS)}")
     info = current_models(conn).get(model)
     if info is None or info.id is None:
-        raise SimilarityError(f"no track has been analysed by {model} yet: run `genrescope classify` first")
+        raise SimilarityError(f"no track has been analysed by {model} yet: analyse the library first "
+                              "(Analysis → Analyse everything, or genrescope classify)")
     index = index_for(conn, info.id)
     if not len(index):
         raise SimilarityError(f"no track has an embedding from {model} yet: analyse the library again")
@@ -106,6 +107,23 @@ def seed_playlist(library: Library, seed_track: int, length: int, *, model: str 
         candidates = [seed_track, *(n.track_id for n in index.similar_to(seed_track, max(4 * length, 50)))]
         artists = dict(conn.execute(select(tracks.c.id, tracks.c.artist).where(tracks.c.id.in_(candidates))).all())
     return seed_walk(index, seed_track, length, artists)
+
+
+def create_seed_playlist(library: Library, seed_track: int, length: int, name: str | None = None,
+                         *, model: str = EMBEDDING_MODEL) -> tuple[int, str, list[int]]:
+    """A manual playlist of `seed_playlist`'s tracks: (its id, its name, the track ids).
+
+    Without ``name`` it is called "Like <the seed's title>" (numbered if that is taken); a given
+    name that is taken is refused (`PlaylistError`), as everywhere else.
+    """
+    from desktop_app.library.playlists import create_playlist, unique_name
+
+    track_ids = seed_playlist(library, seed_track, length, model=model)
+    with library.writer.begin() as conn:
+        if name is None:
+            row = conn.execute(select(tracks.c.title, tracks.c.path).where(tracks.c.id == seed_track)).one()
+            name = unique_name(conn, f"Like {row.title or Path(row.path).stem}")
+        return create_playlist(conn, name, track_ids), name.strip(), track_ids
 
 
 def _described(conn: Connection, found: list[Neighbour]) -> list[SimilarTrack]:

@@ -232,8 +232,8 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def _create_from_seed(args: argparse.Namespace) -> int:
-    from desktop_app.analysis.similar import find_seed, seed_playlist
-    from desktop_app.library.playlists import PlaylistError, create_playlist
+    from desktop_app.analysis.similar import create_seed_playlist, find_seed
+    from desktop_app.library.playlists import PlaylistError
     from desktop_app.library.similarity import SimilarityError
 
     with open_library_from(args) as library:
@@ -242,16 +242,14 @@ def _create_from_seed(args: argparse.Namespace) -> int:
                 seed = find_seed(conn, args.seed)
             if seed.track_id is None:
                 return _fail(f"{seed.path} is not in the library: scan it first (genrescope scan)")
-            track_ids = seed_playlist(library, seed.track_id, args.length)
-            with library.writer.begin() as conn:
-                playlist_id = create_playlist(conn, args.name, track_ids)
+            playlist_id, name, track_ids = create_seed_playlist(library, seed.track_id, args.length, args.name)
         except (SimilarityError, PlaylistError) as exc:
             return _fail(str(exc))
     if args.json:
-        print_json({"id": playlist_id, "name": args.name, "kind": "manual", "seed": seed.track_id,
+        print_json({"id": playlist_id, "name": name, "kind": "manual", "seed": seed.track_id,
                     "tracks": len(track_ids), "track_ids": track_ids})
     else:
-        print(f"Created playlist {args.name!r}: {len(track_ids)} track{'s' if len(track_ids) != 1 else ''} "
+        print(f"Created playlist {name!r}: {len(track_ids)} track{'s' if len(track_ids) != 1 else ''} "
               f"from {seed.path}")
     return 0
 

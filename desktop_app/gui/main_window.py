@@ -50,6 +50,7 @@ from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
+from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
 from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
 from desktop_app.analysis.current import current_models
@@ -181,8 +182,11 @@ class MainWindow(QMainWindow):
         self.left.setObjectName("leftSplitter")
         self.left.addWidget(browse)
         self.left.addWidget(self.playlists)
+        self.similar = SimilarTracksPanel(self.library, self.jobs, self)
+        self.left.addWidget(self.similar)
         self.left.setStretchFactor(0, 3)
         self.left.setStretchFactor(1, 1)
+        self.left.setStretchFactor(2, 1)
 
         self.banner = ModelBanner(self)
         self.search = QLineEdit(self)
@@ -369,10 +373,13 @@ class MainWindow(QMainWindow):
         self.playlists.problemsFound.connect(self.problems.add)
         self.playlists.libraryChanged.connect(self._library_changed)
         self.playlists.view.trackSelected.connect(self._show_track)
+        self.similar.trackActivated.connect(self._similar_activated)
+        self.similar.playlistCreated.connect(self._playlist_created)
+        self.similar.message.connect(self.set_status)
 
     def _restore_layout(self) -> None:
         for name, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
-                              ("splitter", self.splitter.restoreState),
+                              ("splitter", self.splitter.restoreState), ("left_splitter", self.left.restoreState),
                               ("table_header", self.table.horizontalHeader().restoreState)):
             state = self.settings.layout(name)
             if state is not None:
@@ -382,6 +389,7 @@ class MainWindow(QMainWindow):
         self.settings.set_layout("geometry", self.saveGeometry())
         self.settings.set_layout("state", self.saveState())
         self.settings.set_layout("splitter", self.splitter.saveState())
+        self.settings.set_layout("left_splitter", self.left.saveState())
         self.settings.set_layout("table_header", self.table.horizontalHeader().saveState())
         self.settings.sync()
 
@@ -735,6 +743,7 @@ class MainWindow(QMainWindow):
             text += " (CCMusic with TEST weights: not real predictions)"
         self.set_status(("Analysis stopped. " if outcome.cancelled else "") + text + ".")
         self._update_model_info(outcome.model)
+        self.similar.refresh()
 
     def _analysis_failed(self, error: Exception) -> None:
         self.set_status(f"Analysis stopped: {describe(error)}")
@@ -865,8 +874,17 @@ class MainWindow(QMainWindow):
         if track_id != self._shown_track_id:
             self._show_track(track_id)
 
+    def _similar_activated(self, track_id: int) -> None:
+        self.playlists.select_playlist(None)
+        self.select_track(track_id)
+
+    def _playlist_created(self, playlist_id: int) -> None:
+        self.playlists.refresh()
+        self.playlists.select_playlist(playlist_id)
+
     def _show_track(self, track_id: int | None) -> None:
         self._shown_track_id = track_id
+        self.similar.show_track(track_id)
         if track_id is None:
             self.detail.show_track(None)
             return
