@@ -7,7 +7,7 @@ import pytest
 
 from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import MSD_TAGS, MTT_TAGS
-from desktop_app.genres.taxonomy import BROAD, CCMUSIC, TAXONOMIES, UnknownLabelError, taxonomy
+from desktop_app.genres.taxonomy import BROAD, CCMUSIC, MY_GENRES, TAXONOMIES, UnknownLabelError, taxonomy
 
 REQUIRED = {"Rock", "Metal", "Punk", "Pop", "Electronic", "Dance", "Hip-hop", "R&B / Soul", "Jazz", "Blues",
             "Country", "Folk", "Classical", "Ambient / New age"}
@@ -75,4 +75,4 @@ def test_taxonomies_find_what_people_type() -> None:
         BROAD.find("rokc")
     with pytest.raises(UnknownLabelError, match="known: broad-genre"):
         taxonomy("nope")
-    assert [t for t in TAXONOMIES.values() if t.is_genre] == [BROAD, CCMUSIC]
+    assert [t for t in TAXONOMIES.values() if t.is_genre] == [BROAD, CCMUSIC, MY_GENRES]

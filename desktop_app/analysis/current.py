@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from desktop_app.genres.taxonomy import MY_GENRES_MODEL, use_learned_genres
 from desktop_app.inference import registry
 from desktop_app.library.browse import ModelInfo, current_model
+from desktop_app.library.learned import latest_training
 
 
 def current_models(conn: Connection) -> dict[str, ModelInfo]:
-    """The current model of each name that has analysed anything, by name, in `registry.MODEL_NAMES` order."""
+    """The current model of each name that has analysed anything, by name, in `registry.MODEL_NAMES`
+    order, then the learned "My genres" (the one trained last, whose genres it also makes the
+    `MY_GENRES` taxonomy's)."""
     found: dict[str, ModelInfo] = {}
     builtin = registry.builtin_sha256()
     for name in registry.MODEL_NAMES:
@@ -27,6 +31,12 @@ def current_models(conn: Connection) -> dict[str, ModelInfo]:
             info = current_model(conn, builtin[name], name)
         if info is not None:
             found[name] = info
+    learned = latest_training(conn)
+    use_learned_genres(learned.genres if learned is not None else ())
+    if learned is not None:
+        info = current_model(conn, None, MY_GENRES_MODEL)
+        if info is not None and info.id == learned.model_id:
+            found[MY_GENRES_MODEL] = info
     return found
 
 

@@ -12,6 +12,7 @@ from desktop_app.cli import (
     explain_commands,
     library_commands,
     model_commands,
+    my_genres_commands,
     playlist_commands,
     similar_commands,
 )
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.register(commands)
     playlist_commands.register(commands)
     similar_commands.register(commands)
+    my_genres_commands.register(commands)
     return parser
 
 

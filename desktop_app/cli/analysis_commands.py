@@ -12,14 +12,13 @@ from desktop_app.cli.common import add_db_option, open_library_from, print_json,
 MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
 """``--model``: the networks that run (the registry's `NETWORK_CHOICES`; written out so that
 ``--help`` does not import the model stack)."""
+MODEL_HELP = ("which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, with the broad genres "
+              "derived from them), the CCMusic network (ccmusic), or all available (default)")
 
 
 def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = True) -> None:
     if choose_network:
-        parser.add_argument("--model", choices=MODEL_CHOICES, default="all",
-                            help="which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, "
-                                 "with the broad genres derived from them), the CCMusic network (ccmusic), "
-                                 "or all available (default)")
+        parser.add_argument("--model", choices=MODEL_CHOICES, default="all", help=MODEL_HELP)
     parser.add_argument("--weights", metavar="W",
                         help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)")
     parser.add_argument("--device", help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
@@ -40,11 +39,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     classify = commands.add_parser(
         "classify", help="analyse every library track the model has not analysed yet (resumable)",
-        epilog="examples:\n  genrescope classify --limit 100 --json\n  genrescope classify --model musicnn-msd",
+        epilog="examples:\n  genrescope classify --limit 100 --json\n  genrescope classify --model musicnn-msd\n"
+        "  genrescope classify --model my-genres",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(classify)
-    _add_model_options(classify)
+    classify.add_argument("--model", choices=(*MODEL_CHOICES, "my-genres"), default="all",
+                          help=MODEL_HELP[:-len(" or all available (default)")] + ", your learned genres "
+                          "(my-genres: learned again first if your labels changed), or all available (default)")
+    _add_model_options(classify, choose_network=False)
     classify.add_argument("--limit", type=int, metavar="N", help="analyse at most N tracks")
     classify.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     classify.set_defaults(run=run_classify)
@@ -209,6 +212,10 @@ def run_classify(args: argparse.Namespace) -> int:
         status = max(status, _classify_with_tagger(args, report))
     if _wants(args, "ccmusic"):
         status = max(status, _classify_with_ccmusic(args, report))
+    if _wants(args, "my-genres"):
+        from desktop_app.cli.my_genres_commands import print_refreshed
+
+        status = max(status, print_refreshed(args, report))
     if args.json:
         print_json(report if args.model == "all" else next(iter(report.values())))
     return status

@@ -8,7 +8,7 @@ import sys
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar, track_line
 
 TRACK_FIELDS = ("id", "path", "title", "artist", "album", "duration", "tag_genre", "available", "error")
-MODEL_NAMES = ("broad-genre", "ccmusic", "musicnn-msd", "musicnn-mtt")
+MODEL_NAMES = ("broad-genre", "ccmusic", "my-genres", "musicnn-msd", "musicnn-mtt")
 """The registry's models, written out so that ``--help`` does not import it."""
 
 
@@ -66,22 +66,21 @@ def run_tracks(args: argparse.Namespace) -> int:
     from desktop_app.library.analyses import predictions_of
     from desktop_app.library.queries import iter_tracks
 
-    wanted_genre: tuple[str, str] | None = None  # (model name, class key)
-    if args.genre:
-        names = [args.model] if args.model else ["broad-genre", "ccmusic"]
-        for name in names:
-            try:
-                wanted_genre = (name, TAXONOMIES[name].find(args.genre).key)
-                break
-            except UnknownLabelError as exc:
-                problem = str(exc)
-        if wanted_genre is None:
-            print(f"error: {problem}", file=sys.stderr)
-            return 2
-
     with open_library_from(args) as library:
         with library.engine.connect() as conn:
-            models = current_models(conn)
+            models = current_models(conn)  # also gives "My genres" the library's learned genres
+        wanted_genre: tuple[str, str] | None = None  # (model name, class key)
+        if args.genre:
+            names = [args.model] if args.model else ["broad-genre", "ccmusic", "my-genres"]
+            for name in names:
+                try:
+                    wanted_genre = (name, TAXONOMIES[name].find(args.genre).key)
+                    break
+                except UnknownLabelError as exc:
+                    problem = str(exc)
+            if wanted_genre is None:
+                print(f"error: {problem}", file=sys.stderr)
+                return 2
         if args.model:
             models = {name: info for name, info in models.items() if name == args.model}
         ids = {info.id: name for name, info in models.items() if info.id is not None}

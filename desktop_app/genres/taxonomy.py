@@ -1,8 +1,13 @@
 """A model's classes as a person names them, and finding one from what they type.
 
 Every model Genrescope stores results of has a `Taxonomy`, keyed by the model's name
-(``ccmusic``, ``broad-genre``, ``musicnn-msd``, ``musicnn-mtt``). The library stores class keys;
-the window and the CLI show display names and accept either, in any case.
+(``ccmusic``, ``broad-genre``, ``musicnn-msd``, ``musicnn-mtt``, ``my-genres``). The library stores
+class keys; the window and the CLI show display names and accept either, in any case.
+
+"My genres" are the person's own, learned from their library (`analysis.my_genres`), so its
+labels are not known here: `use_learned_genres` sets them from the library's current learned
+model whenever the current models are read (`analysis.current`), and every view sees the one
+`MY_GENRES` object change.
 """
 
 from __future__ import annotations
@@ -88,13 +93,23 @@ def _tags(model: str, title: str, tags: tuple[str, ...]) -> Taxonomy:
 CCMUSIC = Taxonomy("ccmusic", "CCMusic", tuple(Label(g.index, g.key, g.display_name) for g in GENRES))
 BROAD = Taxonomy(BROAD_MODEL, "Broad genre",
                  tuple(Label(i, g.key, g.display_name) for i, g in enumerate(BROAD_GENRES)), low_confidence=0.2)
+MY_GENRES_MODEL = "my-genres"
+MY_GENRES = Taxonomy(MY_GENRES_MODEL, "My genres", (), low_confidence=0.5)
+"""Labels set by `use_learned_genres`. 0.5: a calibrated probability (`analysis.my_genres`) under
+one half means the classifier thinks another genre at least as likely."""
 TAXONOMIES: dict[str, Taxonomy] = {
     t.model: t
-    for t in (BROAD, CCMUSIC, _tags("musicnn-msd", "MusiCNN MSD tags", MSD_TAGS),
+    for t in (BROAD, CCMUSIC, MY_GENRES, _tags("musicnn-msd", "MusiCNN MSD tags", MSD_TAGS),
               _tags("musicnn-mtt", "MusiCNN MTT tags", MTT_TAGS))
 }
 """Every model's classes, by model name; the genre taxonomies a person switches between first."""
 GENRE_TAXONOMIES: tuple[Taxonomy, ...] = tuple(t for t in TAXONOMIES.values() if t.is_genre)
+
+
+def use_learned_genres(names: tuple[str, ...]) -> None:
+    """Make `MY_GENRES` the classes of the library's current learned model (keys are the names)."""
+    if tuple(label.key for label in MY_GENRES.labels) != names:
+        object.__setattr__(MY_GENRES, "labels", tuple(Label(i, n, n) for i, n in enumerate(names)))
 
 
 def taxonomy(model: str) -> Taxonomy:

@@ -147,6 +147,23 @@ class Embedding(Base):
     __table_args__ = (Index("ix_embeddings_dims", "dims"),)
 
 
+class LearnedGenres(Base):
+    """What a learned "My genres" model (a ``models`` row) was trained on, how it evaluated, and its
+    parameters as plain numbers. ``examples``: [[track_id, label], ...]; ``fingerprint``: the
+    SHA-256 of the sorted examples, to tell when the person's labels have changed since."""
+
+    __tablename__ = "learned_genres"
+
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)  # tags, playlists
+    embedding_model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    examples: Mapped[list] = mapped_column(JSON, nullable=False)
+    evaluation: Mapped[dict] = mapped_column(JSON, nullable=False)
+    parameters: Mapped[dict] = mapped_column(JSON, nullable=False)
+    trained_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
 class Playlist(Base):
     """A named playlist: a ``manual`` one keeps its entries, a ``smart`` one its rules (JSON).
 

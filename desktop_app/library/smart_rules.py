@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Connection, and_, column, exists, false, f
 
 from desktop_app.genres.broad import SOURCE_PREFIX
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
-from desktop_app.genres.taxonomy import TAXONOMIES
+from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.library.browse import contains, search_condition, with_analysis
 from desktop_app.library.models import Analysis, TagGenre, Track
 from desktop_app.library.search import parse_search
@@ -117,7 +117,9 @@ class Rule:
     def check(self, model: str = LEGACY_MODEL) -> None:
         """Raise `RuleError` unless the rule makes sense (``predicted`` values: genres of ``model``)."""
         if self.field == "predicted":
-            keys = TAXONOMIES[model].keys
+            # My genres are the person's and change when learned again: a playlist of a genre no
+            # longer learned is empty, not broken.
+            keys = TAXONOMIES[model].keys if model != MY_GENRES_MODEL else self.values
             unknown = [v for v in self.values if v not in keys]
             if unknown or not self.values:
                 raise RuleError(f"predicted genre rule needs {TAXONOMIES[model].title} genre keys, "
@@ -163,7 +165,7 @@ class SmartRules:
 
     def __post_init__(self) -> None:
         if self.model not in TAXONOMIES or not TAXONOMIES[self.model].is_genre:
-            raise RuleError(f"unknown genre model {self.model!r} (known: broad-genre, ccmusic)")
+            raise RuleError(f"unknown genre model {self.model!r} (known: broad-genre, ccmusic, my-genres)")
         for rule in self.rules:
             rule.check(self.model)
 
