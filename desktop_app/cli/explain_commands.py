@@ -66,12 +66,12 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    if not args.out and not args.json:
-        return _fail("nothing to produce: give --out heatmap.png, --json, or both")
     if not 0.0 <= args.opacity <= 1.0:
         return _fail(f"--opacity must be between 0 and 1, got {args.opacity}")
     if args.model != "ccmusic":
-        return _run_tagger(args)
+        return _run_tagger(args)  # its text report says where the heat is: it needs neither option
+    if not args.out and not args.json:
+        return _fail("nothing to produce: give --out heatmap.png, --json, or both")
     if args.tag:
         return _fail("--tag is for the tagger's networks (--model musicnn-msd or musicnn-mtt); CCMusic takes --genre")
     from desktop_app.genres.ccmusic import GENRES

@@ -101,20 +101,19 @@ class PatchExplanation:
     def cqt_cells(self) -> tuple[int, np.ndarray]:
         """(first CQT frame, `weighted` heat on the CQT cells from there), for the CQT view.
 
-        CQT frame j (centred on ``j * 512 / 22050`` s) takes the heat of the patch's mel frame
-        centred nearest to it; CQT bin b the heat at its centre frequency, interpolated between the
-        two nearest mel band centres. Mel bands above B7 (3.95 kHz) have no place on the CQT.
+        Each mel frame goes to the CQT frame whose centre (``j * 512 / 22050`` s) is nearest to its
+        own, and a CQT frame shows the strongest of its mel frames (mel frames are 16 ms apart, CQT
+        frames 23 ms, so every CQT frame of the span gets one or two and none is lost); the last CQT
+        frame of a patch may also hold the next patch's first. CQT bin b shows the heat at its
+        centre frequency, linear in Hz between the two nearest mel band centres; mel bands above B7
+        (3.95 kHz) have no place on the CQT.
         """
-        frame_s = cqt.HOP_LENGTH / cqt.SAMPLE_RATE
-        mel_frame_s = mel.HOP_LENGTH / mel.SAMPLE_RATE
-        first_song_frame = self.patch * mel.PATCH_FRAMES
-        # CQT frames whose centre is nearer to one of this patch's frame centres than to any other's.
-        start_s, stop_s = ((first_song_frame + edge - 0.5) * mel_frame_s for edge in (0, mel.PATCH_FRAMES))
-        first, stop = int(np.ceil(start_s / frame_s)), int(np.ceil(stop_s / frame_s))
-        frames = np.rint(np.arange(first, stop) * frame_s / mel_frame_s).astype(int) - first_song_frame
-        rows = self.weighted()[np.clip(frames, 0, mel.PATCH_FRAMES - 1)]  # (cqt frames, 96)
+        seconds = (self.patch * mel.PATCH_FRAMES + np.arange(mel.PATCH_FRAMES)) * mel.HOP_LENGTH / mel.SAMPLE_RATE
+        columns = np.rint(seconds / (cqt.HOP_LENGTH / cqt.SAMPLE_RATE)).astype(int)
+        rows = np.zeros((columns[-1] - columns[0] + 1, mel.N_MELS), dtype=np.float32)
+        np.maximum.at(rows, columns - columns[0], self.weighted())
         cells = rows[:, _LOW_BAND] * (1 - _HIGH_WEIGHT) + rows[:, _HIGH_BAND] * _HIGH_WEIGHT
-        return first, np.ascontiguousarray(cells.T)
+        return int(columns[0]), np.ascontiguousarray(cells.T)
 
 
 def explain_tag(
