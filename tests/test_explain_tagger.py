@@ -198,6 +198,7 @@ def test_cli_one_patch_with_the_predicted_tag(capsys, guitar_then_band) -> None:
         (["--model", MODEL, "--tag", "drumz"], "Did you mean: 'drums'"),
         (["--model", MODEL, "--genre", "Opera"], "--genre is for CCMusic"),
         (["--tag", "drums"], "--tag is for the tagger's networks"),
+        (["--model", MODEL, "--weights", "ccmusic.pt"], "--weights is for CCMusic"),
         (["--model", "musicnn-msd", "--window", "12"], "--window must be between 1 and 11"),
     ],
 )

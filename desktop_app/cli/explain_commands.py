@@ -203,8 +203,9 @@ def _print_footer(report: dict) -> None:
 
 
 def _run_tagger(args: argparse.Namespace) -> int:
-    if args.genre:
-        return _fail("--genre is for CCMusic (--model ccmusic); the tagger's networks take --tag")
+    if args.genre or args.weights:
+        option = "--genre" if args.genre else "--weights"
+        return _fail(f"{option} is for CCMusic (--model ccmusic); the tagger's networks are built in and take --tag")
     from desktop_app.genres.taxonomy import UnknownLabelError, taxonomy
 
     try:

@@ -5,7 +5,8 @@ activations); `explain` derives from it the Grad-CAM of any genre by running onl
 head, and an `Explanation` puts the map on the window's CQT cells, in song time and on notes
 through `image_geometry`. The CLI and the window share all of it; the window keeps evidence per
 track, model and window in a `BoundedCache`, so choosing another genre or coming back to a track
-recomputes nothing.
+recomputes nothing. `Peak` and `local_maxima` serve the built-in tagger's explanations too
+(`explain_tagger`), so both networks' heat is reported the same way: seconds, Hz, note.
 """
 
 from __future__ import annotations
