@@ -12,10 +12,15 @@ tag's logit, both from one backward pass:
   (``log10(10000 x + 1)``), so gradient × input is each cell's first-order contribution to the
   logit against silence; the positive part says which bands, in each frame, spoke for the tag.
 
-Their product, divided by its maximum, is the patch's heat (Guided Grad-CAM's recipe, with
-gradient × input in place of guided backpropagation): the class-discriminative, smooth time map
-decides when, the input gradient where in frequency. Frames and bands are placed in the song
-exactly as `audio.mel` makes them (`mel.frame_seconds`, `mel.band_hz`).
+The heat of frame t, band m is the time map at t (scaled to the patch's maximum) times the
+band's share of frame t's gradient × input (smoothed over `SMOOTHING` frames and bands, then
+divided by the frame's strongest band): Guided Grad-CAM's recipe, with gradient × input in place
+of guided backpropagation. The class-discriminative, smooth Grad-CAM decides when, the input
+gradient only where in frequency: the strongest band of each frame carries Grad-CAM's value
+there. On the Armygeddon test the time axis clearly follows the tag (tests/test_explain_tagger.py)
+while the frequency axis is less telling (both "fast" and "guitar" centre near 1 kHz): read it
+as where the energy that mattered lay, not as an instrument detector. Frames and bands are
+placed in the song exactly as `audio.mel` makes them (`mel.frame_seconds`, `mel.band_hz`).
 
 Each patch's map is scaled to its own maximum, like a Grad-CAM map; `PatchExplanation.weighted`
 multiplies it by the tag's probability on that patch, so that over a song, 3 s at a time, the
@@ -151,7 +156,6 @@ def explain_tag(
 def explanation_cache(max_bytes: int = CACHE_BYTES) -> BoundedCache[PatchExplanation]:
     """A cache for patch explanations, keyed by (track, model SHA-256, tag, patch) in the window."""
     return BoundedCache(lambda e: e.nbytes, max_bytes=max_bytes)
-
 
 
 def overlay_image(patch: np.ndarray, explanation: PatchExplanation, opacity: float) -> np.ndarray:
