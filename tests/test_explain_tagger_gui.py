@@ -2,7 +2,8 @@
 
 On the real recording of tests/explain_support.py (lead guitar alone, then the backing track with
 its drums), the overlay must be exactly the CLI's heat placed on the CQT, brighter where the
-drums play for "fast", and the panel is grabbed to docs-free PNG for a look.
+drums play for "fast" and where the guitar plays alone for "guitar"; the panel is grabbed to a
+PNG in the test's temporary folder, to look at.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def test_tag_choices_follow_the_stored_probabilities() -> None:
     assert tag_choices(MODEL, None) == [(tag, i) for i, tag in enumerate(MTT_TAGS)]
 
 
-def test_the_tag_heat_lies_on_the_cqt_where_the_drums_play(qtbot, panel, guitar_then_band, tagger, tmp_path):  # noqa: F811
+def test_the_tag_heat_lies_on_the_cqt_where_the_drums_play(
+    qtbot, panel, guitar_then_band, tagger, tmp_path  # noqa: F811
+):
     panel.set_tagger_source(lambda: tagger)
     analyses = tagger_analyses([{"mtt:fast": 0.5, "mtt:guitar": 0.3}] * 11)
     _show(qtbot, panel, guitar_then_band, analyses)

@@ -8,9 +8,9 @@ weights are never loaded twice. Results are cached per track (by the spectrogram
 model and window or patch: switching the genre reruns only the CCMusic network's head, a tag
 computed once is not computed again (the tagger's heat needs a backward pass per tag), and a
 track shown again recomputes nothing. The tagger reads the file again at 16 kHz, its own input
-(the shown CQT is at 22,050 Hz); the last track's mel patches are kept. Every request carries a
-token; the panel drops what arrives for an older one, and a newer explanation cancels the older
-between two batches.
+(the shown CQT is at 22,050 Hz); the mel patches of the last few tracks are kept. Every request
+carries a token; the panel drops what arrives for an older one, and a newer explanation cancels
+the older between two batches.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ TaggerSource = Callable[[], "Tagger"]
 BATCH = 4  # windows per step: the overlay grows about twice a second on a CPU (~0.1 s a window)
 PATCH_BATCH = 2  # tagger patches per step: ~0.5 s on a CPU (a backward pass through the whole network)
 REPORT_CACHE_BYTES = 64 * 1024 * 1024  # activation reports are ~5 MB each
+MEL_CACHE_BYTES = 32 * 1024 * 1024  # the tagger's input is ~1.4 MB a minute
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +89,7 @@ class Explainer(QObject):
         self._explaining: Job | None = None
         self._caches: tuple[BoundedCache[WindowEvidence], BoundedCache[ActivationReport]] | None = None
         self._tag_cache: BoundedCache[PatchExplanation] | None = None
-        self._mel: tuple[tuple[str, str], np.ndarray] | None = None  # worker thread only
+        self._mel: BoundedCache[np.ndarray] | None = None
 
     def set_source(self, source: ClassifierSource | None) -> None:
         """Where the classifier comes from; called on the worker thread, it may load the model."""
@@ -190,6 +191,7 @@ class Explainer(QObject):
         )
 
     def _explain_tag(self, context: JobContext, token: int, spectrogram: Spectrogram, model: str, tag: int) -> None:
+        from desktop_app.audio.prepare import prepare_for_tagger
         from desktop_app.genres.musicnn_tags import TAGGER_TAGS
         from desktop_app.inference import explain_tagger as et
 
@@ -198,10 +200,16 @@ class Explainer(QObject):
         if self._tagger_source is None:
             raise RuntimeError("the built-in tagger is not available")
         tagger = self._tagger_source()
-        if self._tag_cache is None:
+        if self._tag_cache is None or self._mel is None:
+            from desktop_app.inference.bounded_cache import BoundedCache
+
             self._tag_cache = et.explanation_cache()
+            self._mel = BoundedCache(lambda patches: patches.nbytes, max_bytes=MEL_CACHE_BYTES)
         track = _content_key(spectrogram)
-        patches = self._mel_patches(spectrogram, track)
+        patches = self._mel.get(track)
+        if patches is None:  # the tagger's (patches, 187, 96) input, from the shown track's file
+            patches = prepare_for_tagger(spectrogram.path).inputs
+            self._mel.put(track, patches)
         sha = tagger.identities[model].sha256
         _in_batches(
             context, token, TAGGER_TAGS[model][tag], tagger.identities[model], len(patches), PATCH_BATCH,
@@ -210,14 +218,6 @@ class Explainer(QObject):
             compute=lambda missing: et.explain_tag(tagger.networks[model], model, patches[missing], missing, tag),
             present=list,
         )
-
-    def _mel_patches(self, spectrogram: Spectrogram, track: tuple[str, str]) -> np.ndarray:
-        """The tagger's (patches, 187, 96) input of the shown track, from its file."""
-        from desktop_app.audio.prepare import prepare_for_tagger
-
-        if self._mel is None or self._mel[0] != track:
-            self._mel = (track, prepare_for_tagger(spectrogram.path).inputs)
-        return self._mel[1]
 
     def _activations(self, token: int, spectrogram: Spectrogram, window: int) -> ActivationResult:
         from desktop_app.audio.render import network_inputs
