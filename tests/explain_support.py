@@ -1,4 +1,5 @@
-"""Shared pieces for the explanation tests: the random-weight classifier and spectrograms with a known answer.
+"""Shared pieces for the explanation tests: the random-weight classifier, spectrograms with a known
+answer, and a real recording whose drums start at a known time (for the tagger's explanations).
 
 Import the fixture into a test module (``from tests.explain_support import random_classifier``).
 The classifier is the exact architecture with the session's random weights (built once, from the
@@ -8,14 +9,19 @@ The classifier is the exact architecture with the session's random weights (buil
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
+from desktop_app.audio import mel
 from desktop_app.audio.cqt import HOP_LENGTH, SAMPLE_RATE
+from desktop_app.audio.decode import decode_audio
 from desktop_app.inference.checkpoint import LoadedCheckpoint
 from desktop_app.inference.engine import GenreClassifier
 from tests.inference_fixtures import RandomCheckpoint, random_checkpoint  # noqa: F401 (fixture)
+from tests.real_music import BY_KEY, STEMS, recording_path
 
 PATCH_BINS = range(20, 30)
 PATCH_FRAMES_IN_WINDOW = range(100, 140)
@@ -56,3 +62,22 @@ def patch_song(windows: int = 2, seed: int = 0) -> tuple[np.ndarray, int]:
     assert sample_count / SAMPLE_RATE > windows * 11.4
     return cqt, sample_count
 
+
+
+FROM_S = 60.0  # where in "Armygeddon" the excerpt starts (both parts play there)
+CUT_S = 16.5  # guitar alone before, backing track after: inside patch 6 (14.96-17.95 s)
+LENGTH_S = 33.0  # 11 tagger patches
+CUT_PATCH = 5
+
+
+@pytest.fixture(scope="session")
+def guitar_then_band(tmp_path_factory) -> Path:
+    """"Armygeddon" from `FROM_S`: the lead guitar part alone up to `CUT_S`, then the backing track
+    (drums, bass, rhythm guitar; the same timing) to `LENGTH_S`, a 16 kHz WAV."""
+    rate = mel.SAMPLE_RATE
+    guitar = decode_audio(recording_path(STEMS["armygeddon-guitar"]), rates=(rate,)).at(rate)
+    band = decode_audio(recording_path(BY_KEY["armygeddon"]), rates=(rate,)).at(rate)
+    start, cut, stop = (round((FROM_S + s) * rate) for s in (0.0, CUT_S, LENGTH_S))
+    path = tmp_path_factory.mktemp("armygeddon") / "guitar-then-band.wav"
+    sf.write(path, np.concatenate([guitar[start:cut], band[cut:stop]]), rate, subtype="FLOAT")
+    return path

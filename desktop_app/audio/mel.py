@@ -27,6 +27,42 @@ N_MELS = 96
 PATCH_FRAMES = 187
 PATCH_SECONDS = PATCH_FRAMES * HOP_LENGTH / SAMPLE_RATE
 """2.992 s of audio per patch: the tagger's time resolution."""
+BAND_EDGES_HZ = librosa.mel_frequencies(N_MELS + 2, fmin=0.0, fmax=SAMPLE_RATE / 2)
+"""(98,) Hz: mel band m is the triangle from ``BAND_EDGES_HZ[m]`` up to ``BAND_EDGES_HZ[m + 2]``,
+peaking at ``BAND_EDGES_HZ[m + 1]``, exactly as ``librosa.filters.mel`` builds it with the
+defaults `log_mel` uses (fmin 0, fmax = Nyquist, Slaney's mel scale)."""
+BAND_CENTRES_HZ = BAND_EDGES_HZ[1:-1]
+"""(96,) Hz: each band's peak, lowest band first (31 Hz ... 7.7 kHz)."""
+
+
+def frame_centre_sample(patch: int, frame: int) -> int:
+    """The sample of the 16 kHz song that mel frame ``frame`` of patch ``patch`` is centred on.
+
+    librosa's STFT is centred: song frame j is the ``FFT_SIZE``-sample window starting at sample
+    ``j * HOP_LENGTH - FFT_SIZE // 2`` (zeros before the song's start), and patches are
+    consecutive, non-overlapping runs of `PATCH_FRAMES` song frames from frame 0.
+    """
+    if not 0 <= frame < PATCH_FRAMES or patch < 0:
+        raise ValueError(f"no frame {frame} of patch {patch}: frames run 0-{PATCH_FRAMES - 1}, patches from 0")
+    return (patch * PATCH_FRAMES + frame) * HOP_LENGTH
+
+
+def frame_samples(patch: int, frame: int) -> tuple[int, int]:
+    """[start, stop) of the samples that frame's window covers (start < 0: padding before the song)."""
+    centre = frame_centre_sample(patch, frame)
+    return centre - FFT_SIZE // 2, centre + FFT_SIZE // 2
+
+
+def frame_seconds(patch: int, frame: int) -> float:
+    """Song time of the centre of mel frame ``frame`` of patch ``patch``."""
+    return frame_centre_sample(patch, frame) / SAMPLE_RATE
+
+
+def band_hz(band: int) -> float:
+    """Centre frequency (the filter's peak) of mel band ``band`` (0 = lowest)."""
+    if not 0 <= band < N_MELS:
+        raise ValueError(f"no mel band {band}: bands run 0-{N_MELS - 1}")
+    return float(BAND_CENTRES_HZ[band])
 
 
 @dataclass(frozen=True)

@@ -958,6 +958,7 @@ class MainWindow(QMainWindow):
     def _connect_explanations(self) -> None:
         """Grad-CAM and the activation explorer use the analysis queue's model: one copy in memory."""
         self.detail.set_classifier_source(self.analysis.classifier)
+        self.detail.set_tagger_source(self.analysis.tagger)
         self._menus["analysis"].addSeparator()
         self._action("analysis", "Acti&vation explorer…", self.detail.open_activation_explorer,
                      tip="What each stage of the network responds to in the window at the playhead")

@@ -5,7 +5,8 @@ activations); `explain` derives from it the Grad-CAM of any genre by running onl
 head, and an `Explanation` puts the map on the window's CQT cells, in song time and on notes
 through `image_geometry`. The CLI and the window share all of it; the window keeps evidence per
 track, model and window in a `BoundedCache`, so choosing another genre or coming back to a track
-recomputes nothing.
+recomputes nothing. `Peak` and `local_maxima` serve the built-in tagger's explanations too
+(`explain_tagger`), so both networks' heat is reported the same way: seconds, Hz, note.
 """
 
 from __future__ import annotations
@@ -49,19 +50,30 @@ class WindowEvidence:
 
 @dataclass(frozen=True)
 class Peak:
-    """A local maximum of a heatmap: where in the song and at which note."""
+    """A local maximum of a heatmap: where in the song and at which frequency (any network's)."""
 
     seconds: float
-    bin: int
+    hz: float
     heat: float
 
     @property
     def note(self) -> str:
-        return note_name(self.bin)
+        """The nearest note's scientific pitch name ("A4" for 440 Hz)."""
+        return str(librosa.hz_to_note(self.hz, unicode=False))
 
-    @property
-    def hz(self) -> float:
-        return bin_frequency(self.bin)
+
+def local_maxima(grid: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """(row, col) of the ``limit`` strongest local maxima (8-neighbourhood) of a [0, 1] map at or
+    above `PEAK_FLOOR`, strongest first."""
+    rows, cols = grid.shape
+    padded = np.pad(grid, 1, constant_values=-np.inf)
+    neighbours = np.max(
+        [padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols]
+         for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
+        axis=0,
+    )
+    found = np.argwhere((grid >= neighbours) & (grid >= PEAK_FLOOR))
+    return [(int(r), int(c)) for r, c in sorted(found, key=lambda rc: -grid[rc[0], rc[1]])[:limit]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,22 +97,18 @@ class Explanation:
         """The heat on the window's CQT cells: (bins, frames), bin 0 (lowest) first."""
         return self.geometry.grid_to_cells(self.cam)
 
+    def cqt_cells(self) -> tuple[int, np.ndarray]:
+        """(first CQT frame, heat on the CQT cells from there): where the overlay draws this window."""
+        return self.geometry.first_frame, self.cells()
+
     def peaks(self, limit: int = 3) -> list[Peak]:
-        """The strongest local maxima (8-neighbourhood) of the map, strongest first."""
+        """The strongest local maxima of the map, strongest first."""
         rows, cols = self.cam.shape
-        padded = np.pad(self.cam, 1, constant_values=-np.inf)
-        neighbours = np.max(
-            [padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols]
-             for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
-            axis=0,
-        )
-        found = np.argwhere((self.cam >= neighbours) & (self.cam >= PEAK_FLOOR))
-        found = sorted(found, key=lambda rc: -self.cam[rc[0], rc[1]])[:limit]
         tile_v, tile_u = INPUT_SIZE / rows, INPUT_SIZE / cols
         peaks = []
-        for row, col in found:
+        for row, col in local_maxima(self.cam, limit):
             seconds, bin_ = self.geometry.input_to_song((col + 0.5) * tile_u, (row + 0.5) * tile_v)
-            peaks.append(Peak(seconds, bin_, float(self.cam[row, col])))
+            peaks.append(Peak(seconds, bin_frequency(bin_), float(self.cam[row, col])))
         return peaks
 
 

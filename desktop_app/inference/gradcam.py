@@ -66,7 +66,10 @@ def grad_cams(network: nn.Module, activations: np.ndarray, classes: Sequence[int
         chosen = logits[torch.arange(len(classes)), torch.as_tensor(list(classes))]
         (grads,) = torch.autograd.grad(chosen.sum(), acts)
     weights = grads.float().mean(dim=(2, 3), keepdim=True)
-    cams = torch.relu((weights * acts.detach().float()).sum(dim=1))
-    peak = cams.amax(dim=(1, 2), keepdim=True)
-    cams = torch.where(peak > 0, cams / peak.clamp_min(torch.finfo(torch.float32).tiny), 0.0)
-    return cams.cpu().numpy()
+    return scaled_to_max(torch.relu((weights * acts.detach().float()).sum(dim=1))).cpu().numpy()
+
+
+def scaled_to_max(maps: torch.Tensor) -> torch.Tensor:
+    """Each (n, h, w) map divided by its maximum (all zero when nothing speaks for the class)."""
+    peak = maps.amax(dim=(1, 2), keepdim=True)
+    return torch.where(peak > 0, maps / peak.clamp_min(torch.finfo(torch.float32).tiny), 0.0)

@@ -6,8 +6,14 @@ spectrogram's (frame k centred on k · frame_seconds, bin b over [b, b + 1)), so
 the network looked at at any zoom. Each window's map is scaled to its own maximum, as Grad-CAM
 maps are: it says where in that window, not how much compared with other windows.
 
-Explanations are the CCMusic network's: they are offered for a track CCMusic has analysed (its
-row, whatever taxonomy the window shows), with its stored Top-5 to choose the genre from.
+The Explain row explains either network. CCMusic's Grad-CAM is offered for a track CCMusic has
+analysed (its row, whatever taxonomy the window shows), with its stored Top-5 to choose the
+genre from. The built-in tagger (MSD or MTT network, always there) explains any of its 50 tags,
+offered by the track's stored tag probabilities, highest first: its heat
+(`inference.explain_tagger`) is per 3 s patch, on mel frames and bands, and is drawn on the CQT
+in song time × frequency (`PatchExplanation.cqt_cells`), scaled per patch by the tag's
+probability there, so the brightest parts are where the trained network heard the tag most
+surely. The CQT stops at B7 (3.95 kHz): heat in the mel bands above is not drawn.
 """
 
 from __future__ import annotations
@@ -21,25 +27,34 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from desktop_app.audio.heat_colours import HEAT_RGBA, heat_index
-from desktop_app.gui.detail.explainer import ClassifierSource, Explainer, ExplainUpdate
+from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+from desktop_app.gui.detail.explainer import ClassifierSource, Explainer, ExplainUpdate, TaggerSource
 from desktop_app.gui.detail.notation import N_BINS
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
 from desktop_app.gui.detail.verdict import CCMUSIC, has_prediction, model_name, top_genres
 from desktop_app.genres.ccmusic import GENRES
+from desktop_app.inference.musicnn.weights import SHIPPED_TAGGERS
 
 if TYPE_CHECKING:
     from desktop_app.gui.activation_explorer import ActivationExplorer
     from desktop_app.inference.explain import Explanation
+    from desktop_app.inference.explain_tagger import PatchExplanation
 
 DEFAULT_OPACITY = 60  # percent
 OVERLAY_Z = 6  # over the window bands (5), under the playhead (20)
 NO_CCMUSIC_ANALYSIS = (
     "Explanations show what the CCMusic network heard, and CCMusic has not analysed this track."
 )
+NO_TAGGER = "The built-in tagger is not available."
 _INDEX = {g.key: g.index for g in GENRES}
+EXPLAINED_MODELS: tuple[tuple[str, str], ...] = (
+    (CCMUSIC, "CCMusic genres"),
+    *((name, f"{spec.display_name} tags") for name, spec in SHIPPED_TAGGERS.items()),
+)
+"""(model name, label) of the networks the Explain row can explain, CCMusic first."""
 
-GenreChoice = tuple[str, int]  # label, genre index
+GenreChoice = tuple[str, int]  # label, genre (or tag) index
 
 
 def genre_choices(analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
@@ -50,6 +65,16 @@ def genre_choices(analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
     top = top_genres(analysis["probabilities"])
     return [(f"{s.display_name} (predicted)" if rank == 0 else s.display_name, _INDEX[s.key])
             for rank, s in enumerate(top)]
+
+
+def tag_choices(model: str, analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
+    """Every tag of a tagger network, the most probable for this track first when it has been tagged."""
+    tags = TAGGER_TAGS[model]
+    stored = (analysis or {}).get("probabilities")
+    if not stored or len(stored) != len(tags):
+        return [(tag, index) for index, tag in enumerate(tags)]
+    order = sorted(range(len(tags)), key=lambda i: -stored[i])
+    return [(f"{tags[i]} ({stored[i]:.0%})", i) for i in order]
 
 
 def window_at(bounds: tuple[tuple[float, float], ...], seconds: float) -> int:
@@ -80,12 +105,13 @@ class HeatOverlay:
         self._item.setRect(-half, 0.0, spectrogram.frames * spectrogram.frame_seconds, N_BINS)
         self._item.show()
 
-    def add(self, explanations: list[Explanation]) -> None:
+    def add(self, explanations: list[Explanation] | list[PatchExplanation]) -> None:
         if self._heat is None or not explanations:
             return
         for e in explanations:
-            g = e.geometry
-            self._heat[:, g.first_frame : g.first_frame + g.frames] = heat_index(e.cells())
+            first, cells = e.cqt_cells()
+            shown = self._heat[:, first : first + cells.shape[1]]  # a last patch may end after the CQT
+            np.maximum(shown, heat_index(cells[:, : shown.shape[1]]), out=shown)  # tagger patches may share a frame
         self._item.setImage(self._heat.T, levels=(0, 255), autoLevels=False)
 
     def clear(self) -> None:
@@ -105,7 +131,7 @@ class HeatOverlay:
 
 
 class ExplainBar(QWidget):
-    """Explain toggle, genre, opacity and the activation explorer, under the spectrogram."""
+    """Explain toggle, network, genre or tag, opacity and the activation explorer, under the spectrogram."""
 
     def __init__(self, view: SpectrogramView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,14 +140,20 @@ class ExplainBar(QWidget):
         self.explainer = Explainer(self)
         self.overlay = HeatOverlay(view.plot_widget.getPlotItem())
         self._spectrogram: Spectrogram | None = None
+        self._analyses: Mapping[str, Mapping[str, Any]] = {}
         self._choices: list[GenreChoice] = []
         self._token: int | None = None
+        self._model = CCMUSIC
         self._explorer: ActivationExplorer | None = None
 
         self.toggle = QCheckBox("Explain")
         self.toggle.setToolTip("Show where the network heard the genre (Grad-CAM), window by window")
+        self.model_box = QComboBox()
+        for name, label in EXPLAINED_MODELS:
+            self.model_box.addItem(label, name)
+        self.model_box.setToolTip("The network to explain: CCMusic's genres or one of the built-in tagger's networks")
         self.genre_box = QComboBox()
-        self.genre_box.setToolTip("The genre to explain: the predicted one or another of the Top-5")
+        self.genre_box.setToolTip("The genre or tag to explain: the most probable first")
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=DEFAULT_OPACITY)
         self.opacity.setToolTip("Opacity of the heatmap")
         self.opacity.setMaximumWidth(120)
@@ -132,6 +164,7 @@ class ExplainBar(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self.toggle)
+        row.addWidget(self.model_box)
         row.addWidget(self.genre_box, 1)
         row.addWidget(QLabel("Opacity"))
         row.addWidget(self.opacity)
@@ -143,21 +176,41 @@ class ExplainBar(QWidget):
         layout.addWidget(self.status)
 
         self.toggle.toggled.connect(lambda _on: self._restart())
+        self.model_box.currentIndexChanged.connect(lambda _index: self._on_model())
         self.genre_box.currentIndexChanged.connect(lambda _index: self._restart())
         self.opacity.valueChanged.connect(lambda value: self.overlay.set_opacity(value / 100))
         self.explore_button.clicked.connect(self.open_activation_explorer)
         self.explainer.updated.connect(self._on_update)
         self.explainer.failed.connect(self._on_failed)
-        self.show_subject(None, None)
+        self.show_subject(None, {})
 
     def set_classifier_source(self, source: ClassifierSource | None) -> None:
-        """Where the loaded classifier comes from (the window's analysis queue); None: no explanations."""
+        """Where the loaded classifier comes from (the window's analysis queue); None: no CCMusic explanations."""
         self.explainer.set_source(source)
         self._update_enabled()
 
-    def show_subject(self, spectrogram: Spectrogram | None, analysis: Mapping[str, Any] | None) -> None:
-        """The shown track's spectrogram (None while there is none) and CCMusic analysis."""
-        choices = genre_choices(analysis)
+    def set_tagger_source(self, source: TaggerSource | None) -> None:
+        """Where the loaded tagger comes from (the window's analysis queue); None: no tagger explanations."""
+        self.explainer.set_tagger_source(source)
+        self._update_enabled()
+
+    @property
+    def model(self) -> str:
+        """The network explained: ``ccmusic``, ``musicnn-msd`` or ``musicnn-mtt``."""
+        return self._model
+
+    def show_subject(self, spectrogram: Spectrogram | None, analyses: Mapping[str, Mapping[str, Any]]) -> None:
+        """The shown track's spectrogram (None while there is none) and stored analyses, by model."""
+        self._analyses = analyses
+        self._show_choices(spectrogram)
+
+    def _on_model(self) -> None:
+        self._model = self.model_box.currentData()
+        self._show_choices(self._spectrogram)
+
+    def _show_choices(self, spectrogram: Spectrogram | None) -> None:
+        analysis = self._analyses.get(self._model)
+        choices = genre_choices(analysis) if self._model == CCMUSIC else tag_choices(self._model, analysis)
         unchanged = spectrogram is self._spectrogram and choices == self._choices
         self._spectrogram = spectrogram
         if choices != self._choices:
@@ -192,6 +245,9 @@ class ExplainBar(QWidget):
         """Why neither explanations nor the activation explorer can run, if so."""
         if not self.explainer.has_source:
             return "No genre model is available to explain with."
+        return self._why_no_track()
+
+    def _why_no_track(self) -> str | None:
         if self._spectrogram is None:
             return "No spectrogram shown."
         if self._spectrogram.silent:
@@ -199,7 +255,12 @@ class ExplainBar(QWidget):
         return None
 
     def _why_not_explained(self) -> str | None:
-        """Why there can be no heatmap: explanations also need CCMusic's genres for this track."""
+        """Why there can be no heatmap of the chosen network's genre or tag."""
+        if self._model != CCMUSIC:
+            if not self.explainer.has_tagger:
+                return NO_TAGGER
+            return self._why_no_track()
+        # CCMusic explanations also need CCMusic's genres for this track.
         return self._why_disabled() or (NO_CCMUSIC_ANALYSIS if not self._choices else None)
 
     def _update_enabled(self) -> None:
@@ -207,7 +268,10 @@ class ExplainBar(QWidget):
         for widget in (self.toggle, self.genre_box, self.opacity):
             widget.setEnabled(reason is None)
         self.explore_button.setEnabled(self._why_disabled() is None)
-        self.toggle.setToolTip(reason or "Show where the network heard the genre (Grad-CAM), window by window")
+        self.toggle.setToolTip(reason or (
+            "Show where the network heard the genre (Grad-CAM), window by window" if self._model == CCMUSIC
+            else "Show where the tagger heard the tag, 3 s patch by patch"
+        ))
 
     def _restart(self) -> None:
         """Drop the shown heatmap and, if Explain is on, compute the one now asked for."""
@@ -222,7 +286,10 @@ class ExplainBar(QWidget):
             self._show_status(reason)
             return
         self.overlay.reset(self._spectrogram)
-        self._token = self.explainer.explain(self._spectrogram, self.genre_box.currentData())
+        if self._model == CCMUSIC:
+            self._token = self.explainer.explain(self._spectrogram, self.genre_box.currentData())
+        else:
+            self._token = self.explainer.explain_tag(self._spectrogram, self._model, self.genre_box.currentData())
         self._show_status("Computing the heatmap…")
 
     def _on_update(self, update: ExplainUpdate) -> None:
@@ -230,11 +297,21 @@ class ExplainBar(QWidget):
             return
         self.overlay.add(update.explanations)
         test = " TEST weights: random, not a trained model." if update.model.origin == "test" else ""
-        if update.done < update.total:
-            self._show_status(f"Grad-CAM of {update.genre.display_name}: {update.done} of {update.total} windows…")
+        if self._model != CCMUSIC:
+            title = f"Heat of the tag “{update.subject}” ({SHIPPED_TAGGERS[self._model].display_name})"
+            if update.done < update.total:
+                self._show_status(f"{title}: {update.done} of {update.total} patches…")
+            else:
+                self._show_status(
+                    f"{title}: where in each 3 s patch the tagger heard it (Grad-CAM over time × gradient × "
+                    f"input over frequency), the brighter the surer it is there; heat above 4 kHz (B7) is off "
+                    f"this scale.{test}"
+                )
+        elif update.done < update.total:
+            self._show_status(f"Grad-CAM of {update.subject}: {update.done} of {update.total} windows…")
         else:
             self._show_status(
-                f"Grad-CAM of {update.genre.display_name}: the brighter, the more that part of each "
+                f"Grad-CAM of {update.subject}: the brighter, the more that part of each "
                 f"window raised the network's score for it.{test}"
             )
 

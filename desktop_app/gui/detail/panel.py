@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app.gui.detail.explain_overlay import ExplainBar
-from desktop_app.gui.detail.explainer import ClassifierSource
+from desktop_app.gui.detail.explainer import ClassifierSource, TaggerSource
 from desktop_app.gui.detail.notation import format_time
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram, SpectrogramLoader
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
@@ -155,6 +155,10 @@ class DetailPanel(QWidget):
         """Explanations use this loaded classifier (the window's analysis queue); None turns them off."""
         self.explain.set_classifier_source(source)
 
+    def set_tagger_source(self, source: TaggerSource | None) -> None:
+        """The tagger's explanations use this loaded tagger (the window's analysis queue); None turns them off."""
+        self.explain.set_tagger_source(source)
+
     def open_activation_explorer(self) -> None:
         self.explain.open_activation_explorer()
 
@@ -181,7 +185,7 @@ class DetailPanel(QWidget):
 
     def _show_spectrogram_analyses(self, analyses: Mapping[str, Mapping[str, Any]]) -> None:
         spectrogram = self.spectrogram_view.spectrogram()
-        self.explain.show_subject(spectrogram, analyses.get(CCMUSIC))
+        self.explain.show_subject(spectrogram, analyses)
         if spectrogram is not None:
             for shown in _timelines(spectrogram, analyses):
                 self.spectrogram_view.set_timeline(shown)

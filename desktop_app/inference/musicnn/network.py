@@ -171,6 +171,11 @@ class MusiCNN(nn.Module):
 
     def embed(self, x: torch.Tensor) -> MusiCNNEmbedding:
         """Logits and the original's ``penultimate``, ``mean_pool`` and ``max_pool`` features."""
+        return self.backend(self.features(x))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """[n, 753, time]: the frontend's and midend's features, the last map with a time axis
+        (what the backend pools over time; explanations take their gradients here)."""
         if x.dim() != 3 or x.shape[0] == 0 or x.shape[2] != N_MELS:
             raise ValueError(f"expected [patches >= 1, time, {N_MELS}] log-mel input, got {list(x.shape)}")
         normalised = self.input_bn(x.unsqueeze(1))  # [n, 1, time, mel]
@@ -179,7 +184,10 @@ class MusiCNN(nn.Module):
         cnn1 = self.midend1(frontend)
         cnn2 = self.midend2(cnn1) + cnn1
         cnn3 = self.midend3(cnn2) + cnn2
-        features = torch.cat([frontend, cnn1, cnn2, cnn3], dim=1)  # [n, 753, time]
+        return torch.cat([frontend, cnn1, cnn2, cnn3], dim=1)  # [n, 753, time]
+
+    def backend(self, features: torch.Tensor) -> MusiCNNEmbedding:
+        """The rest of the network from `features`: pooling over time, the dense layers, the logits."""
         max_pool = features.amax(dim=2)
         mean_pool = features.mean(dim=2)
         pooled = torch.stack([max_pool, mean_pool], dim=2).flatten(1)  # max_0, mean_0, max_1, ...
