@@ -231,7 +231,7 @@ def _run_tagger(args: argparse.Namespace) -> int:
         return _fail(f"--window must be between 1 and {count} for this file, got {args.window}")
     patches = [args.window - 1] if args.window is not None else list(range(count))
     if requested is None:
-        song = split(tagger.predict(track.inputs[patches]))[args.model].mean(axis=0)
+        song = split(tagger.predict(track.inputs[patches])).probabilities[args.model].mean(axis=0)
         tag = int(song.argmax())
     else:
         tag = requested
