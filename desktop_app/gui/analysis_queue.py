@@ -2,8 +2,9 @@
 
 Runs on its own single-thread pool so scans and queries never wait behind a forward pass and two
 analyses never load a model twice. Every request goes through two passes: first the built-in
-tagger (always there, so every track of the request gets real broad genres first), then the
-CCMusic network when one is installed (a similar cost per track, bench/tagger.py). Models are
+tagger (always there, so every track of the request gets real broad genres first, and the
+person's learned genres from its embeddings when they have learned some), then the CCMusic
+network when one is installed (a similar cost per track, bench/tagger.py). Models are
 loaded only when there is something to analyse (importing torch there, not at start-up) and kept
 for the next requests until the model or device changes. `tag_tracks` and `classify_tracks` do
 the work (decoding overlapped with inference, one commit per track) on chunks of tracks, so a
@@ -247,6 +248,18 @@ class AnalysisQueue(QObject):
                                                 should_cancel=context.cancelled)
         for summary in self._run_pass(todo, TAGGING, run, context, outcome):
             outcome.tagged += summary.analysed
+        if outcome.tagged:
+            self._apply_my_genres()
+
+    def _apply_my_genres(self) -> None:
+        """Give the newly tagged tracks the person's learned genres too (no audio: their embeddings)."""
+        from desktop_app.analysis.my_genres import apply
+        from desktop_app.library.learned import latest_training
+
+        with self._library.engine.connect() as conn:
+            learned = latest_training(conn)
+        if learned is not None:
+            apply(self._library, learned.model_id)
 
     def _classify(
         self, chunks: list[list[int] | None], source: CCMusicSource, context: JobContext, outcome: AnalysisOutcome

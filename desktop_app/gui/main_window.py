@@ -50,11 +50,12 @@ from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
+from desktop_app.gui.my_genres_flow import MyGenresFlow
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
 from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
 from desktop_app.analysis.current import current_models
-from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES
+from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
 from desktop_app.inference.registry import CCMUSIC, CCMusicState, builtin_sha256, find_ccmusic
 from desktop_app.library.browse import (
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.left.addWidget(browse)
         self.left.addWidget(self.playlists)
         self.similar = SimilarTracksPanel(self.library, self.jobs, self)
+        self.my_genres = MyGenresFlow(self.library, self.jobs, self)
         self.left.addWidget(self.similar)
         self.left.setStretchFactor(0, 3)
         self.left.setStretchFactor(1, 1)
@@ -327,6 +329,11 @@ class MainWindow(QMainWindow):
         self.analyse_action = self._action("analysis", "Analyse &selection", self.analyse_selection, "Ctrl+R",
                                            "Classify the selected tracks' genres")
         self._action("analysis", "Analyse &everything not analysed", self.analyse_all, "Ctrl+Shift+R")
+        self._menus["analysis"].addSeparator()
+        self._action("analysis", "&Learn my genres from genre tags…", lambda: self.my_genres.start("tags"), "Ctrl+L",
+                     "Learn your own genres from the tracks whose files carry a genre tag")
+        self._action("analysis", "Learn my genres from &playlists…", lambda: self.my_genres.start("playlists"),
+                     tip="Learn your own genres from your manual playlists, each named after a genre")
         self.cancel_action = self._action("analysis", "&Cancel", self.cancel_work, "Esc",
                                           "Stop scanning and analysing")
 
@@ -376,6 +383,8 @@ class MainWindow(QMainWindow):
         self.similar.trackActivated.connect(self._similar_activated)
         self.similar.playlistCreated.connect(self._playlist_created)
         self.similar.message.connect(self.set_status)
+        self.my_genres.message.connect(self.set_status)
+        self.my_genres.applied.connect(self._my_genres_applied)
 
     def _restore_layout(self) -> None:
         for name, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
@@ -460,6 +469,9 @@ class MainWindow(QMainWindow):
                 sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
                 # A file not hashed yet (sha None) shows the last model's analyses until it loads.
                 info = current_model(conn, sha, name)
+            elif name == MY_GENRES_MODEL:
+                info = current_models(conn).get(name) or ModelInfo(
+                    None, "", "My genres: not learned yet (Analysis → Learn my genres)", "learned", name)
             else:
                 info = current_model(conn, builtin_sha256()[name], name)
         if info is None:
@@ -873,6 +885,11 @@ class MainWindow(QMainWindow):
         track_id = self.table_model.track_id(current.row()) if current.isValid() else None
         if track_id != self._shown_track_id:
             self._show_track(track_id)
+
+    def _my_genres_applied(self, _model_id: int) -> None:
+        self._update_model_info()
+        self.set_taxonomy(MY_GENRES_MODEL)
+        self._library_changed()
 
     def _similar_activated(self, track_id: int) -> None:
         self.playlists.select_playlist(None)
