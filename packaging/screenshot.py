@@ -2,12 +2,13 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshot.py [--out docs/screenshot.png]
 
-Everything happens in a temporary data folder. The nine free recordings the tests use (Debian
+Everything happens in a temporary data folder. The 18 free recordings the tests use (Debian
 packages of free games, fetched once with apt-get download: tests/real_music.py names each
 piece, its composer or performer and its licence) are copied in with their titles written into
 their tags, the window scans them and its analysis queue runs the built-in tagger over them, so
 every genre in the picture is a real prediction of the shipped MusiCNN weights. One track is
-selected so the detail panel shows its spectrogram, broad genres and tags.
+selected so the detail panel shows its spectrogram, broad genres and tags, and the Similar tracks
+pane the recordings that sound most like it.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def write_library(folder: Path) -> None:
     """The recordings under ``folder``/<composer>/, each titled and credited in its tags."""
     from mutagen.oggvorbis import OggVorbis
 
-    from tests.real_music import RECORDINGS, recording_path
+    from tests.real_music import EVERY_RECORDING, recording_path
 
-    for recording in RECORDINGS:
+    for recording in EVERY_RECORDING:
         artist = recording.composer.split(" (")[0]
         path = folder / artist / f"{recording.key}.ogg"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     music = work / "Music"
     write_library(music)
-    from tests.real_music import RECORDINGS
+    from tests.real_music import EVERY_RECORDING
 
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -95,13 +96,13 @@ def main() -> int:
             raise TimeoutError("the window did not get there in time")
 
     window.analyse_all()  # the built-in tagger: real broad genres and tags
-    wait(lambda: window.table_model.rowCount() == len(RECORDINGS) and window.is_idle()
+    wait(lambda: window.table_model.rowCount() == len(EVERY_RECORDING) and window.is_idle()
          and not window.analysis.busy and window.sidebar.item_for(Scope("not_analysed")).text(1) == "0", 600)
     row = next(r for r in range(window.table_model.rowCount())
                if Path(window.table_model.row(r).path).stem == SELECTED)
     window.table.selectRow(row)
     wait(lambda: window.detail.spectrogram_view.spectrogram() is not None, 120)
-    wait(window.is_idle)
+    wait(lambda: window.is_idle() and window.similar.list.count() > 0 and not window.similar.busy)
     settle = time.monotonic() + 0.5
     wait(lambda: time.monotonic() > settle)  # let the last paints and layouts happen
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
