@@ -172,20 +172,23 @@ def learn(conn: Connection, embedding_model_id: int, source: Source = "tags") ->
     return Training(source, embedding_model_id, kept, evaluation, classifier)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[str, int], not_analysed: int,
-         ambiguous: int) -> tuple[LinearClassifier, Evaluation]:
-    from scipy.optimize import minimize_scalar
+def make_classifier():
+    """The unfitted classifier: standardised features, L2-regularised logistic regression."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import precision_recall_fscore_support
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    def model():
-        return make_pipeline(StandardScaler(), LogisticRegression(C=REGULARISATION, max_iter=2000))
+    return make_pipeline(StandardScaler(), LogisticRegression(C=REGULARISATION, max_iter=2000))
+
+
+def _fit(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[str, int], not_analysed: int,
+         ambiguous: int) -> tuple[LinearClassifier, Evaluation]:
+    from scipy.optimize import minimize_scalar
+    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     folds = min(MAX_FOLDS, int(np.bincount(y).min()))
-    log_probs = cross_val_predict(model(), x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+    log_probs = cross_val_predict(make_classifier(), x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0),
                                   method="predict_log_proba")
     predicted = log_probs.argmax(axis=1)
 
@@ -197,7 +200,7 @@ def _fit(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[st
     temperature = float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
     precision, recall, _, support = precision_recall_fscore_support(y, predicted, labels=range(len(genres)),
                                                                     zero_division=0)
-    fitted = model().fit(x, y)
+    fitted = make_classifier().fit(x, y)
     scaler, regression = fitted[0], fitted[1]
     coef, intercept = regression.coef_, regression.intercept_
     if len(genres) == 2:  # scikit-learn keeps one row for two classes: logits (0, w·x + b)
