@@ -20,6 +20,7 @@ EVERY_FIELD = [
     Rule("text", text='artist:"Miles Davis" blue'),
     Rule("available", flag=False),
     Rule("tag", values=("mtt:female vocal",), minimum=0.55),
+    Rule("similar", values=("42",), minimum=0.75),
 ]
 
 

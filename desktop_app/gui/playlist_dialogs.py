@@ -42,11 +42,12 @@ from desktop_app.library.smart_rules import ORDER_LABELS, PlaylistOrder, Rule, R
 
 FIELD_LABELS: dict[RuleField, str] = {
     "predicted": "Predicted genre is", "confidence": "Confidence", "tag_genre": "Tag genre is",
-    "tag": "Heard tag", "artist": "Artist contains", "album": "Album contains", "year": "Year",
+    "tag": "Heard tag", "similar": "Sounds like track", "artist": "Artist contains", "album": "Album contains", "year": "Year",
     "duration": "Duration (s)", "text": "Search text", "available": "File",
 }
 TAGGER_NAMES = {"msd": "MSD", "mtt": "MTT"}
 DEFAULT_TAG_MINIMUM = 0.5
+DEFAULT_SIMILARITY = 0.8
 
 
 def _percent_box(value: float) -> QDoubleSpinBox:
@@ -222,6 +223,32 @@ class _TagEditor(QWidget):
         self.minimum.setValue((rule.minimum if rule.minimum is not None else DEFAULT_TAG_MINIMUM) * 100)
 
 
+class _SimilarEditor(QWidget):
+    """A track (by id, as the table's tooltip and `genrescope tracks` show it) and how alike at least."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.track = QSpinBox(self)
+        self.track.setRange(1, 2**31 - 1)
+        self.track.setPrefix("id ")
+        self.track.setToolTip("The track's id (genrescope tracks lists them)")
+        self.minimum = _percent_box(DEFAULT_SIMILARITY)
+        self.minimum.setToolTip("Cosine similarity of what the tagger heard: 100 % is the same sound")
+        layout.addWidget(self.track, 1)
+        layout.addWidget(QLabel("at least", self))
+        layout.addWidget(self.minimum)
+
+    def rule(self, name: RuleField) -> Rule:
+        return Rule(name, values=(str(self.track.value()),), minimum=self.minimum.value() / 100)
+
+    def show_rule(self, rule: Rule) -> None:
+        if rule.values and rule.values[0].isdigit():
+            self.track.setValue(int(rule.values[0]))
+        self.minimum.setValue((rule.minimum if rule.minimum is not None else DEFAULT_SIMILARITY) * 100)
+
+
 class _FlagEditor(QComboBox):
     def __init__(self) -> None:
         super().__init__()
@@ -248,7 +275,7 @@ class RuleRow(QWidget):
         self.editors = QStackedWidget(self)
         self._editors = {
             "predicted": _GenresEditor(taxonomy), "confidence": _RangeEditor(100, 100, " %"),
-            "tag_genre": _TextEditor(), "tag": _TagEditor(),
+            "tag_genre": _TextEditor(), "tag": _TagEditor(), "similar": _SimilarEditor(),
             "artist": _TextEditor(), "album": _TextEditor(), "year": _RangeEditor(2100),
             "duration": _RangeEditor(24 * 3600, suffix=" s"), "text": _TextEditor(), "available": _FlagEditor(),
         }
