@@ -54,7 +54,7 @@ def test_the_evaluation_comes_first_and_cancel_stores_nothing(qtbot, window, lib
     window.my_genres.start("tags")
     box = _box(qtbot, window)
     assert "5 genres learned from 30 tracks" in box.text() and "cross-validated accuracy 100%" in box.text()
-    assert "precision" in box.informativeText() and "Classical" in box.informativeText()
+    assert "precision" in box.informativeText() and "<td>Classical</td><td align=right>6</td>" in box.informativeText()
     assert _learned(library) == 0, "nothing is stored before the person accepts"
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.waitUntil(lambda: not window.my_genres.busy)
@@ -70,6 +70,9 @@ def test_use_these_genres_classifies_and_switches_the_window(qtbot, window, libr
     assert _learned(library) == 1
     assert window.model_info is not None and window.model_info.name == "my-genres" and window.model_info.id
     qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("predicted", "Rock")) is not None, timeout=20_000)
+    window.select_track(1)  # "Rock" in its tags
+    qtbot.waitUntil(lambda: window.detail.my_genres_label.isVisible(), timeout=20_000)
+    assert window.detail.my_genres_label.text().startswith("My genres — Rock 1")
     column = window.table_model.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal)
     assert "My genres" in column
 

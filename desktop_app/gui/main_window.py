@@ -458,7 +458,8 @@ class MainWindow(QMainWindow):
             action.setChecked(action.data() == model)
         self.apply_settings()
         self._update_model_info()
-        self.set_status(f"Showing {TAXONOMIES[model].title} genres.")
+        title = TAXONOMIES[model].title
+        self.set_status(f"Showing {title}." if title.endswith("genres") else f"Showing {title} genres.")
 
     def _update_model_info(self, identity: ModelIdentity | None = None) -> None:
         """Whose analyses the sidebar and table show: the current model of the chosen taxonomy."""

@@ -10,6 +10,8 @@ The flow tells the window by signals and never calls it.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -17,6 +19,16 @@ from desktop_app.gui.workers import JobContext, JobRunner, describe
 from desktop_app.library.database import Library
 
 USE = "Use these genres"
+
+
+def evaluation_html(evaluation, notes: list[str]) -> str:
+    """Each genre's figures as a table (columns line up whatever the font), then the notes."""
+    rows = "".join(f"<tr><td>{escape(g.genre)}</td><td align=right>{g.examples}</td>"
+                   f"<td align=right>{g.precision:.0%}</td><td align=right>{g.recall:.0%}</td></tr>"
+                   for g in evaluation.genres)
+    table = ("<table cellspacing=0 cellpadding=3><tr><th align=left>genre</th><th>tracks</th>"
+             f"<th>precision</th><th>recall</th></tr>{rows}</table>")
+    return table + "".join(f"<p>{escape(note)}</p>" for note in notes)
 
 
 class MyGenresFlow(QObject):
@@ -64,7 +76,7 @@ class MyGenresFlow(QObject):
         lines = describe_evaluation(result.evaluation, result.classifier.genres)
         box = self._show(QMessageBox.Icon.Question, "Learn my genres", lines[0],
                          QMessageBox.StandardButton.Cancel)
-        box.setInformativeText("\n".join(lines[1:]))
+        box.setInformativeText(evaluation_html(result.evaluation, lines[1 + len(result.evaluation.genres):]))
         use = box.addButton(USE, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(use)
         box.buttonClicked.connect(lambda button: self._answered(button is use, result))

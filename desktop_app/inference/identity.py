@@ -22,6 +22,7 @@ MODEL_TITLES = {
     "musicnn-msd": "MusiCNN (Million Song Dataset)",
     "musicnn-mtt": "MusiCNN (MagnaTagATune)",
     "broad-genre": "Broad genre (from MusiCNN tags)",
+    "my-genres": "My genres (learned from your library)",
 }
 """How each model is named to a person."""
 

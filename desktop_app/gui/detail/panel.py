@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from desktop_app.genres.taxonomy import MY_GENRES, MY_GENRES_MODEL
 from desktop_app.gui.detail.explain_overlay import ExplainBar
 from desktop_app.gui.detail.explainer import ClassifierSource, TaggerSource
 from desktop_app.gui.detail.notation import format_time
@@ -38,6 +39,7 @@ from desktop_app.gui.detail.verdict import (
     Timeline,
     analyses_by_model,
     broad_evidence,
+    learned_line,
     patch_bounds,
     source_tag,
     timeline,
@@ -97,6 +99,11 @@ class DetailPanel(QWidget):
         inner = QVBoxLayout(verdicts)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addWidget(self.tags_label)
+        self.my_genres_label = QLabel(objectName="myGenresLine", wordWrap=True)
+        self.my_genres_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.my_genres_label.setToolTip("Your genres, learned from your own library (Analysis → Learn my genres)")
+        self.my_genres_label.hide()
+        inner.addWidget(self.my_genres_label)
         inner.addLayout(self._verdicts)
         inner.addStretch(1)
         self.verdict_area = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
@@ -181,6 +188,9 @@ class DetailPanel(QWidget):
         self.ccmusic_view.show_analysis(analyses.get(CCMUSIC), self._thresholds[CCMUSIC], absent=NO_CCMUSIC)
         self.ccmusic_view.setVisible(self._track is not None)
         self._show_tags(analyses)
+        learned = learned_line(analyses.get(MY_GENRES_MODEL))
+        self.my_genres_label.setText(f"{MY_GENRES.title} — {learned}" if learned else "")
+        self.my_genres_label.setVisible(learned is not None)
         self._show_spectrogram_analyses(analyses)
 
     def _show_spectrogram_analyses(self, analyses: Mapping[str, Mapping[str, Any]]) -> None:

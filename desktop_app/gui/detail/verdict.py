@@ -20,7 +20,7 @@ from desktop_app.audio.mel import HOP_LENGTH as PATCH_HOP
 from desktop_app.audio.mel import PATCH_FRAMES, PATCH_SECONDS
 from desktop_app.audio.mel import SAMPLE_RATE as PATCH_RATE
 from desktop_app.genres import broad
-from desktop_app.genres.taxonomy import TAXONOMIES, Taxonomy
+from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES, Taxonomy
 
 TOP_K = 5
 TEST_ORIGIN = "test"
@@ -137,6 +137,15 @@ def top_genres(probabilities: Sequence[float], k: int = TOP_K, model: str = CCMU
     taxonomy = _taxonomy(model)
     order = sorted(range(len(taxonomy.labels)), key=lambda i: -probabilities[i])
     return [_share(taxonomy, i, probabilities[i]) for i in order[:k]]
+
+
+def learned_line(analysis: Mapping[str, Any] | None, k: int = 3) -> str | None:
+    """"Rock 97% · Electronic 2% · Classical 1%": the person's learned genres for the track, or
+    None when My genres have not classified it (or were learned again with other genres since)."""
+    if not has_prediction(analysis) or model_name(analysis) != MY_GENRES_MODEL:
+        return None
+    shares = top_genres(analysis["probabilities"], k, MY_GENRES_MODEL)  # type: ignore[index]
+    return " · ".join(f"{s.display_name} {s.probability:.0%}" for s in shares)
 
 
 def vote_count(
