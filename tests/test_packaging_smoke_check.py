@@ -41,6 +41,7 @@ def test_window_opens_scans_analyses_and_exits_0(tmp_path: Path, cli_env: dict[s
     assert code == 0 and report["failures"] == [], report
     assert report["tracks_in_library"] == report["tracks_shown"] == report["analysed"] == report["tagged"] == 4
     assert report["model"] == "test" and report["spectrogram_shown"] and not report["frozen"]
+    assert report["similar_listed"] == 3 and report["learning_available"]
     assert report["icon_sizes"] == [16, 24, 32, 48, 64, 128, 256, 512]
 
 

@@ -2,7 +2,8 @@
 
 ``GENRESCOPE_SMOKE_TEST=SECONDS genrescope FOLDER`` runs the real start-up (QApplication, library,
 migrations, main window, the FOLDER scan on the pool, the built-in tagger's pass (its weights must be
-in the bundle), the CCMusic analysis when a model is installed, the
+in the bundle), the CCMusic analysis when a model is installed, the Similar tracks pane listing the
+selected track's neighbours from the stored embeddings, scikit-learn importable for My genres, the
 player loading the selected track through QtMultimedia), waits until all of that is finished,
 prints one JSON line saying what the window shows, and exits 0 only when every part worked: the
 bundle is judged by the same code path a person uses, not by a separate test program.
@@ -30,6 +31,21 @@ SETTLED_POLLS = 4
 """Consecutive idle polls before judging, so work queued by a finished step is seen starting."""
 PLAYABLE = {QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia,
             QMediaPlayer.MediaStatus.BufferingMedia}
+
+
+def _detail_shown(window: MainWindow) -> bool:
+    return window.detail.current_track() is not None
+
+
+def _learning_available() -> bool:
+    """My genres' classifier imports (a bundle that left scikit-learn out would fail there)."""
+    try:
+        from desktop_app.analysis.my_genres import make_classifier
+
+        make_classifier()
+    except ImportError:
+        return False
+    return True
 
 
 def smoke_timeout() -> float | None:
@@ -67,7 +83,7 @@ class SmokeCheck(QObject):
         detail = self.window.detail
         computing = detail.current_track() is not None and not self._spectrogram_shown() \
             and detail.spectrogram_view.message() == COMPUTING
-        return (not self.window.is_idle() or self.window.analysis.busy or computing
+        return (not self.window.is_idle() or self.window.analysis.busy or computing or self.window.similar.busy
                 or detail.player.media_player.mediaStatus() == QMediaPlayer.MediaStatus.LoadingMedia)
 
     def _poll(self) -> None:
@@ -109,6 +125,8 @@ class SmokeCheck(QObject):
             "analysed": analysed,
             "tagged": tagged,
             "spectrogram_shown": self._spectrogram_shown(),
+            "similar_listed": window.similar.list.count(),
+            "learning_available": _learning_available(),
             "player_status": player_status.name,
             "decodable_formats": len(decodable),
             "status_text": window.status_text.text(),
@@ -127,6 +145,10 @@ class SmokeCheck(QObject):
             failures.append("the built-in tagger did not tag every track (are its weights bundled?)")
         if window.analysis.has_model and analysed != tracks:
             failures.append("a CCMusic model is installed but not every track was analysed")
+        if tracks > 1 and _detail_shown(window) and report["similar_listed"] != tracks - 1:
+            failures.append("the Similar tracks pane does not list the selected track's neighbours")
+        if not report["learning_available"]:
+            failures.append("scikit-learn is missing: My genres cannot be learned")
         if not report["spectrogram_shown"]:
             failures.append("the selected track's spectrogram is not shown")
         if player_status not in PLAYABLE or not decodable:
