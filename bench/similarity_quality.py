@@ -43,11 +43,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desktop_app.library.similarity import unit_vectors  # noqa: E402
 from desktop_app.audio import mel  # noqa: E402
 from desktop_app.audio.decode import decode_audio  # noqa: E402
 from desktop_app.inference.registry import open_tagger  # noqa: E402
 from desktop_app.inference.tagger import TAGGERS  # noqa: E402
+from desktop_app.library.similarity import unit_vectors  # noqa: E402
 from tests.real_music import EVERY_RECORDING, recording_path  # noqa: E402
 
 LAYERS = ("penultimate", "mean_pool", "max_pool", "tags")

@@ -55,3 +55,26 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env.pop("GENRESCOPE_DB", None)
     env.pop("GENRESCOPE_WEIGHTS", None)
     return env
+
+
+@pytest.fixture(scope="session")
+def tagged_real_library(tmp_path_factory: pytest.TempPathFactory):
+    """(library path, clips): tests/real_library.py's clips scanned and tagged by the built-in tagger,
+    once per run. Tests that change the library work on a copy (`copy_library`)."""
+    from desktop_app.analysis.tag_library import tag_tracks
+    from desktop_app.inference.registry import open_tagger
+    from desktop_app.library.database import open_library
+    from desktop_app.library.scanner import Scanner
+    from tests.real_library import write_clips
+
+    root = tmp_path_factory.mktemp("real-library")
+    clips = write_clips(root / "music")
+    db = root / "library.sqlite3"
+    library = open_library(db)
+    try:
+        Scanner(library).scan([root / "music"])
+        summary = tag_tracks(library, open_tagger("cpu"))
+        assert (summary.analysed, summary.failed) == (len(clips), 0), summary.error_files
+    finally:
+        library.close()
+    return db, clips

@@ -47,3 +47,12 @@ def write_clips(folder: Path) -> list[Clip]:
             tag_file(path, **tags)
             clips.append(Clip(path, recording, half))
     return clips
+
+
+def copy_library(db: Path, target: Path) -> Path:
+    """A consistent copy of a library database (SQLite's backup API: WAL contents included)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return target

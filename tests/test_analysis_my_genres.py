@@ -8,8 +8,6 @@ Rock (16) or Electronic (10) by their package's description; four clips carry no
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,41 +18,23 @@ from sqlalchemy import select, update
 
 from desktop_app.analysis import my_genres
 from desktop_app.analysis.current import current_models
-from desktop_app.analysis.tag_library import tag_tracks
 from desktop_app.genres.taxonomy import MY_GENRES, TAXONOMIES
-from desktop_app.inference.registry import open_tagger
 from desktop_app.library import learned
 from desktop_app.library.analyses import analysis_of
 from desktop_app.library.database import open_library
 from desktop_app.library.models import TagGenre, Track
 from desktop_app.library.playlists import create_playlist
-from desktop_app.library.scanner import Scanner
-from tests.real_library import write_clips
-
-
-@pytest.fixture(scope="module")
-def tagged_db(tmp_path_factory):
-    root = tmp_path_factory.mktemp("my-genres")
-    clips = write_clips(root / "music")
-    db = root / "library.sqlite3"
-    library = open_library(db)
-    Scanner(library).scan([root / "music"])
-    assert tag_tracks(library, open_tagger("cpu")).analysed == len(clips)
-    library.close()
-    return db, clips
+from tests.real_library import copy_library
 
 
 @pytest.fixture
-def lib(tagged_db, tmp_path):
+def lib(tagged_real_library, tmp_path):
     """A fresh copy of the tagged library for each test (they change it)."""
-    db, clips = tagged_db
-    copy = tmp_path / "library.sqlite3"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    library = open_library(copy)
+    db, clips = tagged_real_library
+    library = open_library(copy_library(db, tmp_path / "library.sqlite3"))
     with library.engine.connect() as conn:
         ids = {Path(p).stem: i for i, p in conn.execute(select(Track.id, Track.path))}
-    yield library, clips, ids, copy
+    yield library, clips, ids, tmp_path / "library.sqlite3"
     library.close()
 
 

@@ -10,7 +10,6 @@ same artist twice in a row.
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -22,27 +21,19 @@ from sqlalchemy import delete, func, select
 
 from desktop_app.analysis.current import current_models
 from desktop_app.analysis.similar import Seed, embed_file, find_seed, model_index, seed_playlist, similar_tracks
-from desktop_app.analysis.tag_library import tag_tracks
-from desktop_app.inference.registry import open_tagger
 from desktop_app.library.database import open_library
 from desktop_app.library.embeddings import embedding_of, matrix_of
 from desktop_app.library.models import Analysis, Embedding, Track
 from desktop_app.library.playlists import create_playlist, get_playlist, playlist_track_ids
-from desktop_app.library.scanner import Scanner
 from desktop_app.library.similarity import SimilarityError
 from desktop_app.library.smart_rules import Rule, RuleError, SmartRules
-from tests.real_library import write_clips
+from tests.real_library import copy_library
 
 
 @pytest.fixture(scope="module")
-def real_library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("real-library")
-    clips = write_clips(root / "music")
-    db = root / "library.sqlite3"
-    library = open_library(db)
-    Scanner(library).scan([root / "music"])
-    summary = tag_tracks(library, open_tagger("cpu"))
-    assert (summary.analysed, summary.failed) == (len(clips), 0)
+def real_library(tagged_real_library):
+    db, clips = tagged_real_library
+    library = open_library(db)  # read only here: the tests that write work on a copy
     with library.engine.connect() as conn:
         ids = {Path(p).stem: i for i, p in conn.execute(select(Track.id, Track.path))}
     yield library, clips, ids, db
@@ -127,10 +118,11 @@ def test_seed_playlist_starts_at_the_seed_repeats_nothing_and_alternates_artists
     assert sorted(everything) == sorted(ids.values())
 
 
-def test_similar_rule_in_a_smart_playlist(real_library):
-    library, clips, ids, _ = real_library
+def test_similar_rule_in_a_smart_playlist(real_library, tmp_path):
+    _, clips, ids, db = real_library
     category = _category(ids, clips)
     seed = ids["blue-danube-1"]
+    library = open_library(copy_library(db, tmp_path / "copy.sqlite3"))
     with library.writer.begin() as conn:
         models = {name: info.id for name, info in current_models(conn).items()}
         rules = SmartRules((Rule("similar", values=(str(seed),), minimum=0.8),), model="broad-genre", order="title")
@@ -145,13 +137,15 @@ def test_similar_rule_in_a_smart_playlist(real_library):
         gone = get_playlist(conn, create_playlist(conn, "Like nothing", rules=SmartRules(
             (Rule("similar", values=("99999",), minimum=0.1),), model="broad-genre")))
         assert playlist_track_ids(conn, gone, models) == []
+    library.close()
     for bad in ({"values": ["x"], "minimum": 0.5}, {"values": ["1"], "minimum": 2}, {"values": ["1", "2"], "minimum": 0.5}):
         with pytest.raises(RuleError):
             SmartRules.from_json({"rules": [{"field": "similar", **bad}], "model": "broad-genre"})
 
 
-def test_cli_similar_and_seed_playlist(real_library, cli_env):
-    library, clips, ids, db = real_library
+def test_cli_similar_and_seed_playlist(real_library, cli_env, tmp_path):
+    library, clips, ids, original = real_library
+    db = copy_library(original, tmp_path / "copy.sqlite3")
     run = lambda *args: subprocess.run([sys.executable, "-m", "desktop_app", *args, "--db", str(db)],
                                        env=cli_env, capture_output=True, text=True, timeout=600)
     done = run("similar", str(ids["armygeddon-1"]), "--limit", "4", "--json")
@@ -179,10 +173,7 @@ def test_cli_similar_and_seed_playlist(real_library, cli_env):
 def test_embeddings_go_with_their_analysis(tmp_path, real_library):
     """Deleting a track (or its analysis) deletes its embeddings; an empty library says so clearly."""
     library, clips, ids, db = real_library
-    copy = tmp_path / "copy.sqlite3"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    other = open_library(copy)
+    other = open_library(copy_library(db, tmp_path / "copy.sqlite3"))
     try:
         with other.writer.begin() as conn:
             before = conn.execute(select(func.count()).select_from(Embedding)).scalar()

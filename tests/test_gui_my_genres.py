@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
-from PySide6.QtCore import Qt
-
 from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.track_table_model import COLUMN_INDEX
-from desktop_app.library.browse import Scope
 from desktop_app.gui.my_genres_flow import USE
 from desktop_app.gui.settings import AppSettings
+from desktop_app.gui.track_table_model import COLUMN_INDEX
+from desktop_app.library.browse import Scope
 from desktop_app.library.models import LearnedGenres, TagGenre
 from tests.generated_library import insert_tagger_embeddings, insert_tracks
 

@@ -18,7 +18,14 @@ from sqlalchemy import Connection, select
 from desktop_app.analysis.current import current_models
 from desktop_app.library.database import Library
 from desktop_app.library.models import Track
-from desktop_app.library.similarity import EMBEDDING_MODEL, Neighbour, SimilarityError, SimilarityIndex, index_for, seed_walk
+from desktop_app.library.similarity import (
+    EMBEDDING_MODEL,
+    Neighbour,
+    SimilarityError,
+    SimilarityIndex,
+    index_for,
+    seed_walk,
+)
 
 SIMILAR_MODELS = ("musicnn-msd", "musicnn-mtt")
 """The models that store an embedding (the built-in taggers; the CCMusic network does not yet:
