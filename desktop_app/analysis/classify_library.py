@@ -22,8 +22,9 @@ from desktop_app.library.database import Library
 def to_record(result: PipelineResult[int, TrackInputs], classifier: GenreClassifier) -> store.AnalysisRecord:
     """The library's stored form of one pipeline result."""
     if result.error is not None or result.prepared is None or result.window_probs is None:
-        return store.AnalysisRecord(error=result.error or "no result", device=str(classifier.device),
-                                    seconds=result.seconds)
+        return store.AnalysisRecord(
+            error=result.error or "no result", device=str(classifier.device), seconds=result.seconds
+        )
     song = summarize(result.window_probs, model=classifier.identity)
     return store.AnalysisRecord(
         top1=song.top1.key,
@@ -53,11 +54,11 @@ def classify_tracks(
     started = time.perf_counter()
     cancelled = should_cancel or (lambda: False)
     identity = classifier.identity
-    summary = PassSummary(models={identity.model: identity.sha256}, model_origin=identity.origin,
-                          device=str(classifier.device))
+    summary = PassSummary(
+        models={identity.model: identity.sha256}, model_origin=identity.origin, device=str(classifier.device)
+    )
     with library.writer.begin() as conn:
-        model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin,
-                                        [g.key for g in GENRES])
+        model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin, [g.key for g in GENRES])
         todo = store.tracks_to_analyse(conn, model_id, track_ids, limit)
     if track_ids is not None:
         summary.already_done = len(set(track_ids)) - len(todo)
@@ -69,5 +70,6 @@ def classify_tracks(
         return record
 
     results = run_pipeline(todo, prepare_track, classifier.predict, should_cancel=cancelled)
-    return drive(results, len(todo), save, summary, started=started, cancelled=cancelled, progress=progress,
-                 on_result=on_result)
+    return drive(
+        results, len(todo), save, summary, started=started, cancelled=cancelled, progress=progress, on_result=on_result
+    )

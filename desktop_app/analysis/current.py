@@ -3,8 +3,8 @@
 The registry says which weights are in use (the installed CCMusic model, the shipped tagger); the
 library keeps every model that ever analysed anything. The built-in models' rows are those of the
 weights this version ships; CCMusic's are the installed model's, else (none installed, or a
-``GENRESCOPE_WEIGHTS`` file not hashed yet) those of the CCMusic model registered last, so earlier analyses stay visible with the label of the model
-that made them. Cheap: a manifest read and one query per model.
+``GENRESCOPE_WEIGHTS`` file not hashed yet) those of the CCMusic model registered last, so earlier
+analyses stay visible with the label of the model that made them. Cheap: a manifest read and one query per model.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-""""My genres": a classifier learned from the genres the person already gave part of their library.
+""" "My genres": a classifier learned from the genres the person already gave part of their library.
 
 The labels are the tracks' own genre tags (each track's first one; "rock" and "Rock" are one
 genre, shown as the spelling used most) or, if the person chooses, their manual playlists (the
@@ -101,13 +101,21 @@ class LinearClassifier:
         return e / e.sum(axis=1, keepdims=True)
 
     def parameters(self) -> dict:
-        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": self.intercept.tolist(), "temperature": self.temperature}
+        return {
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept.tolist(),
+            "temperature": self.temperature,
+        }
 
     @classmethod
     def from_parameters(cls, genres: Sequence[str], data: dict) -> LinearClassifier:
-        return cls(tuple(genres), *(np.asarray(data[k], np.float64) for k in ("mean", "scale", "coef", "intercept")),
-                   float(data["temperature"]))
+        return cls(
+            tuple(genres),
+            *(np.asarray(data[k], np.float64) for k in ("mean", "scale", "coef", "intercept")),
+            float(data["temperature"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,9 @@ def labels(conn: Connection, source: Source) -> tuple[dict[int, str], int]:
         for playlist in list_playlists(conn):
             if playlist.is_smart:
                 continue
-            for track_id in conn.execute(select(entries.c.track_id).where(entries.c.playlist_id == playlist.id)).scalars():
+            for track_id in conn.execute(
+                select(entries.c.track_id).where(entries.c.playlist_id == playlist.id)
+            ).scalars():
                 found[track_id].add(playlist.name)
         raw = {t: next(iter(names)) for t, names in found.items() if len(names) == 1}
         ambiguous = sum(1 for names in found.values() if len(names) > 1)
@@ -149,9 +159,14 @@ def learn(conn: Connection, embedding_model_id: int, source: Source = "tags") ->
     labelled, ambiguous = labels(conn, source)
     where = "genre tags in their files" if source == "tags" else "manual playlists"
     if not labelled:
-        raise LearnError(f"no track has {where}: give some tracks a genre first"
-                         + (" (tag them in your files and rescan)" if source == "tags" else
-                            " (drag tracks onto playlists named after their genre)"))
+        raise LearnError(
+            f"no track has {where}: give some tracks a genre first"
+            + (
+                " (tag them in your files and rescan)"
+                if source == "tags"
+                else " (drag tracks onto playlists named after their genre)"
+            )
+        )
     track_ids, vectors = matrix_of(conn, embedding_model_id)
     row_of = {int(t): i for i, t in enumerate(track_ids)}
     usable = [(t, g) for t, g in sorted(labelled.items()) if t in row_of]
@@ -164,8 +179,10 @@ def learn(conn: Connection, embedding_model_id: int, source: Source = "tags") ->
     genres = tuple(sorted({g for _, g in kept}, key=str.casefold))
     if len(genres) < 2:
         have = ", ".join(f"{g} ({n})" for g, n in counts.most_common()) or "none"
-        raise LearnError(f"learning needs at least two genres with {MIN_EXAMPLES} or more analysed tracks each; "
-                         f"the labelled, analysed tracks are: {have}")
+        raise LearnError(
+            f"learning needs at least two genres with {MIN_EXAMPLES} or more analysed tracks each; "
+            f"the labelled, analysed tracks are: {have}"
+        )
     x = vectors[[row_of[t] for t, _ in kept]].astype(np.float64)
     y = np.array([genres.index(g) for _, g in kept])
     classifier, evaluation = _fit(x, y, genres, too_few, not_analysed, ambiguous)
@@ -181,15 +198,17 @@ def make_classifier():
     return make_pipeline(StandardScaler(), LogisticRegression(C=REGULARISATION, max_iter=2000))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[str, int], not_analysed: int,
-         ambiguous: int) -> tuple[LinearClassifier, Evaluation]:
+def _fit(
+    x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[str, int], not_analysed: int, ambiguous: int
+) -> tuple[LinearClassifier, Evaluation]:
     from scipy.optimize import minimize_scalar
     from sklearn.metrics import precision_recall_fscore_support
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     folds = min(MAX_FOLDS, int(np.bincount(y).min()))
-    log_probs = cross_val_predict(make_classifier(), x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0),
-                                  method="predict_log_proba")
+    log_probs = cross_val_predict(
+        make_classifier(), x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="predict_log_proba"
+    )
     predicted = log_probs.argmax(axis=1)
 
     def nll(t: float) -> float:
@@ -198,21 +217,30 @@ def _fit(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[st
         return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
 
     temperature = float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
-    precision, recall, _, support = precision_recall_fscore_support(y, predicted, labels=range(len(genres)),
-                                                                    zero_division=0)
+    precision, recall, _, support = precision_recall_fscore_support(
+        y, predicted, labels=range(len(genres)), zero_division=0
+    )
     fitted = make_classifier().fit(x, y)
     scaler, regression = fitted[0], fitted[1]
     coef, intercept = regression.coef_, regression.intercept_
     if len(genres) == 2:  # scikit-learn keeps one row for two classes: logits (0, w·x + b)
         coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.array([0.0, intercept[0]])
-    classifier = LinearClassifier(genres, scaler.mean_, np.where(scaler.scale_ > 0, scaler.scale_, 1.0), coef,
-                                  intercept, temperature)
+    classifier = LinearClassifier(
+        genres, scaler.mean_, np.where(scaler.scale_ > 0, scaler.scale_, 1.0), coef, intercept, temperature
+    )
     evaluation = Evaluation(
-        examples=len(y), folds=folds, accuracy=round(float((predicted == y).mean()), 4),
+        examples=len(y),
+        folds=folds,
+        accuracy=round(float((predicted == y).mean()), 4),
         chance=round(float(np.bincount(y).max() / len(y)), 4),
-        genres=tuple(GenreScore(g, int(support[i]), round(float(precision[i]), 4), round(float(recall[i]), 4))
-                     for i, g in enumerate(genres)),
-        too_few=too_few, not_analysed=not_analysed, ambiguous=ambiguous, temperature=round(temperature, 4),
+        genres=tuple(
+            GenreScore(g, int(support[i]), round(float(precision[i]), 4), round(float(recall[i]), 4))
+            for i, g in enumerate(genres)
+        ),
+        too_few=too_few,
+        not_analysed=not_analysed,
+        ambiguous=ambiguous,
+        temperature=round(temperature, 4),
     )
     return classifier, evaluation
 
@@ -220,18 +248,27 @@ def _fit(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], too_few: dict[st
 def save(library: Library, training: Training) -> int:
     """Store the trained model (the person has seen its evaluation); returns its model id."""
     evaluation = training.evaluation
-    label = (f"My genres: {len(training.classifier.genres)} genres from {evaluation.examples} tracks' "
-             f"{'genre tags' if training.source == 'tags' else 'playlists'}, "
-             f"cross-validated accuracy {evaluation.accuracy:.0%}")
+    label = (
+        f"My genres: {len(training.classifier.genres)} genres from {evaluation.examples} tracks' "
+        f"{'genre tags' if training.source == 'tags' else 'playlists'}, "
+        f"cross-validated accuracy {evaluation.accuracy:.0%}"
+    )
     with library.writer.begin() as conn:
-        return store.save_training(conn, genres=training.classifier.genres, source=training.source,
-                                   embedding_model_id=training.embedding_model_id, examples=training.examples,
-                                   evaluation=evaluation.as_json(), parameters=training.classifier.parameters(),
-                                   label=label)
+        return store.save_training(
+            conn,
+            genres=training.classifier.genres,
+            source=training.source,
+            embedding_model_id=training.embedding_model_id,
+            examples=training.examples,
+            evaluation=evaluation.as_json(),
+            parameters=training.classifier.parameters(),
+            label=label,
+        )
 
 
-def apply(library: Library, model_id: int, *, all_tracks: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> int:
+def apply(
+    library: Library, model_id: int, *, all_tracks: bool = False, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Classify every track with an embedding that this learned model has not classified yet (all of
     them with ``all_tracks``); returns how many. No audio is read: a matrix product per batch."""
     with library.engine.connect() as conn:
@@ -246,10 +283,12 @@ def apply(library: Library, model_id: int, *, all_tracks: bool = False,
             track_ids, vectors = track_ids[keep], vectors[keep]
     batch = 2000
     for start in range(0, len(track_ids), batch):
-        probs = classifier.probabilities(vectors[start:start + batch])
+        probs = classifier.probabilities(vectors[start : start + batch])
         best = probs.argmax(axis=1)
-        rows = [(int(t), classifier.genres[b], float(p[b]), [round(float(v), 6) for v in p])
-                for t, b, p in zip(track_ids[start:start + batch], best, probs)]
+        rows = [
+            (int(t), classifier.genres[b], float(p[b]), [round(float(v), 6) for v in p])
+            for t, b, p in zip(track_ids[start : start + batch], best, probs)
+        ]
         with library.writer.begin() as conn:
             store.save_predictions(conn, model_id, rows)
         if progress is not None:
@@ -273,8 +312,9 @@ def bring_up_to_date(library: Library, progress: Callable[[int, int], None] | No
     with library.engine.connect() as conn:
         stored = store.latest_training(conn)
         if stored is None:
-            raise LearnError("no genres learned yet: learn them first (genrescope learn-genres, or "
-                             "Analysis → Learn my genres…)")
+            raise LearnError(
+                "no genres learned yet: learn them first (genrescope learn-genres, or Analysis → Learn my genres…)"
+            )
         retrained = None
         if labels_changed(conn, stored):
             retrained = learn(conn, embedding_model_id(conn), stored.source)  # type: ignore[arg-type]
@@ -305,15 +345,21 @@ def embedding_model_id(conn: Connection) -> int:
 
 def describe(evaluation: Evaluation, genres: Sequence[str]) -> list[str]:
     """The evaluation as lines a person reads (the CLI prints them, the window shows them)."""
-    lines = [f"{len(genres)} genres learned from {evaluation.examples} tracks; {evaluation.folds}-fold "
-             f"cross-validated accuracy {evaluation.accuracy:.0%} (always answering the most common genre: "
-             f"{evaluation.chance:.0%})"]
+    lines = [
+        f"{len(genres)} genres learned from {evaluation.examples} tracks; {evaluation.folds}-fold "
+        f"cross-validated accuracy {evaluation.accuracy:.0%} (always answering the most common genre: "
+        f"{evaluation.chance:.0%})"
+    ]
     width = max(len(g.genre) for g in evaluation.genres)
-    lines += [f"  {g.genre:<{width}}  {g.examples:>5} tracks   precision {g.precision:.0%}   recall {g.recall:.0%}"
-              for g in evaluation.genres]
+    lines += [
+        f"  {g.genre:<{width}}  {g.examples:>5} tracks   precision {g.precision:.0%}   recall {g.recall:.0%}"
+        for g in evaluation.genres
+    ]
     if evaluation.too_few:
-        lines.append(f"Left out, fewer than {MIN_EXAMPLES} analysed tracks: "
-                     + ", ".join(f"{g} ({n})" for g, n in evaluation.too_few.items()))
+        lines.append(
+            f"Left out, fewer than {MIN_EXAMPLES} analysed tracks: "
+            + ", ".join(f"{g} ({n})" for g, n in evaluation.too_few.items())
+        )
     if evaluation.not_analysed:
         lines.append(f"{evaluation.not_analysed} labelled tracks are not analysed yet and were left out.")
     if evaluation.ambiguous:
@@ -321,4 +367,3 @@ def describe(evaluation: Evaluation, genres: Sequence[str]) -> list[str]:
     if evaluation.accuracy <= evaluation.chance + 0.05:
         lines.append("Warning: hardly better than always answering the most common genre.")
     return lines
-

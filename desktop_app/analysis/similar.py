@@ -1,4 +1,4 @@
-""""More like this": similar tracks and seed playlists, for a library track or any audio file.
+""" "More like this": similar tracks and seed playlists, for a library track or any audio file.
 
 Joins the pieces the CLI and the window share: which model's embeddings to use (the current model
 of that name, `analysis.current`), the library's similarity index (`library.similarity`), and for
@@ -57,8 +57,10 @@ def model_index(conn: Connection, model: str = EMBEDDING_MODEL) -> SimilarityInd
         raise SimilarityError(f"{model} keeps no embeddings; similarity uses {' or '.join(SIMILAR_MODELS)}")
     info = current_models(conn).get(model)
     if info is None or info.id is None:
-        raise SimilarityError(f"no track has been analysed by {model} yet: analyse the library first "
-                              "(Analysis → Analyse everything, or genrescope classify)")
+        raise SimilarityError(
+            f"no track has been analysed by {model} yet: analyse the library first "
+            "(Analysis → Analyse everything, or genrescope classify)"
+        )
     index = index_for(conn, info.id)
     if not len(index):
         raise SimilarityError(f"no track has an embedding from {model} yet: analyse the library again")
@@ -90,8 +92,9 @@ def embed_file(path: str | os.PathLike[str], model: str = EMBEDDING_MODEL, devic
     return verdict(tagger.predict(prepare_for_tagger(path).inputs), tagger).embeddings[model]
 
 
-def similar_tracks(library: Library, seed: Seed, *, model: str = EMBEDDING_MODEL, limit: int = 10,
-                   device: str | None = None) -> list[SimilarTrack]:
+def similar_tracks(
+    library: Library, seed: Seed, *, model: str = EMBEDDING_MODEL, limit: int = 10, device: str | None = None
+) -> list[SimilarTrack]:
     """The ``limit`` library tracks most like the seed, most similar first (the seed left out)."""
     with library.engine.connect() as conn:
         index = model_index(conn, model)
@@ -116,8 +119,9 @@ def seed_playlist(library: Library, seed_track: int, length: int, *, model: str 
     return seed_walk(index, seed_track, length, artists)
 
 
-def create_seed_playlist(library: Library, seed_track: int, length: int, name: str | None = None,
-                         *, model: str = EMBEDDING_MODEL) -> tuple[int, str, list[int]]:
+def create_seed_playlist(
+    library: Library, seed_track: int, length: int, name: str | None = None, *, model: str = EMBEDDING_MODEL
+) -> tuple[int, str, list[int]]:
     """A manual playlist of `seed_playlist`'s tracks: (its id, its name, the track ids).
 
     Without ``name`` it is called "Like <the seed's title>" (numbered if that is taken); a given
@@ -136,8 +140,16 @@ def create_seed_playlist(library: Library, seed_track: int, length: int, name: s
 def _described(conn: Connection, found: list[Neighbour]) -> list[SimilarTrack]:
     if not found:
         return []
-    rows = {row.id: row for row in conn.execute(
-        select(tracks.c.id, tracks.c.path, tracks.c.artist, tracks.c.title)
-        .where(tracks.c.id.in_([n.track_id for n in found])))}
-    return [SimilarTrack(n.track_id, rows[n.track_id].path, rows[n.track_id].artist, rows[n.track_id].title,
-                         n.similarity) for n in found if n.track_id in rows]
+    rows = {
+        row.id: row
+        for row in conn.execute(
+            select(tracks.c.id, tracks.c.path, tracks.c.artist, tracks.c.title).where(
+                tracks.c.id.in_([n.track_id for n in found])
+            )
+        )
+    }
+    return [
+        SimilarTrack(n.track_id, rows[n.track_id].path, rows[n.track_id].artist, rows[n.track_id].title, n.similarity)
+        for n in found
+        if n.track_id in rows
+    ]

@@ -32,13 +32,15 @@ def register_tagger_models(conn: Connection, tagger: Tagger) -> dict[str, int]:
     ids: dict[str, int] = {}
     for name in TAGGERS:
         identity = tagger.identities[name]
-        ids[name] = store.register_model(conn, identity.sha256, identity.label, identity.origin,
-                                         TAGGER_TAGS[name], name=name)
+        ids[name] = store.register_model(
+            conn, identity.sha256, identity.label, identity.origin, TAGGER_TAGS[name], name=name
+        )
     sha = tag_results.broad_sha256(tagger.identities)
     origin = _origin(tagger)
     label = MODEL_TITLES[broad.BROAD_MODEL] + (" — TEST weights" if origin == "test" else "")
-    ids[broad.BROAD_MODEL] = store.register_model(conn, sha, f"{label}, sha256 {sha[:12]}", origin,
-                                                  broad.BROAD_KEYS, name=broad.BROAD_MODEL)
+    ids[broad.BROAD_MODEL] = store.register_model(
+        conn, sha, f"{label}, sha256 {sha[:12]}", origin, broad.BROAD_KEYS, name=broad.BROAD_MODEL
+    )
     return ids
 
 
@@ -92,7 +94,16 @@ def tag_tracks(
     if track_ids is not None:
         summary.already_done = len(set(track_ids)) - len(todo)
 
-    results = run_pipeline(todo, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size,
-                           should_cancel=cancelled)
-    return drive(results, len(todo), lambda result: store_result(library, model_ids, result, tagger)[broad.BROAD_MODEL],
-                 summary, started=started, cancelled=cancelled, progress=progress, on_result=on_result)
+    results = run_pipeline(
+        todo, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size, should_cancel=cancelled
+    )
+    return drive(
+        results,
+        len(todo),
+        lambda result: store_result(library, model_ids, result, tagger)[broad.BROAD_MODEL],
+        summary,
+        started=started,
+        cancelled=cancelled,
+        progress=progress,
+        on_result=on_result,
+    )

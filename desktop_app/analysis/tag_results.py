@@ -74,18 +74,24 @@ def verdict(patch_outputs: np.ndarray, tagger: Tagger) -> TaggerVerdict:
         broad=BroadGenres(
             sha256=broad_sha256(tagger.identities),
             probabilities=tuple(float(p) for p in song),
-            top5=tuple(BroadScore(genres[i].key, genres[i].display_name, float(song[i]), why[genres[i].key][0])
-                       for i in order),
+            top5=tuple(
+                BroadScore(genres[i].key, genres[i].display_name, float(song[i]), why[genres[i].key][0]) for i in order
+            ),
             patch_probabilities=per_patch,
             majority=genres[int(tied[np.argmax(song[tied])])].key,
         ),
-        embeddings={name: outputs.embeddings[name].mean(axis=0, dtype=np.float64).astype(np.float32)
-                    for name in TAGGERS},
+        embeddings={
+            name: outputs.embeddings[name].mean(axis=0, dtype=np.float64).astype(np.float32) for name in TAGGERS
+        },
     )
 
 
 def records(
-    result: TaggerVerdict | None, prepared: TaggerInputs | None, *, device: str, seconds: float,
+    result: TaggerVerdict | None,
+    prepared: TaggerInputs | None,
+    *,
+    device: str,
+    seconds: float,
     error: str | None = None,
 ) -> dict[str, AnalysisRecord]:
     """The rows to store, by model name (``musicnn-msd``, ``musicnn-mtt``, ``broad-genre``)."""

@@ -87,9 +87,7 @@ def decode(path: str | os.PathLike[str]) -> np.ndarray:
     return decode_audio(path).samples
 
 
-def decode_audio(
-    path: str | os.PathLike[str], rates: Sequence[int] = (TARGET_SAMPLE_RATE,)
-) -> DecodedAudio:
+def decode_audio(path: str | os.PathLike[str], rates: Sequence[int] = (TARGET_SAMPLE_RATE,)) -> DecodedAudio:
     """`decode` at each of ``rates`` in one pass, with what the decoder saw of the file's own samples."""
     path = Path(path)
     rates = tuple(dict.fromkeys(rates))
@@ -244,9 +242,7 @@ def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
     return np.mean(channels_by_frames, axis=0)
 
 
-def _decode_with_libsndfile(
-    sound_file: sf.SoundFile, path: Path, rates: tuple[int, ...]
-) -> DecodedAudio | None:
+def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path, rates: tuple[int, ...]) -> DecodedAudio | None:
     """The decoded samples, or None when libsndfile finds none (FFmpeg may know the file better)."""
     resampler = _MonoResampler(path, sound_file.samplerate, sound_file.frames, rates)
     while True:
@@ -309,9 +305,7 @@ def _decode_with_ffmpeg(
         return resampler.finish()
 
 
-def _push_planar(
-    resampler: _MonoResampler, to_planar_float: av.AudioResampler, frame: av.AudioFrame | None
-) -> None:
+def _push_planar(resampler: _MonoResampler, to_planar_float: av.AudioResampler, frame: av.AudioFrame | None) -> None:
     """Convert one decoded frame (None flushes) to planar float32 and feed its channel mean."""
     try:
         planar_frames = to_planar_float.resample(frame)
@@ -324,9 +318,7 @@ def _push_planar(
         resampler.push(_mean_of_channels(planar.to_ndarray()))
 
 
-def _announced_frames(
-    container: av.container.InputContainer, stream: av.AudioStream, rate: int
-) -> int:
+def _announced_frames(container: av.container.InputContainer, stream: av.AudioStream, rate: int) -> int:
     """The length the container announces, in frames at ``rate``; 0 when it does not say."""
     if stream.duration is not None and stream.time_base is not None:
         return int(stream.duration * stream.time_base * rate)

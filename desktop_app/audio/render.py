@@ -39,9 +39,7 @@ INPUT_SIZE = 224
 
 _MAGMA = np.array(MAGMA_RGB, dtype=np.uint8)
 # ToTensor then Normalize((0.5,)*3, (0.5,)*3), in torch's float32 order of operations.
-_BYTE_TO_INPUT = (
-    (np.arange(256, dtype=np.float32) / np.float32(255)) - np.float32(0.5)
-) / np.float32(0.5)
+_BYTE_TO_INPUT = ((np.arange(256, dtype=np.float32) / np.float32(255)) - np.float32(0.5)) / np.float32(0.5)
 
 
 def colour_indices(windows: np.ndarray) -> np.ndarray:

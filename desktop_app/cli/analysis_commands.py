@@ -8,45 +8,58 @@ import time
 
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar
 
-
 MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
 """``--model``: the networks that run (the registry's `NETWORK_CHOICES`; written out so that
 ``--help`` does not import the model stack)."""
-MODEL_HELP = ("which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, with the broad genres "
-              "derived from them), the CCMusic network (ccmusic), or all available (default)")
+MODEL_HELP = (
+    "which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, with the broad genres "
+    "derived from them), the CCMusic network (ccmusic), or all available (default)"
+)
 
 
 def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = True) -> None:
     if choose_network:
         parser.add_argument("--model", choices=MODEL_CHOICES, default="all", help=MODEL_HELP)
-    parser.add_argument("--weights", metavar="W",
-                        help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)")
+    parser.add_argument(
+        "--weights",
+        metavar="W",
+        help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)",
+    )
     parser.add_argument("--device", help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     analyze = commands.add_parser(
-        "analyze", help="predict the genre of one audio file (the library is not touched)",
+        "analyze",
+        help="predict the genre of one audio file (the library is not touched)",
         epilog="examples:\n  genrescope analyze song.flac --json\n  genrescope analyze song.flac --model musicnn-msd",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("file", metavar="FILE")
     _add_model_options(analyze)
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
-    analyze.add_argument("--dump-inputs", metavar="OUT.npy",
-                         help="save the network's input batch, float32 [windows, 3, 224, 224], in time order")
+    analyze.add_argument(
+        "--dump-inputs",
+        metavar="OUT.npy",
+        help="save the network's input batch, float32 [windows, 3, 224, 224], in time order",
+    )
     analyze.set_defaults(run=run_analyze)
 
     classify = commands.add_parser(
-        "classify", help="analyse every library track the model has not analysed yet (resumable)",
+        "classify",
+        help="analyse every library track the model has not analysed yet (resumable)",
         epilog="examples:\n  genrescope classify --limit 100 --json\n  genrescope classify --model musicnn-msd\n"
         "  genrescope classify --model my-genres",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(classify)
-    classify.add_argument("--model", choices=(*MODEL_CHOICES, "my-genres"), default="all",
-                          help=MODEL_HELP[:-len(" or all available (default)")] + ", your learned genres "
-                          "(my-genres: learned again first if your labels changed), or all available (default)")
+    classify.add_argument(
+        "--model",
+        choices=(*MODEL_CHOICES, "my-genres"),
+        default="all",
+        help=MODEL_HELP[: -len(" or all available (default)")] + ", your learned genres "
+        "(my-genres: learned again first if your labels changed), or all available (default)",
+    )
     _add_model_options(classify, choose_network=False)
     classify.add_argument("--limit", type=int, metavar="N", help="analyse at most N tracks")
     classify.add_argument("--json", action="store_true", help="print a JSON summary at the end")
@@ -103,12 +116,24 @@ def _tagger_report(args: argparse.Namespace, inputs) -> dict[str, object]:
         for name in shown
     }
     broad = {
-        "top5": [{"genre": s.key, "display_name": s.display_name, "probability": round(s.probability, 6),
-                  "from_tag": s.evidence} for s in found.broad.top5],
+        "top5": [
+            {
+                "genre": s.key,
+                "display_name": s.display_name,
+                "probability": round(s.probability, 6),
+                "from_tag": s.evidence,
+            }
+            for s in found.broad.top5
+        ],
         "model_sha256": found.broad.sha256,
     }
-    return {"taggers": taggers, "broad_genre": broad, "tagger_device": str(tagger.device),
-            "patches": len(inputs.inputs), "tagger_short_clip": inputs.short_clip}
+    return {
+        "taggers": taggers,
+        "broad_genre": broad,
+        "tagger_device": str(tagger.device),
+        "patches": len(inputs.inputs),
+        "tagger_short_clip": inputs.short_clip,
+    }
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -121,8 +146,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     ccmusic_wanted = _wants(args, "ccmusic")
     if args.dump_inputs and not ccmusic_wanted:
-        print("error: --dump-inputs saves the CCMusic network's inputs; use --model ccmusic or all",
-              file=sys.stderr)
+        print("error: --dump-inputs saves the CCMusic network's inputs; use --model ccmusic or all", file=sys.stderr)
         return 2
     try:
         if ccmusic_wanted:
@@ -157,8 +181,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     else:
         song = summarize(classifier.predict(track.inputs), model=classifier.identity)
         report.update(
-            top5=[{"genre": s.key, "display_name": s.display_name, "probability": round(s.probability, 6)}
-                  for s in song.top5],
+            top5=[
+                {"genre": s.key, "display_name": s.display_name, "probability": round(s.probability, 6)}
+                for s in song.top5
+            ],
             majority=song.majority.key,
             window_probs=[[round(float(p), 6) for p in row] for row in song.window_probs],
             model_sha256=classifier.identity.sha256,
@@ -177,19 +203,29 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _print_analysis(report: dict) -> None:
-    short = ("shorter than 11.4 s: one stretched window" if report["windows"] is not None
-             else "shorter than 3 s: one repeated patch")
-    notes = [n for flag, n in ((report["short_clip"], short),
-                               (report["silent"], "silent: the prediction means nothing")) if flag]
-    parts = [f"{report['windows']} windows" if report["windows"] is not None else None,
-             f"{report['patches']} patches" if report.get("patches") is not None else None]
-    print(f"{report['file']}: {report['duration']:.1f} s, {', '.join(p for p in parts if p)}"
-          + (f" ({'; '.join(notes)})" if notes else ""))
+    short = (
+        "shorter than 11.4 s: one stretched window"
+        if report["windows"] is not None
+        else "shorter than 3 s: one repeated patch"
+    )
+    notes = [
+        n
+        for flag, n in ((report["short_clip"], short), (report["silent"], "silent: the prediction means nothing"))
+        if flag
+    ]
+    parts = [
+        f"{report['windows']} windows" if report["windows"] is not None else None,
+        f"{report['patches']} patches" if report.get("patches") is not None else None,
+    ]
+    print(
+        f"{report['file']}: {report['duration']:.1f} s, {', '.join(p for p in parts if p)}"
+        + (f" ({'; '.join(notes)})" if notes else "")
+    )
     if report.get("broad_genre"):
         print("Broad genre (from the built-in tagger's tags):")
         for score in report["broad_genre"]["top5"]:
             print(f"  {score['probability'] * 100:5.1f}%  {score['display_name']}  ({score['from_tag']})")
-    for name, tagger in (report.get("taggers") or {}).items():
+    for tagger in (report.get("taggers") or {}).values():
         tags = ", ".join(f"{s['tag']} {s['probability'] * 100:.0f}%" for s in tagger["top5"])
         print(f"Tags, {tagger['model_label']}: {tags}")
     if report.get("tagger_error"):
@@ -251,8 +287,7 @@ def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) 
     if classifier.identity.origin == "test":
         print("warning: these are TEST weights; their predictions are not real", file=sys.stderr)
     with open_library_from(args) as library, progress_bar("analysing") as bar:
-        summary = classify_tracks(library, classifier, limit=args.limit,
-                                  progress=lambda p: bar.update(p.done, p.total))
+        summary = classify_tracks(library, classifier, limit=args.limit, progress=lambda p: bar.update(p.done, p.total))
     report["ccmusic"] = summary.as_json()
     if not args.json:
         _print_pass(f"CCMusic: {summary.analysed} analysed", summary, f" ({classifier.identity.label})")

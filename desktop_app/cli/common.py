@@ -25,8 +25,9 @@ def open_library_from(args: argparse.Namespace):  # -> Library, imported lazily 
     return open_library(resolve_db_path(args.db))
 
 
-def track_line(track_id: int, path: str, artist: str | None, title: str | None, available: bool,
-               error: str | None = None) -> str:
+def track_line(
+    track_id: int, path: str, artist: str | None, title: str | None, available: bool, error: str | None = None
+) -> str:
     """One track as the listing commands print it: id, "Artist - Title" (or the path), state."""
     who = " - ".join(x for x in (artist, title) if x) or path
     state = "" if available else " [missing]"
@@ -47,8 +48,13 @@ class Progress:
             from tqdm import tqdm
 
             # Around the control-character filter (`terminal`): the bar's carriage returns are meant.
-            self._bar = tqdm(desc=description, unit=unit, unit_scale=unit == "B",
-                             file=getattr(sys.stderr, "unfiltered", sys.stderr), dynamic_ncols=True)
+            self._bar = tqdm(
+                desc=description,
+                unit=unit,
+                unit_scale=unit == "B",
+                file=getattr(sys.stderr, "unfiltered", sys.stderr),
+                dynamic_ncols=True,
+            )
 
     def update(self, done: int, total: int) -> None:
         if self._bar is None:

@@ -21,9 +21,8 @@ from desktop_app.cli.common import print_json
 if TYPE_CHECKING:
     import numpy as np
 
-    from desktop_app.audio.prepare import TrackInputs
+    from desktop_app.audio.prepare import TaggerInputs, TrackInputs
     from desktop_app.genres.ccmusic import Genre
-    from desktop_app.audio.prepare import TaggerInputs
     from desktop_app.inference.engine import GenreClassifier
     from desktop_app.inference.explain import Explanation, Peak
     from desktop_app.inference.explain_tagger import PatchExplanation
@@ -35,28 +34,46 @@ MODELS = ("ccmusic", "musicnn-msd", "musicnn-mtt")
 
 def register(commands: argparse._SubParsersAction) -> None:
     explain = commands.add_parser(
-        "explain", help="show where the network heard a genre (Grad-CAM heatmap over the spectrogram)",
+        "explain",
+        help="show where the network heard a genre (Grad-CAM heatmap over the spectrogram)",
         epilog="examples:\n  genrescope explain song.flac\n"
         "  genrescope explain song.flac --genre Opera --out heatmap.png --window 3 --json\n"
         "  genrescope explain song.flac --model musicnn-mtt --tag drums --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("file", metavar="FILE")
-    explain.add_argument("--model", choices=MODELS, default="ccmusic",
-                         help="the network to explain: the CCMusic genre network (default) or one of the "
-                              "built-in tagger's networks")
-    explain.add_argument("--genre", metavar="G",
-                         help="CCMusic genre to explain, e.g. Opera or 'soft rock' (default: the predicted genre)")
-    explain.add_argument("--tag", metavar="T",
-                         help="tagger tag to explain, e.g. drums or 'heavy metal' (default: the song's top tag)")
+    explain.add_argument(
+        "--model",
+        choices=MODELS,
+        default="ccmusic",
+        help="the network to explain: the CCMusic genre network (default) or one of the built-in tagger's networks",
+    )
+    explain.add_argument(
+        "--genre",
+        metavar="G",
+        help="CCMusic genre to explain, e.g. Opera or 'soft rock' (default: the predicted genre)",
+    )
+    explain.add_argument(
+        "--tag", metavar="T", help="tagger tag to explain, e.g. drums or 'heavy metal' (default: the song's top tag)"
+    )
     explain.add_argument("--out", metavar="heatmap.png", help="write the spectrogram with the heatmap (PNG)")
-    explain.add_argument("--window", type=int, metavar="N",
-                         help="explain only window N (1 = the first 11.4 s CCMusic window or 3 s tagger patch)")
-    explain.add_argument("--opacity", type=float, default=DEFAULT_OPACITY, metavar="A",
-                         help=f"heatmap opacity from 0 to 1 (default {DEFAULT_OPACITY})")
+    explain.add_argument(
+        "--window",
+        type=int,
+        metavar="N",
+        help="explain only window N (1 = the first 11.4 s CCMusic window or 3 s tagger patch)",
+    )
+    explain.add_argument(
+        "--opacity",
+        type=float,
+        default=DEFAULT_OPACITY,
+        metavar="A",
+        help=f"heatmap opacity from 0 to 1 (default {DEFAULT_OPACITY})",
+    )
     _add_model_options(explain, choose_network=False)
-    explain.add_argument("--json", action="store_true",
-                         help="print one JSON object: per-window class scores and heatmap peaks")
+    explain.add_argument(
+        "--json", action="store_true", help="print one JSON object: per-window class scores and heatmap peaks"
+    )
     explain.set_defaults(run=run_explain)
 
 
@@ -100,9 +117,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.window is not None and not 1 <= args.window <= len(geometries):
         return _fail(f"--window must be between 1 and {len(geometries)} for this file, got {args.window}")
     windows = [args.window - 1] if args.window is not None else list(range(len(geometries)))
-    evidence = explain.gather_evidence(
-        classifier, windows, track.inputs[windows], [geometries[w] for w in windows]
-    )
+    evidence = explain.gather_evidence(classifier, windows, track.inputs[windows], [geometries[w] for w in windows])
     genre = requested or explain.predicted_genre(evidence)
     explanations = explain.explain(classifier, evidence, genre)
 
@@ -146,15 +161,17 @@ def _report(
     for e in explanations:
         probabilities = e.evidence.probabilities
         start, end = track.window_bounds[e.window]
-        windows.append({
-            "window": e.window + 1,
-            "start": round(start, 3),
-            "end": round(end, 3),
-            "top1": GENRE_KEYS[int(probabilities.argmax())],
-            "genre_score": round(float(probabilities[genre.index]), 6),
-            "scores": {key: round(float(p), 6) for key, p in zip(GENRE_KEYS, probabilities)},
-            "peaks": _peaks(e.peaks()),
-        })
+        windows.append(
+            {
+                "window": e.window + 1,
+                "start": round(start, 3),
+                "end": round(end, 3),
+                "top1": GENRE_KEYS[int(probabilities.argmax())],
+                "genre_score": round(float(probabilities[genre.index]), 6),
+                "scores": {key: round(float(p), 6) for key, p in zip(GENRE_KEYS, probabilities)},
+                "peaks": _peaks(e.peaks()),
+            }
+        )
     return {
         "file": args.file,
         "duration": round(track.duration_s, 3),
@@ -173,8 +190,9 @@ def _report(
 
 
 def _peaks(peaks: list[Peak]) -> list[dict[str, object]]:
-    return [{"time": round(p.seconds, 3), "note": p.note, "hz": round(p.hz, 2), "heat": round(p.heat, 4)}
-            for p in peaks]
+    return [
+        {"time": round(p.seconds, 3), "note": p.note, "hz": round(p.hz, 2), "heat": round(p.heat, 4)} for p in peaks
+    ]
 
 
 def _peak_text(peaks: list[dict]) -> str:
@@ -183,15 +201,25 @@ def _peak_text(peaks: list[dict]) -> str:
 
 def _print_report(report: dict) -> None:
     source = "predicted" if report["genre_source"] == "predicted" else "requested"
-    notes = [note for flag, note in ((report["short_clip"], "shorter than 11.4 s: one stretched window"),
-                                     (report["silent"], "silent: the explanation means nothing")) if flag]
-    print(f"{report['file']}: Grad-CAM for {report['genre_display_name']} ({source}), "
-          f"{len(report['windows'])} window(s)" + (f" ({'; '.join(notes)})" if notes else ""))
+    notes = [
+        note
+        for flag, note in (
+            (report["short_clip"], "shorter than 11.4 s: one stretched window"),
+            (report["silent"], "silent: the explanation means nothing"),
+        )
+        if flag
+    ]
+    print(
+        f"{report['file']}: Grad-CAM for {report['genre_display_name']} ({source}), "
+        f"{len(report['windows'])} window(s)" + (f" ({'; '.join(notes)})" if notes else "")
+    )
     for window in report["windows"]:
         peaks = _peak_text(window["peaks"])
-        print(f"  window {window['window']} ({window['start']:.1f}-{window['end']:.1f} s): "
-              f"{window['genre_score'] * 100:.1f}% {report['genre_display_name']}; "
-              + (f"heat peaks: {peaks}" if peaks else "nothing in this window speaks for it"))
+        print(
+            f"  window {window['window']} ({window['start']:.1f}-{window['end']:.1f} s): "
+            f"{window['genre_score'] * 100:.1f}% {report['genre_display_name']}; "
+            + (f"heat peaks: {peaks}" if peaks else "nothing in this window speaks for it")
+        )
     _print_footer(report)
 
 
@@ -247,8 +275,9 @@ def _run_tagger(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_tagger_image(path: str, track: TaggerInputs, explanations: list[PatchExplanation],
-                        opacity: float) -> tuple[int, int]:
+def _write_tagger_image(
+    path: str, track: TaggerInputs, explanations: list[PatchExplanation], opacity: float
+) -> tuple[int, int]:
     import numpy as np
     from PIL import Image
 
@@ -297,13 +326,23 @@ def _tagger_report(
 
 
 def _print_tagger_report(report: dict) -> None:
-    notes = [note for flag, note in ((report["short_clip"], "shorter than 3 s: one repeated patch"),
-                                     (report["silent"], "silent: the explanation means nothing")) if flag]
-    print(f"{report['file']}: heat of {report['tag']!r} ({report['tag_source']}) for {report['model']}, "
-          f"{len(report['patches'])} patch(es) of 3 s" + (f" ({'; '.join(notes)})" if notes else ""))
+    notes = [
+        note
+        for flag, note in (
+            (report["short_clip"], "shorter than 3 s: one repeated patch"),
+            (report["silent"], "silent: the explanation means nothing"),
+        )
+        if flag
+    ]
+    print(
+        f"{report['file']}: heat of {report['tag']!r} ({report['tag_source']}) for {report['model']}, "
+        f"{len(report['patches'])} patch(es) of 3 s" + (f" ({'; '.join(notes)})" if notes else "")
+    )
     for patch in report["patches"]:
         peaks = _peak_text(patch["peaks"])
-        print(f"  patch {patch['patch']} ({patch['start']:.1f}-{patch['end']:.1f} s): "
-              f"{patch['tag_score'] * 100:.1f}% {report['tag']}; "
-              + (f"heat peaks: {peaks}" if peaks else "nothing in this patch speaks for it"))
+        print(
+            f"  patch {patch['patch']} ({patch['start']:.1f}-{patch['end']:.1f} s): "
+            f"{patch['tag_score'] * 100:.1f}% {report['tag']}; "
+            + (f"heat peaks: {peaks}" if peaks else "nothing in this patch speaks for it")
+        )
     _print_footer(report)

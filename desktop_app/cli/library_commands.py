@@ -25,18 +25,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     scan.set_defaults(run=run_scan)
 
     tracks = commands.add_parser(
-        "tracks", help="list the tracks in the library, with each model's top-1 genre",
+        "tracks",
+        help="list the tracks in the library, with each model's top-1 genre",
         epilog="examples:\n  genrescope tracks --json\n  genrescope tracks --genre rock\n"
-        "  genrescope tracks --model ccmusic --genre \"soft rock\"",
+        '  genrescope tracks --model ccmusic --genre "soft rock"',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db_option(tracks)
     tracks.add_argument("--json", action="store_true", help="one JSON object per line")
-    tracks.add_argument("--model", choices=MODEL_NAMES,
-                        help="show only this model's predictions (and filter --genre by it)")
-    tracks.add_argument("--genre", metavar="GENRE",
-                        help="only tracks whose top-1 genre is GENRE (a broad genre, a CCMusic genre, or a "
-                             "tagger's tag with --model; any case)")
+    tracks.add_argument(
+        "--model", choices=MODEL_NAMES, help="show only this model's predictions (and filter --genre by it)"
+    )
+    tracks.add_argument(
+        "--genre",
+        metavar="GENRE",
+        help="only tracks whose top-1 genre is GENRE (a broad genre, a CCMusic genre, or a "
+        "tagger's tag with --model; any case)",
+    )
     tracks.set_defaults(run=run_tracks)
 
 
@@ -44,9 +49,7 @@ def run_scan(args: argparse.Namespace) -> int:
     from desktop_app.library.scanner import Scanner
 
     with open_library_from(args) as library, progress_bar("scanning") as bar:
-        scanner = Scanner(
-            library, workers=args.workers, progress=lambda p: bar.update(p.done, p.total)
-        )
+        scanner = Scanner(library, workers=args.workers, progress=lambda p: bar.update(p.done, p.total))
         result = scanner.scan(args.paths)
     if args.json:
         print_json(result.as_json())
@@ -92,8 +95,9 @@ def run_tracks(args: argparse.Namespace) -> int:
             for track in batch:
                 predictions = {
                     ids[model_id]: {"genre": top1, "confidence": None if conf is None else round(conf, 4)}
-                    for model_id, (top1, conf) in sorted(found.get(track["id"], {}).items(),
-                                                         key=lambda item: list(models).index(ids[item[0]]))
+                    for model_id, (top1, conf) in sorted(
+                        found.get(track["id"], {}).items(), key=lambda item: list(models).index(ids[item[0]])
+                    )
                 }
                 if wanted_genre is not None:
                     name, key = wanted_genre
@@ -116,8 +120,10 @@ def _print_track(args: argparse.Namespace, track: dict, predictions: dict[str, d
         return
     from desktop_app.genres.taxonomy import TAXONOMIES
 
-    line = track_line(track["id"], track["path"], track["artist"], track["title"], track["available"],
-                      track["error"])
-    shown = [f"{name}: {TAXONOMIES[name].display_name(p['genre'])} {p['confidence']:.2f}"
-             for name, p in predictions.items() if p["genre"] is not None]
+    line = track_line(track["id"], track["path"], track["artist"], track["title"], track["available"], track["error"])
+    shown = [
+        f"{name}: {TAXONOMIES[name].display_name(p['genre'])} {p['confidence']:.2f}"
+        for name, p in predictions.items()
+        if p["genre"] is not None
+    ]
     print(line + ("  [" + " · ".join(shown) + "]" if shown else ""))

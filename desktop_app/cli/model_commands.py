@@ -27,22 +27,32 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     install.add_argument("--hub-url", help="base URL of the hub or a mirror (default: $GENRESCOPE_HUB_URL or the hub)")
-    install.add_argument("--revision", help="branch, tag or commit id of the hub repository to download "
-                         "(default: $GENRESCOPE_HUB_REVISION or the revision this release pins)")
+    install.add_argument(
+        "--revision",
+        help="branch, tag or commit id of the hub repository to download "
+        "(default: $GENRESCOPE_HUB_REVISION or the revision this release pins)",
+    )
     install.add_argument("--sha256", help="expected SHA-256 of the file, if you know it")
-    install.add_argument("--json", action="store_true",
-                         help="print the installed model, its revision and how its checksum was checked as JSON")
+    install.add_argument(
+        "--json",
+        action="store_true",
+        help="print the installed model, its revision and how its checksum was checked as JSON",
+    )
     install.set_defaults(run=run_install)
 
     imported = actions.add_parser(
-        "import", help="validate a checkpoint file you downloaded and install a copy of it",
+        "import",
+        help="validate a checkpoint file you downloaded and install a copy of it",
         epilog="example: genrescope model import ~/Downloads/save.pt",
     )
     imported.add_argument("file", metavar="FILE")
     imported.set_defaults(run=run_import)
 
-    status = actions.add_parser("status", help="what is installed and which device will run it",
-                                epilog="example: genrescope model status --json")
+    status = actions.add_parser(
+        "status",
+        help="what is installed and which device will run it",
+        epilog="example: genrescope model status --json",
+    )
     status.add_argument("--json", action="store_true")
     status.add_argument("--device", help="device preference to report on (auto, cpu, cuda, mps)")
     status.set_defaults(run=run_status)
@@ -60,16 +70,27 @@ def run_install(args: argparse.Namespace) -> int:
 
     with progress_bar("downloading model", unit="B") as bar:
         try:
-            result = download_model(base_url=args.hub_url, revision=args.revision, expected_sha256=args.sha256,
-                                    progress=lambda done, total: bar.update(done, total or 0))
+            result = download_model(
+                base_url=args.hub_url,
+                revision=args.revision,
+                expected_sha256=args.sha256,
+                progress=lambda done, total: bar.update(done, total or 0),
+            )
         except (HubError, CheckpointError) as exc:
             bar.close()
             print(f"error: {exc}", file=sys.stderr)
             return 1
     if args.json:
-        print_json({**asdict(result.model), "path": str(result.model.path), "revision": result.revision,
-                    "checksum": result.checksum, "server_etag": result.server_etag,
-                    "message": result.checksum_message()})
+        print_json(
+            {
+                **asdict(result.model),
+                "path": str(result.model.path),
+                "revision": result.revision,
+                "checksum": result.checksum,
+                "server_etag": result.server_etag,
+                "message": result.checksum_message(),
+            }
+        )
         return 0
     _report_installed(result.model)
     print(f"Revision {result.revision}. {result.checksum_message()}")
@@ -96,8 +117,15 @@ def run_status(args: argparse.Namespace) -> int:
 
     report = status()
     report["models"] = [
-        {"name": m.name, "title": m.title, "available": m.available, "sha256": m.sha256, "origin": m.origin,
-         "classes": len(m.taxonomy.labels), "problem": m.problem}
+        {
+            "name": m.name,
+            "title": m.title,
+            "available": m.available,
+            "sha256": m.sha256,
+            "origin": m.origin,
+            "classes": len(m.taxonomy.labels),
+            "problem": m.problem,
+        }
         for m in statuses()
     ]
     try:

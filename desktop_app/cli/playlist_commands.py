@@ -12,11 +12,14 @@ from desktop_app.cli.common import add_db_option, open_library_from, print_json,
 FORMAT_NAMES = ("m3u8", "pls", "xspf")
 # The default is the taxonomy's (Taxonomy.low_confidence), resolved when a command runs:
 # importing the library to build the parser would slow every start, the window's included.
-MIN_CONFIDENCE_HELP = ("lowest top-1 confidence, 0-1 (default: the low-confidence line: 0.2 for broad "
-                       "genres, 0.4 for CCMusic's)")
+MIN_CONFIDENCE_HELP = (
+    "lowest top-1 confidence, 0-1 (default: the low-confidence line: 0.2 for broad genres, 0.4 for CCMusic's)"
+)
 GENRE_MODELS = ("broad-genre", "ccmusic")
-MODEL_HELP = ("whose genres: broad-genre (the built-in tagger's) or ccmusic; default: the first that "
-              "knows GENRE (broad genres first)")
+MODEL_HELP = (
+    "whose genres: broad-genre (the built-in tagger's) or ccmusic; default: the first that "
+    "knows GENRE (broad genres first)"
+)
 EPILOG = """examples:
   genrescope playlist create Metal --genre metal --smart
   genrescope playlist create "Soft rock" --genre soft_rock --min-confidence 0.6 --smart
@@ -48,30 +51,38 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register(commands: argparse._SubParsersAction) -> None:
     playlist = commands.add_parser(
-        "playlist", help="genre, smart and manual playlists; export and import M3U8, PLS, XSPF",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "playlist",
+        help="genre, smart and manual playlists; export and import M3U8, PLS, XSPF",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = playlist.add_subparsers(dest="playlist_command", metavar="ACTION", required=True)
 
-    listing = actions.add_parser("list", help="the playlists with their track counts",
-                                 epilog="examples:\n  genrescope playlist list\n  genrescope playlist list --json",
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    listing = actions.add_parser(
+        "list",
+        help="the playlists with their track counts",
+        epilog="examples:\n  genrescope playlist list\n  genrescope playlist list --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(listing)
     listing.set_defaults(run=run_list)
 
-    show = actions.add_parser("show", help="a playlist's tracks in order",
-                              epilog='examples:\n  genrescope playlist show "Soft rock"\n'
-                              '  genrescope playlist show Party --json',
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    show = actions.add_parser(
+        "show",
+        help="a playlist's tracks in order",
+        epilog='examples:\n  genrescope playlist show "Soft rock"\n  genrescope playlist show Party --json',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     show.add_argument("name", metavar="NAME")
     _common(show)
     show.set_defaults(run=run_show)
 
     create = actions.add_parser(
-        "create", help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X), or of tracks that "
+        "create",
+        help="a playlist of one predicted genre (top-1 = GENRE, confidence ≥ X), or of tracks that "
         "follow on from a seed track",
-        epilog="GENRE is a broad genre (Rock, Hip-hop, \"Ambient / New age\") or a CCMusic genre, by key\n"
-        "(Soft_rock) or display name (\"Soft rock\"), any case.\n\n"
+        epilog='GENRE is a broad genre (Rock, Hip-hop, "Ambient / New age") or a CCMusic genre, by key\n'
+        '(Soft_rock) or display name ("Soft rock"), any case.\n\n'
         "examples:\n  genrescope playlist create Jazz --genre jazz --smart\n"
         "  genrescope playlist create Opera --genre opera --model ccmusic\n"
         '  genrescope playlist create "Soft rock" --genre "Soft rock" --min-confidence 0.6 --smart\n'
@@ -82,22 +93,36 @@ def register(commands: argparse._SubParsersAction) -> None:
     create.add_argument("name", metavar="NAME")
     source = create.add_mutually_exclusive_group(required=True)
     source.add_argument("--genre", metavar="GENRE")
-    source.add_argument("--seed", metavar="FILE_OR_TRACK_ID",
-                        help="start from this track (a library track's id or path) and walk to the tracks "
-                             "that sound most like it, each following smoothly from the last")
-    create.add_argument("--length", type=_positive, default=25, metavar="N",
-                        help="tracks in a --seed playlist, the seed included (default: 25)")
+    source.add_argument(
+        "--seed",
+        metavar="FILE_OR_TRACK_ID",
+        help="start from this track (a library track's id or path) and walk to the tracks "
+        "that sound most like it, each following smoothly from the last",
+    )
+    create.add_argument(
+        "--length",
+        type=_positive,
+        default=25,
+        metavar="N",
+        help="tracks in a --seed playlist, the seed included (default: 25)",
+    )
     create.add_argument("--model", choices=GENRE_MODELS, help=MODEL_HELP)
     create.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
-    create.add_argument("--smart", action="store_true",
-                        help="keep it up to date with later scans and analyses instead of a snapshot")
-    create.add_argument("--order", choices=("confidence", "album_order"), default="confidence",
-                        help="confidence (highest first, default) or album_order (artist, album, track number)")
+    create.add_argument(
+        "--smart", action="store_true", help="keep it up to date with later scans and analyses instead of a snapshot"
+    )
+    create.add_argument(
+        "--order",
+        choices=("confidence", "album_order"),
+        default="confidence",
+        help="confidence (highest first, default) or album_order (artist, album, track number)",
+    )
     _common(create)
     create.set_defaults(run=run_create)
 
     export = actions.add_parser(
-        "export", help="write a playlist as M3U8, PLS or XSPF",
+        "export",
+        help="write a playlist as M3U8, PLS or XSPF",
         epilog="examples:\n  genrescope playlist export Party --out ~/Music/party.m3u8\n"
         '  genrescope playlist export "Soft rock" --format xspf --out ~/Music/soft-rock.xspf --relative',
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -105,14 +130,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("name", metavar="NAME")
     export.add_argument("--format", choices=FORMAT_NAMES, help="default: from the --out extension")
     export.add_argument("--out", required=True, metavar="FILE")
-    export.add_argument("--relative", action="store_true",
-                        help="paths relative to the playlist's folder (absolute when on another drive)")
+    export.add_argument(
+        "--relative",
+        action="store_true",
+        help="paths relative to the playlist's folder (absolute when on another drive)",
+    )
     export.add_argument("--keep-missing", action="store_true", help="also write tracks whose file is missing")
     _common(export)
     export.set_defaults(run=run_export)
 
     genres = actions.add_parser(
-        "export-genres", help="one playlist file per predicted genre into a folder",
+        "export-genres",
+        help="one playlist file per predicted genre into a folder",
         epilog="examples:\n  genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres\n"
         "  genrescope playlist export-genres --model ccmusic --format xspf --out-dir ~/Music/CCMusic\n"
         "  genrescope playlist export-genres --format pls --out-dir /media/usb/Genres --min-confidence 0.7 "
@@ -121,15 +150,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     genres.add_argument("--format", choices=FORMAT_NAMES, required=True)
     genres.add_argument("--out-dir", required=True, metavar="DIR")
-    genres.add_argument("--model", choices=GENRE_MODELS, default="broad-genre",
-                        help="whose genres: broad-genre (default) or ccmusic")
+    genres.add_argument(
+        "--model", choices=GENRE_MODELS, default="broad-genre", help="whose genres: broad-genre (default) or ccmusic"
+    )
     genres.add_argument("--min-confidence", type=_min_confidence, metavar="X", help=MIN_CONFIDENCE_HELP)
     genres.add_argument("--relative", action="store_true", help="paths relative to DIR")
     _common(genres)
     genres.set_defaults(run=run_export_genres)
 
     importing = actions.add_parser(
-        "import", help="read an M3U, M3U8, PLS or XSPF file into a manual playlist",
+        "import",
+        help="read an M3U, M3U8, PLS or XSPF file into a manual playlist",
         epilog="examples:\n  genrescope playlist import ~/Downloads/party.pls --name Party\n"
         "  genrescope playlist import ~/Music/road-trip.xspf --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -139,8 +170,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     _common(importing)
     importing.set_defaults(run=run_import)
 
-    remove = actions.add_parser("delete", help="delete a playlist (its tracks stay in the library)",
-                                epilog='example: genrescope playlist delete "Soft rock"')
+    remove = actions.add_parser(
+        "delete",
+        help="delete a playlist (its tracks stay in the library)",
+        epilog='example: genrescope playlist delete "Soft rock"',
+    )
     remove.add_argument("name", metavar="NAME")
     _common(remove)
     remove.set_defaults(run=run_delete)
@@ -164,8 +198,18 @@ def run_list(args: argparse.Namespace) -> int:
         counts = playlist_counts(conn, _models(conn))
         found = list_playlists(conn)
     if args.json:
-        print_json([{"id": p.id, "name": p.name, "kind": p.kind, "tracks": counts[p.id],
-                     "rules": p.rules.to_json() if p.rules else None} for p in found])
+        print_json(
+            [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind,
+                    "tracks": counts[p.id],
+                    "rules": p.rules.to_json() if p.rules else None,
+                }
+                for p in found
+            ]
+        )
     elif not found:
         print("No playlists yet: genrescope playlist create NAME --genre GENRE")
     for p in found if not args.json else ():
@@ -184,8 +228,17 @@ def run_show(args: argparse.Namespace) -> int:
         items = tracks_by_id(conn, playlist_track_ids(conn, playlist, _models(conn)))
     for track in items:
         if args.json:
-            print_json({"id": track.id, "path": track.path, "title": track.title, "artist": track.artist,
-                        "album": track.album, "duration": track.duration, "available": track.available})
+            print_json(
+                {
+                    "id": track.id,
+                    "path": track.path,
+                    "title": track.title,
+                    "artist": track.artist,
+                    "album": track.album,
+                    "duration": track.duration,
+                    "available": track.available,
+                }
+            )
         else:
             print(track_line(track.id, track.path, track.artist, track.title, track.available))
     return 0
@@ -212,22 +265,43 @@ def run_create(args: argparse.Namespace) -> int:
         with library.writer.begin() as conn:
             models = _models(conn)
             try:
-                playlist_id = create_genre_playlist(conn, genre.key, model=taxonomy.model, name=args.name,
-                                                    smart=args.smart, min_confidence=min_confidence,
-                                                    models=models, order=args.order)
+                playlist_id = create_genre_playlist(
+                    conn,
+                    genre.key,
+                    model=taxonomy.model,
+                    name=args.name,
+                    smart=args.smart,
+                    min_confidence=min_confidence,
+                    models=models,
+                    order=args.order,
+                )
             except PlaylistError as exc:
                 return _fail(str(exc))
             playlist = get_playlist(conn, playlist_id)
             count = len(playlist_track_ids(conn, playlist, models))
     if taxonomy.model not in models:
-        print(f"note: nothing in this library has {taxonomy.title} genres yet (genrescope classify); the playlist "
-              "is empty" + (" until it has" if args.smart else ""), file=sys.stderr)
+        print(
+            f"note: nothing in this library has {taxonomy.title} genres yet (genrescope classify); the playlist "
+            "is empty" + (" until it has" if args.smart else ""),
+            file=sys.stderr,
+        )
     if args.json:
-        print_json({"id": playlist.id, "name": playlist.name, "kind": playlist.kind, "genre": genre.key,
-                    "model": taxonomy.model, "min_confidence": min_confidence, "tracks": count})
+        print_json(
+            {
+                "id": playlist.id,
+                "name": playlist.name,
+                "kind": playlist.kind,
+                "genre": genre.key,
+                "model": taxonomy.model,
+                "min_confidence": min_confidence,
+                "tracks": count,
+            }
+        )
     else:
-        print(f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: {count:,} "
-              f"{genre.display_name} track{'s' if count != 1 else ''} at ≥ {min_confidence:.0%} confidence")
+        print(
+            f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: {count:,} "
+            f"{genre.display_name} track{'s' if count != 1 else ''} at ≥ {min_confidence:.0%} confidence"
+        )
     return 0
 
 
@@ -246,11 +320,18 @@ def _create_from_seed(args: argparse.Namespace) -> int:
         except (SimilarityError, PlaylistError) as exc:
             return _fail(str(exc))
     if args.json:
-        print_json({"id": playlist_id, "name": name, "kind": "manual", "seed": seed.track_id,
-                    "tracks": len(track_ids), "track_ids": track_ids})
+        print_json(
+            {
+                "id": playlist_id,
+                "name": name,
+                "kind": "manual",
+                "seed": seed.track_id,
+                "tracks": len(track_ids),
+                "track_ids": track_ids,
+            }
+        )
     else:
-        print(f"Created playlist {name!r}: {len(track_ids)} track{'s' if len(track_ids) != 1 else ''} "
-              f"from {seed.path}")
+        print(f"Created playlist {name!r}: {len(track_ids)} track{'s' if len(track_ids) != 1 else ''} from {seed.path}")
     return 0
 
 
@@ -269,8 +350,15 @@ def run_export(args: argparse.Namespace) -> int:
                 return _fail(str(exc))
             models = _models(conn)
         try:
-            result = export_playlist(library, playlist, args.out, fmt, models=models, relative=args.relative,
-                                     keep_unavailable=args.keep_missing)
+            result = export_playlist(
+                library,
+                playlist,
+                args.out,
+                fmt,
+                models=models,
+                relative=args.relative,
+                keep_unavailable=args.keep_missing,
+            )
         except OSError as exc:
             return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
     print_json(result.as_json()) if args.json else print(result.describe())
@@ -279,19 +367,33 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_export_genres(args: argparse.Namespace) -> int:
     from desktop_app.library.playlist_files import export_genre_playlists
+
     with open_library_from(args) as library:
         with library.engine.connect() as conn:
             models = _models(conn)
         try:
-            results = export_genre_playlists(library, args.out_dir, args.format, model=args.model, models=models,
-                                             min_confidence=args.min_confidence, relative=args.relative)
+            results = export_genre_playlists(
+                library,
+                args.out_dir,
+                args.format,
+                model=args.model,
+                models=models,
+                min_confidence=args.min_confidence,
+                relative=args.relative,
+            )
         except OSError as exc:
             return _fail(f"cannot write into {args.out_dir}: {exc.strerror or exc}")
     if args.json:
         print_json({"out_dir": str(Path(args.out_dir).absolute()), "playlists": [r.as_json() for r in results]})
     elif not results:
-        print("No genre has tracks at that confidence" + ("" if args.model in models else
-              f": nothing in this library has {args.model} genres yet (genrescope classify)"))
+        print(
+            "No genre has tracks at that confidence"
+            + (
+                ""
+                if args.model in models
+                else f": nothing in this library has {args.model} genres yet (genrescope classify)"
+            )
+        )
     for result in results if not args.json else ():
         print(f"{result.name}: {result.describe()}")
     return 0

@@ -13,15 +13,20 @@ SIMILAR_MODELS = ("musicnn-msd", "musicnn-mtt")
 
 def register(commands: argparse._SubParsersAction) -> None:
     similar = commands.add_parser(
-        "similar", help="the library tracks that sound most like a track or an audio file",
+        "similar",
+        help="the library tracks that sound most like a track or an audio file",
         epilog="examples:\n  genrescope similar 42\n  genrescope similar ~/Downloads/new-song.mp3 --limit 20 --json\n\n"
         "A file that is not in the library is analysed on the spot (the built-in tagger, a few seconds).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     similar.add_argument("seed", metavar="FILE_OR_TRACK_ID", help="a library track's id, or an audio file")
     add_db_option(similar)
-    similar.add_argument("--model", choices=SIMILAR_MODELS, default=SIMILAR_MODELS[0],
-                         help="whose embeddings (default: musicnn-msd, which measured best)")
+    similar.add_argument(
+        "--model",
+        choices=SIMILAR_MODELS,
+        default=SIMILAR_MODELS[0],
+        help="whose embeddings (default: musicnn-msd, which measured best)",
+    )
     similar.add_argument("--limit", type=int, default=10, metavar="N", help="how many tracks (default: 10)")
     similar.add_argument("--device", help="for a file not in the library: cpu, cuda or mps (default: the best)")
     similar.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -46,11 +51,20 @@ def run_similar(args: argparse.Namespace) -> int:
             return 1
     for track in found:
         if args.json:
-            print_json({"id": track.track_id, "path": track.path, "artist": track.artist, "title": track.title,
-                        "similarity": round(track.similarity, 4)})
+            print_json(
+                {
+                    "id": track.track_id,
+                    "path": track.path,
+                    "artist": track.artist,
+                    "title": track.title,
+                    "similarity": round(track.similarity, 4),
+                }
+            )
         else:
-            print(f"{track.similarity:6.3f}  " + track_line(track.track_id, track.path, track.artist, track.title,
-                                                             True).lstrip())
+            print(
+                f"{track.similarity:6.3f}  "
+                + track_line(track.track_id, track.path, track.artist, track.title, True).lstrip()
+            )
     if not found and not args.json:
         print("No other track in the library has an embedding yet.")
     return 0

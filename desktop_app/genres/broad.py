@@ -40,13 +40,23 @@ class BroadGenre:
 
 
 BROAD_GENRES: tuple[BroadGenre, ...] = (
-    BroadGenre("Rock", "Rock", ("msd:rock", "msd:alternative rock", "msd:classic rock",
-                                "msd:indie rock", "msd:hard rock", "msd:Progressive rock", "mtt:rock")),
+    BroadGenre(
+        "Rock",
+        "Rock",
+        (
+            "msd:rock",
+            "msd:alternative rock",
+            "msd:classic rock",
+            "msd:indie rock",
+            "msd:hard rock",
+            "msd:Progressive rock",
+            "mtt:rock",
+        ),
+    ),
     BroadGenre("Metal", "Metal", ("msd:metal", "msd:heavy metal", "mtt:metal")),
     BroadGenre("Punk", "Punk", ("msd:punk",)),
     BroadGenre("Pop", "Pop", ("msd:pop", "msd:indie pop", "mtt:pop")),
-    BroadGenre("Electronic", "Electronic", ("msd:electronic", "msd:electronica", "msd:electro",
-                                            "mtt:electronic")),
+    BroadGenre("Electronic", "Electronic", ("msd:electronic", "msd:electronica", "msd:electro", "mtt:electronic")),
     BroadGenre("Dance", "Dance", ("msd:dance", "msd:House", "mtt:dance", "mtt:techno")),
     BroadGenre("Hip_hop", "Hip-hop", ("msd:Hip-Hop",)),
     BroadGenre("RnB_soul", "R&B / Soul", ("msd:soul", "msd:rnb")),

@@ -32,7 +32,7 @@ class UnknownLabelError(ValueError):
 
 
 def normalize(text: str) -> str:
-    """"Soft_rock", "soft rock" and "  SOFT  ROCK " all mean the same class."""
+    """ "Soft_rock", "soft rock" and "  SOFT  ROCK " all mean the same class."""
     return " ".join(text.replace("_", " ").casefold().split())
 
 
@@ -82,8 +82,11 @@ class Taxonomy:
     def matching(self, text: str) -> list[str]:
         """Keys whose key or display name contains ``text`` ("rock" finds every rock genre)."""
         needle = normalize(text)
-        return [label.key for label in self.labels
-                if needle in normalize(label.display_name) or needle in normalize(label.key)]
+        return [
+            label.key
+            for label in self.labels
+            if needle in normalize(label.display_name) or needle in normalize(label.key)
+        ]
 
 
 def _tags(model: str, title: str, tags: tuple[str, ...]) -> Taxonomy:
@@ -91,16 +94,25 @@ def _tags(model: str, title: str, tags: tuple[str, ...]) -> Taxonomy:
 
 
 CCMUSIC = Taxonomy("ccmusic", "CCMusic", tuple(Label(g.index, g.key, g.display_name) for g in GENRES))
-BROAD = Taxonomy(BROAD_MODEL, "Broad genre",
-                 tuple(Label(i, g.key, g.display_name) for i, g in enumerate(BROAD_GENRES)), low_confidence=0.2)
+BROAD = Taxonomy(
+    BROAD_MODEL,
+    "Broad genre",
+    tuple(Label(i, g.key, g.display_name) for i, g in enumerate(BROAD_GENRES)),
+    low_confidence=0.2,
+)
 MY_GENRES_MODEL = "my-genres"
 MY_GENRES = Taxonomy(MY_GENRES_MODEL, "My genres", (), low_confidence=0.5)
 """Labels set by `use_learned_genres`. 0.5: a calibrated probability (`analysis.my_genres`) under
 one half means the classifier thinks another genre at least as likely."""
 TAXONOMIES: dict[str, Taxonomy] = {
     t.model: t
-    for t in (BROAD, CCMUSIC, MY_GENRES, _tags("musicnn-msd", "MusiCNN MSD tags", MSD_TAGS),
-              _tags("musicnn-mtt", "MusiCNN MTT tags", MTT_TAGS))
+    for t in (
+        BROAD,
+        CCMUSIC,
+        MY_GENRES,
+        _tags("musicnn-msd", "MusiCNN MSD tags", MSD_TAGS),
+        _tags("musicnn-mtt", "MusiCNN MTT tags", MTT_TAGS),
+    )
 }
 """Every model's classes, by model name; the genre taxonomies a person switches between first."""
 GENRE_TAXONOMIES: tuple[Taxonomy, ...] = tuple(t for t in TAXONOMIES.values() if t.is_genre)
@@ -116,6 +128,4 @@ def taxonomy(model: str) -> Taxonomy:
     try:
         return TAXONOMIES[model]
     except KeyError:
-        raise UnknownLabelError(
-            f"Unknown model {model!r}; known: {', '.join(TAXONOMIES)}"
-        ) from None
+        raise UnknownLabelError(f"Unknown model {model!r}; known: {', '.join(TAXONOMIES)}") from None

@@ -155,11 +155,16 @@ class ActivationExplorer(QDialog):
             plot.clear()
             plot.getAxis("bottom").setTicks(ticks)
             if stage_x:
-                plot.addItem(pg.LinearRegionItem((stage_x[0] - 0.5, stage_x[-1] + 0.5), movable=False,
-                                                 brush=pg.mkBrush(_STAGE_SHADE), pen=pg.mkPen(None)))
+                plot.addItem(
+                    pg.LinearRegionItem(
+                        (stage_x[0] - 0.5, stage_x[-1] + 0.5),
+                        movable=False,
+                        brush=pg.mkBrush(_STAGE_SHADE),
+                        pen=pg.mkPen(None),
+                    )
+                )
         self._mean_plot.addItem(pg.ErrorBarItem(x=x, y=mean, top=std, bottom=std, beam=0.25, pen="#BBBBBB"))
-        self._mean_plot.plot(x, mean, pen=pg.mkPen("#7FE6FF", width=2), symbol="o", symbolSize=6,
-                             symbolBrush="#7FE6FF")
+        self._mean_plot.plot(x, mean, pen=pg.mkPen("#7FE6FF", width=2), symbol="o", symbolSize=6, symbolBrush="#7FE6FF")
         self._active_plot.addItem(pg.BarGraphItem(x=x, height=active, width=0.6, brush="#F98E5C", pen=None))
         self._active_plot.setYRange(0, 100)
         self._mean_plot.setXRange(-0.6, len(layers) - 0.4, padding=0)

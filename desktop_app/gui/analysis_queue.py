@@ -147,7 +147,10 @@ class AnalysisQueue(QObject):
 
     def _start(self) -> None:
         self._job = self.jobs.start(
-            self._work, name="analysis", on_done=self._done, on_failed=self._failed,
+            self._work,
+            name="analysis",
+            on_done=self._done,
+            on_failed=self._failed,
             on_progress=self._on_progress,
         )
 
@@ -244,8 +247,10 @@ class AnalysisQueue(QObject):
         from desktop_app.analysis.tag_library import tag_tracks
 
         tagger = self.tagger()
-        run = lambda part, progress: tag_tracks(self._library, tagger, track_ids=part, progress=progress,
-                                                should_cancel=context.cancelled)
+
+        def run(part, progress):
+            return tag_tracks(self._library, tagger, track_ids=part, progress=progress, should_cancel=context.cancelled)
+
         for summary in self._run_pass(todo, TAGGING, run, context, outcome):
             outcome.tagged += summary.analysed
         if outcome.tagged:
@@ -279,8 +284,12 @@ class AnalysisQueue(QObject):
         classifier = self.classifier()
         outcome.model = classifier.identity
         context.report(classifier.identity, force=True)
-        run = lambda part, progress: classify_tracks(self._library, classifier, track_ids=part, progress=progress,
-                                                     should_cancel=context.cancelled)
+
+        def run(part, progress):
+            return classify_tracks(
+                self._library, classifier, track_ids=part, progress=progress, should_cancel=context.cancelled
+            )
+
         for summary in self._run_pass(todo, CLASSIFYING, run, context, outcome):
             outcome.analysed += summary.analysed
 

@@ -40,22 +40,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.analysis.current import current_models
+from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress, AnalysisQueue
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.model_banner import ModelBanner
+from desktop_app.gui.my_genres_flow import MyGenresFlow
+from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.resources import app_icon
 from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
-from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
-from desktop_app.gui.my_genres_flow import MyGenresFlow
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
 from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
-from desktop_app.analysis.current import current_models
-from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
 from desktop_app.inference.registry import CCMUSIC, CCMusicState, builtin_sha256, find_ccmusic
 from desktop_app.library.browse import (
@@ -79,8 +79,15 @@ table's reloads already fold into the one in flight, and an id query takes at mo
 COUNTS_INTERVAL_MS = 400
 MAX_RESTORED_SELECTION = 200
 SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
-COLUMN_WIDTHS = {"title": 140, "artist": 110, "album": 105, "duration": 60, "tag_genre": 80,
-                 "predicted": 185, "confidence": 76}
+COLUMN_WIDTHS = {
+    "title": 140,
+    "artist": 110,
+    "album": 105,
+    "duration": 60,
+    "tag_genre": 80,
+    "predicted": 185,
+    "confidence": 76,
+}
 
 
 @dataclass(frozen=True)
@@ -136,8 +143,15 @@ class MainWindow(QMainWindow):
         self.table_model = TrackTableModel(library, self.jobs, self)
         self.scans = ScanQueue(library, self.jobs, self)
         self.analysis = AnalysisQueue(library, self)
-        self._counts = CoalescingJob(self.jobs, "sidebar counts", self._counts_work, self._show_counts,
-                                     self._background_failed, COUNTS_INTERVAL_MS, self)
+        self._counts = CoalescingJob(
+            self.jobs,
+            "sidebar counts",
+            self._counts_work,
+            self._show_counts,
+            self._background_failed,
+            COUNTS_INTERVAL_MS,
+            self,
+        )
         self.model_state = CCMusicState(None)
         self.model_info: ModelInfo | None = None
         self._pending_select: tuple[int, int] | None = None
@@ -280,8 +294,14 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.problems_button)
         status.addPermanentWidget(self.model_label)
 
-    def _action(self, menu_name: str, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None,
-                tip: str | None = None) -> QAction:
+    def _action(
+        self,
+        menu_name: str,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence | str | None = None,
+        tip: str | None = None,
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -293,11 +313,25 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        self._menus = {name: bar.addMenu(title) for name, title in
-                       [("file", "&File"), ("edit", "&Edit"), ("play", "&Playback"), ("analysis", "&Analysis"),
-                        ("model", "&Model"), ("playlists", "P&laylists"), ("help", "&Help")]}
-        self.open_folder_action = self._action("file", "&Open folder…", self.choose_folder,
-                                               QKeySequence.StandardKey.Open, "Add a music folder to the library")
+        self._menus = {
+            name: bar.addMenu(title)
+            for name, title in [
+                ("file", "&File"),
+                ("edit", "&Edit"),
+                ("play", "&Playback"),
+                ("analysis", "&Analysis"),
+                ("model", "&Model"),
+                ("playlists", "P&laylists"),
+                ("help", "&Help"),
+            ]
+        }
+        self.open_folder_action = self._action(
+            "file",
+            "&Open folder…",
+            self.choose_folder,
+            QKeySequence.StandardKey.Open,
+            "Add a music folder to the library",
+        )
         self._action("file", "&Add files…", self.choose_files, "Ctrl+Shift+O")
         self._action("file", "&Rescan library folders", self.rescan_library_folders, "F5")
         self._menus["file"].addSeparator()
@@ -318,24 +352,37 @@ class MainWindow(QMainWindow):
 
         self._taxonomy_actions = QActionGroup(self)
         for number, taxonomy in enumerate(GENRE_TAXONOMIES, start=1):
-            action = self._action("analysis", f"Show {taxonomy.title} genres",
-                                  lambda model=taxonomy.model: self.set_taxonomy(model), f"Ctrl+{number}")
+            action = self._action(
+                "analysis",
+                f"Show {taxonomy.title} genres",
+                lambda model=taxonomy.model: self.set_taxonomy(model),
+                f"Ctrl+{number}",
+            )
             action.setCheckable(True)
             action.setData(taxonomy.model)
             action.setChecked(taxonomy.model == self.settings.taxonomy)
             self._taxonomy_actions.addAction(action)
         self._menus["analysis"].addSeparator()
 
-        self.analyse_action = self._action("analysis", "Analyse &selection", self.analyse_selection, "Ctrl+R",
-                                           "Classify the selected tracks' genres")
+        self.analyse_action = self._action(
+            "analysis", "Analyse &selection", self.analyse_selection, "Ctrl+R", "Classify the selected tracks' genres"
+        )
         self._action("analysis", "Analyse &everything not analysed", self.analyse_all, "Ctrl+Shift+R")
         self._menus["analysis"].addSeparator()
-        self._action("analysis", "&Learn my genres from genre tags…", lambda: self.my_genres.start("tags"), "Ctrl+L",
-                     "Learn your own genres from the tracks whose files carry a genre tag")
-        self._action("analysis", "Learn my genres from &playlists…", lambda: self.my_genres.start("playlists"),
-                     tip="Learn your own genres from your manual playlists, each named after a genre")
-        self.cancel_action = self._action("analysis", "&Cancel", self.cancel_work, "Esc",
-                                          "Stop scanning and analysing")
+        self._action(
+            "analysis",
+            "&Learn my genres from genre tags…",
+            lambda: self.my_genres.start("tags"),
+            "Ctrl+L",
+            "Learn your own genres from the tracks whose files carry a genre tag",
+        )
+        self._action(
+            "analysis",
+            "Learn my genres from &playlists…",
+            lambda: self.my_genres.start("playlists"),
+            tip="Learn your own genres from your manual playlists, each named after a genre",
+        )
+        self.cancel_action = self._action("analysis", "&Cancel", self.cancel_work, "Esc", "Stop scanning and analysing")
 
         self._action("model", "&Install model…", self.install_model)
         self._action("model", "I&mport model file…", self.import_model)
@@ -348,7 +395,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.sidebar.scopeSelected.connect(self._scope_selected)
         self.taxonomy_box.currentIndexChanged.connect(
-            lambda index: self.set_taxonomy(self.taxonomy_box.itemData(index)))
+            lambda index: self.set_taxonomy(self.taxonomy_box.itemData(index))
+        )
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self._search_timer.timeout.connect(self._apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
@@ -360,8 +408,7 @@ class MainWindow(QMainWindow):
         self.scans.progress.connect(self._scan_progress)
         self.scans.scanned.connect(self._scanned)
         self.scans.failed.connect(self._scan_failed)
-        self.analysis.modelLoading.connect(
-            lambda: self._show_progress(0, 0, "Loading the CCMusic model…"))
+        self.analysis.modelLoading.connect(lambda: self._show_progress(0, 0, "Loading the CCMusic model…"))
         self.analysis.modelLoaded.connect(self._model_loaded)
         self.analysis.progress.connect(self._analysis_progress)
         self.analysis.finished.connect(self._analysis_finished)
@@ -387,9 +434,13 @@ class MainWindow(QMainWindow):
         self.my_genres.applied.connect(self._my_genres_applied)
 
     def _restore_layout(self) -> None:
-        for name, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState),
-                              ("splitter", self.splitter.restoreState), ("left_splitter", self.left.restoreState),
-                              ("table_header", self.table.horizontalHeader().restoreState)):
+        for name, restore in (
+            ("geometry", self.restoreGeometry),
+            ("state", self.restoreState),
+            ("splitter", self.splitter.restoreState),
+            ("left_splitter", self.left.restoreState),
+            ("table_header", self.table.horizontalHeader().restoreState),
+        ):
             state = self.settings.layout(name)
             if state is not None:
                 restore(state)
@@ -472,7 +523,8 @@ class MainWindow(QMainWindow):
                 info = current_model(conn, sha, name)
             elif name == MY_GENRES_MODEL:
                 info = current_models(conn).get(name) or ModelInfo(
-                    None, "", "My genres: not learned yet (Analysis → Learn my genres)", "learned", name)
+                    None, "", "My genres: not learned yet (Analysis → Learn my genres)", "learned", name
+                )
             else:
                 info = current_model(conn, builtin_sha256()[name], name)
         if info is None:
@@ -579,8 +631,7 @@ class MainWindow(QMainWindow):
             checkpoint = sys.modules.get("desktop_app.inference.checkpoint")
             if checkpoint is not None and isinstance(error, checkpoint.CheckpointError):
                 # The store validates its own copy; name the file the user chose, not the copy.
-                self._inform("The model could not be imported",
-                             f"Cannot use {path} as the genre model: {error.detail}")
+                self._inform("The model could not be imported", f"Cannot use {path} as the genre model: {error.detail}")
             else:
                 self._inform("The model could not be imported", describe(error))
 
@@ -589,8 +640,9 @@ class MainWindow(QMainWindow):
             self.set_status(f"Imported {Path(path).name} as the genre model.")
             self._model_installed()
 
-        self._install_job = self.jobs.start(lambda _context: model_store.import_model(path), name="model import",
-                                            on_done=done, on_failed=failed)
+        self._install_job = self.jobs.start(
+            lambda _context: model_store.import_model(path), name="model import", on_done=done, on_failed=failed
+        )
 
     def _model_installed(self) -> None:
         self.refresh_model_state()
@@ -675,8 +727,7 @@ class MainWindow(QMainWindow):
         if progress.phase == "walking":
             self._show_progress(0, 0, f"Looking for files… {progress.done:,}")
         elif progress.phase == "reading":
-            self._show_progress(progress.done, progress.total,
-                                "Reading tags %v / %m")
+            self._show_progress(progress.done, progress.total, "Reading tags %v / %m")
             self.table_model.request_reload()
             self._counts.request()
 
@@ -858,8 +909,11 @@ class MainWindow(QMainWindow):
         current = self.table.selectionModel().currentIndex()
         rows = [index.row() for index in self.table.selectionModel().selectedRows()]
         selected = self.table_model.track_ids(rows) if len(rows) <= MAX_RESTORED_SELECTION else []
-        self._restore = (self.table_model.track_id(current.row()) if current.isValid() else None, selected,
-                         self.table.verticalScrollBar().value())
+        self._restore = (
+            self.table_model.track_id(current.row()) if current.isValid() else None,
+            selected,
+            self.table.verticalScrollBar().value(),
+        )
 
     def _restore_selection(self) -> None:
         """After a reset, reselect the same tracks without jumping the scroll position."""
@@ -953,7 +1007,8 @@ class MainWindow(QMainWindow):
         from desktop_app import __version__
 
         QMessageBox.about(
-            self, "About Genrescope",
+            self,
+            "About Genrescope",
             f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
             "audio itself: broad genres and tags from the built-in MusiCNN tagger (Pons et al., ISC licence), "
             "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>",
@@ -978,5 +1033,9 @@ class MainWindow(QMainWindow):
         self.detail.set_classifier_source(self.analysis.classifier)
         self.detail.set_tagger_source(self.analysis.tagger)
         self._menus["analysis"].addSeparator()
-        self._action("analysis", "Acti&vation explorer…", self.detail.open_activation_explorer,
-                     tip="What each stage of the network responds to in the window at the playhead")
+        self._action(
+            "analysis",
+            "Acti&vation explorer…",
+            self.detail.open_activation_explorer,
+            tip="What each stage of the network responds to in the window at the playhead",
+        )

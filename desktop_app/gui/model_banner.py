@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 _STYLES = {
     "missing": "QFrame#modelBanner { background: #fff4d6; border: 1px solid #e0c46c; border-radius: 4px; }"
-               " QLabel { color: #4a3b00; }",
+    " QLabel { color: #4a3b00; }",
     "test": "QFrame#modelBanner { background: #fde2e1; border: 1px solid #e09a96; border-radius: 4px; }"
-            " QLabel { color: #5c1512; }",
+    " QLabel { color: #5c1512; }",
 }
 
 

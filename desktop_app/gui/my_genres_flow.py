@@ -1,4 +1,4 @@
-""""Learn my genres" in the window: train on a worker, show the evaluation, store only if accepted.
+""" "Learn my genres" in the window: train on a worker, show the evaluation, store only if accepted.
 
 The person sees the cross-validated accuracy, the accuracy of always guessing the commonest genre,
 each genre's precision and recall and the genres left out before anything is stored; "Use these
@@ -23,11 +23,15 @@ USE = "Use these genres"
 
 def evaluation_html(evaluation, notes: list[str]) -> str:
     """Each genre's figures as a table (columns line up whatever the font), then the notes."""
-    rows = "".join(f"<tr><td>{escape(g.genre)}</td><td align=right>{g.examples}</td>"
-                   f"<td align=right>{g.precision:.0%}</td><td align=right>{g.recall:.0%}</td></tr>"
-                   for g in evaluation.genres)
-    table = ("<table cellspacing=0 cellpadding=3><tr><th align=left>genre</th><th>tracks</th>"
-             f"<th>precision</th><th>recall</th></tr>{rows}</table>")
+    rows = "".join(
+        f"<tr><td>{escape(g.genre)}</td><td align=right>{g.examples}</td>"
+        f"<td align=right>{g.precision:.0%}</td><td align=right>{g.recall:.0%}</td></tr>"
+        for g in evaluation.genres
+    )
+    table = (
+        "<table cellspacing=0 cellpadding=3><tr><th align=left>genre</th><th>tracks</th>"
+        f"<th>precision</th><th>recall</th></tr>{rows}</table>"
+    )
     return table + "".join(f"<p>{escape(note)}</p>" for note in notes)
 
 
@@ -68,15 +72,15 @@ class MyGenresFlow(QObject):
         if isinstance(result, str):
             self.busy = False
             self.message.emit("Could not learn your genres.")
-            self._show(QMessageBox.Icon.Information, "Cannot learn your genres yet", result,
-                       QMessageBox.StandardButton.Ok)
+            self._show(
+                QMessageBox.Icon.Information, "Cannot learn your genres yet", result, QMessageBox.StandardButton.Ok
+            )
             return
         from desktop_app.analysis.my_genres import describe as describe_evaluation
 
         lines = describe_evaluation(result.evaluation, result.classifier.genres)
-        box = self._show(QMessageBox.Icon.Question, "Learn my genres", lines[0],
-                         QMessageBox.StandardButton.Cancel)
-        box.setInformativeText(evaluation_html(result.evaluation, lines[1 + len(result.evaluation.genres):]))
+        box = self._show(QMessageBox.Icon.Question, "Learn my genres", lines[0], QMessageBox.StandardButton.Cancel)
+        box.setInformativeText(evaluation_html(result.evaluation, lines[1 + len(result.evaluation.genres) :]))
         use = box.addButton(USE, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(use)
         box.buttonClicked.connect(lambda button: self._answered(button is use, result))
@@ -108,8 +112,7 @@ class MyGenresFlow(QObject):
         self.busy = False
         self.message.emit(f"Learning your genres failed: {describe(error)}")
 
-    def _show(self, icon: QMessageBox.Icon, title: str, text: str,
-              buttons: QMessageBox.StandardButton) -> QMessageBox:
+    def _show(self, icon: QMessageBox.Icon, title: str, text: str, buttons: QMessageBox.StandardButton) -> QMessageBox:
         box = QMessageBox(icon, title, text, buttons, self._window)
         box.setObjectName("myGenresBox")
         box.setWindowModality(Qt.WindowModality.WindowModal)

@@ -41,9 +41,17 @@ from desktop_app.library.playlist_formats import FORMATS, FormatName
 from desktop_app.library.smart_rules import ORDER_LABELS, PlaylistOrder, Rule, RuleField, SmartRules
 
 FIELD_LABELS: dict[RuleField, str] = {
-    "predicted": "Predicted genre is", "confidence": "Confidence", "tag_genre": "Tag genre is",
-    "tag": "Heard tag", "similar": "Sounds like track", "artist": "Artist contains", "album": "Album contains", "year": "Year",
-    "duration": "Duration (s)", "text": "Search text", "available": "File",
+    "predicted": "Predicted genre is",
+    "confidence": "Confidence",
+    "tag_genre": "Tag genre is",
+    "tag": "Heard tag",
+    "similar": "Sounds like track",
+    "artist": "Artist contains",
+    "album": "Album contains",
+    "year": "Year",
+    "duration": "Duration (s)",
+    "text": "Search text",
+    "available": "File",
 }
 TAGGER_NAMES = {"msd": "MSD", "mtt": "MTT"}
 DEFAULT_TAG_MINIMUM = 0.5
@@ -83,7 +91,10 @@ class GenrePlaylistDialog(QDialog):
     """Playlist from a predicted genre of ``taxonomy``, or one for every genre (``all_genres``)."""
 
     def __init__(
-        self, genre: str | None = None, all_genres: bool = False, parent: QWidget | None = None,
+        self,
+        genre: str | None = None,
+        all_genres: bool = False,
+        parent: QWidget | None = None,
         taxonomy: Taxonomy = BROAD,
     ) -> None:
         super().__init__(parent)
@@ -111,8 +122,13 @@ class GenrePlaylistDialog(QDialog):
             form.addRow("Genre", self.genre)
             form.addRow("Name", self.name)
         else:
-            form.addRow(QLabel("One playlist, named after its genre, for every genre that has tracks. "
-                               "Names already taken are skipped.", self))
+            form.addRow(
+                QLabel(
+                    "One playlist, named after its genre, for every genre that has tracks. "
+                    "Names already taken are skipped.",
+                    self,
+                )
+            )
         form.addRow("Top-1 confidence at least", self.min_confidence)
         form.addRow("Order", self.order)
         form.addRow(self.smart)
@@ -124,8 +140,12 @@ class GenrePlaylistDialog(QDialog):
 
     def choice(self) -> GenreChoice:
         return GenreChoice(
-            self.taxonomy.model, None if self.all_genres else self.genre.currentData(), self.name.text().strip(),
-            self.min_confidence.value() / 100, self.order.currentData(), self.smart.isChecked(),
+            self.taxonomy.model,
+            None if self.all_genres else self.genre.currentData(),
+            self.name.text().strip(),
+            self.min_confidence.value() / 100,
+            self.order.currentData(),
+            self.smart.isChecked(),
         )
 
 
@@ -170,8 +190,11 @@ class _GenresEditor(QListWidget):
         self.setMaximumHeight(110)
 
     def rule(self, name: RuleField) -> Rule:
-        keys = tuple(self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
-                     if self.item(i).checkState() == Qt.CheckState.Checked)
+        keys = tuple(
+            self.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.count())
+            if self.item(i).checkState() == Qt.CheckState.Checked
+        )
         return Rule(name, values=keys)
 
     def show_rule(self, rule: Rule) -> None:
@@ -207,8 +230,9 @@ class _TagEditor(QWidget):
         for model, prefix in SOURCE_PREFIX.items():
             for tag in sorted(TAGGER_TAGS[model], key=str.casefold):
                 self.tag.addItem(f"{TAGGER_NAMES[prefix]}: {tag}", f"{prefix}:{tag}")
-        self.tag.setToolTip("MSD: Last.fm tags (genres, moods, decades); MTT: MagnaTagATune tags "
-                            "(instruments, voice, tempo, genres)")
+        self.tag.setToolTip(
+            "MSD: Last.fm tags (genres, moods, decades); MTT: MagnaTagATune tags (instruments, voice, tempo, genres)"
+        )
         self.minimum = _percent_box(DEFAULT_TAG_MINIMUM)
         layout.addWidget(self.tag, 1)
         layout.addWidget(QLabel("at least", self))
@@ -274,12 +298,19 @@ class RuleRow(QWidget):
         self.field = QComboBox(self)
         self.editors = QStackedWidget(self)
         self._editors = {
-            "predicted": _GenresEditor(taxonomy), "confidence": _RangeEditor(100, 100, " %"),
-            "tag_genre": _TextEditor(), "tag": _TagEditor(), "similar": _SimilarEditor(),
-            "artist": _TextEditor(), "album": _TextEditor(), "year": _RangeEditor(2100),
-            "duration": _RangeEditor(24 * 3600, suffix=" s"), "text": _TextEditor(), "available": _FlagEditor(),
+            "predicted": _GenresEditor(taxonomy),
+            "confidence": _RangeEditor(100, 100, " %"),
+            "tag_genre": _TextEditor(),
+            "tag": _TagEditor(),
+            "similar": _SimilarEditor(),
+            "artist": _TextEditor(),
+            "album": _TextEditor(),
+            "year": _RangeEditor(2100),
+            "duration": _RangeEditor(24 * 3600, suffix=" s"),
+            "text": _TextEditor(),
+            "available": _FlagEditor(),
         }
-        self._editors["text"].setPlaceholderText('words, or artist: album: year:1990-1999 …')
+        self._editors["text"].setPlaceholderText("words, or artist: album: year:1990-1999 …")
         for name, editor in self._editors.items():
             self.field.addItem(FIELD_LABELS[name], name)
             self.editors.addWidget(editor)
@@ -319,7 +350,10 @@ class SmartRulesDialog(QDialog):
     rules' own model when editing one."""
 
     def __init__(
-        self, name: str = "", rules: SmartRules | None = None, parent: QWidget | None = None,
+        self,
+        name: str = "",
+        rules: SmartRules | None = None,
+        parent: QWidget | None = None,
         taxonomy: Taxonomy = BROAD,
     ) -> None:
         super().__init__(parent)
@@ -384,9 +418,15 @@ class SmartRulesDialog(QDialog):
         row.deleteLater()
 
     def rules(self) -> SmartRules:
-        return SmartRules(tuple(row.rule() for row in self.rows), self.match.currentData(),
-                          self.order.currentData(), self.descending.isChecked(), self.limit.value() or None,
-                          self.available_only.isChecked(), self.taxonomy.model)
+        return SmartRules(
+            tuple(row.rule() for row in self.rows),
+            self.match.currentData(),
+            self.order.currentData(),
+            self.descending.isChecked(),
+            self.limit.value() or None,
+            self.available_only.isChecked(),
+            self.taxonomy.model,
+        )
 
     def accept(self) -> None:
         from desktop_app.library.smart_rules import RuleError
@@ -417,7 +457,11 @@ class ExportDialog(QDialog):
     """Export one playlist to a file, or (``folder=True``) every genre playlist into a folder."""
 
     def __init__(
-        self, title: str, start: str, folder: bool = False, parent: QWidget | None = None,
+        self,
+        title: str,
+        start: str,
+        folder: bool = False,
+        parent: QWidget | None = None,
         taxonomy: Taxonomy = BROAD,
     ) -> None:
         super().__init__(parent)
@@ -458,11 +502,17 @@ class ExportDialog(QDialog):
             chosen = QFileDialog.getExistingDirectory(self, "Export into folder", self.path.text())
         else:
             fmt = FORMATS[self.format.currentData()]
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export playlist", self.path.text(),
-                                                    f"{fmt.label} (*{fmt.extension})")
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export playlist", self.path.text(), f"{fmt.label} (*{fmt.extension})"
+            )
         if chosen:
             self.path.setText(chosen)
 
     def choice(self) -> ExportChoice:
-        return ExportChoice(self.path.text().strip(), self.format.currentData(), self.relative.isChecked(),
-                            self.keep_unavailable.isChecked(), self.min_confidence.value() / 100)
+        return ExportChoice(
+            self.path.text().strip(),
+            self.format.currentData(),
+            self.relative.isChecked(),
+            self.keep_unavailable.isChecked(),
+            self.min_confidence.value() / 100,
+        )

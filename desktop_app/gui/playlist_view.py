@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_from, track_ids_mime
-from desktop_app.gui.track_table_model import format_duration
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.genres.taxonomy import TAXONOMIES
+from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_from, track_ids_mime
+from desktop_app.gui.track_table_model import format_duration
 from desktop_app.library.browse import track_rows
 from desktop_app.library.database import Library
 from desktop_app.library.playlists import (
@@ -92,7 +92,7 @@ class PlaylistTracksModel(QAbstractTableModel):
                     unique = list(dict.fromkeys(ids))
                     shown = {}
                     for start in range(0, len(unique), ID_BATCH):
-                        shown.update(track_rows(conn, unique[start:start + ID_BATCH], model_id))
+                        shown.update(track_rows(conn, unique[start : start + ID_BATCH], model_id))
                     there = {t.id for t in tracks_by_id(conn, unique) if t.available}
                     self.rows = [self._row(n, shown[i], i in there) for n, i in enumerate(ids, 1) if i in shown]
         self.endResetModel()
@@ -100,8 +100,19 @@ class PlaylistTracksModel(QAbstractTableModel):
     def _row(self, number: int, row, available: bool) -> EntryRow:
         confidence = f"{row.confidence:.0%}" if row.confidence is not None else ""  # as in the track table
         genre = TAXONOMIES[self.taxonomy].display_name(row.predicted) if row.predicted else ""
-        return EntryRow(row.id, (str(number), row.title or PurePath(row.path).name, row.artist or "",
-                                 row.album or "", format_duration(row.duration), genre, confidence), available)
+        return EntryRow(
+            row.id,
+            (
+                str(number),
+                row.title or PurePath(row.path).name,
+                row.artist or "",
+                row.album or "",
+                format_duration(row.duration),
+                genre,
+                confidence,
+            ),
+            available,
+        )
 
     @property
     def editable(self) -> bool:
@@ -164,8 +175,7 @@ class PlaylistTracksModel(QAbstractTableModel):
             mime.setData(ROWS_MIME, json.dumps({"playlist": self.playlist.id, "rows": rows}).encode("ascii"))
         return mime
 
-    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
-                        parent: AnyIndex) -> bool:
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
         return self.editable and (data.hasFormat(ROWS_MIME) or data.hasFormat(TRACK_IDS_MIME))
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: AnyIndex) -> bool:
@@ -288,8 +298,9 @@ class PlaylistView(QWidget):
     def reload(self, models: Mapping[str, int] | None = None) -> None:
         """Read the shown playlist again (a smart one changes with the library and analyses)."""
         playlist = self.model.playlist
-        self.model.load(playlist.id if playlist is not None else None,
-                        models if models is not None else self.model.models)
+        self.model.load(
+            playlist.id if playlist is not None else None, models if models is not None else self.model.models
+        )
 
     def _about_shown(self, signal: Signal) -> None:
         if self.model.playlist is not None:

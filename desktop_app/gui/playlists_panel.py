@@ -78,7 +78,9 @@ class PlaylistList(QTreeWidget):
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
+        )
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -190,9 +192,15 @@ class PlaylistsPanel(QWidget):
         layout.addWidget(self.list, 1)
 
         self.view = PlaylistView(library)
-        self._refresh = CoalescingJob(jobs, "playlists", self._refresh_work, self._show_playlists,
-                                      lambda error: self.message.emit(f"Could not read the playlists: {describe(error)}"),
-                                      REFRESH_INTERVAL_MS, self)
+        self._refresh = CoalescingJob(
+            jobs,
+            "playlists",
+            self._refresh_work,
+            self._show_playlists,
+            lambda error: self.message.emit(f"Could not read the playlists: {describe(error)}"),
+            REFRESH_INTERVAL_MS,
+            self,
+        )
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemChanged.connect(self._item_edited)
         self.list.tracksDropped.connect(self.add_to_playlist)
@@ -243,8 +251,12 @@ class PlaylistsPanel(QWidget):
                 item.setData(0, SMART_ROLE, playlist.is_smart)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(0, "Smart playlist: kept up to date by its rules" if playlist.is_smart
-                                else "Drop tracks here; double-click or F2 to rename")
+                item.setToolTip(
+                    0,
+                    "Smart playlist: kept up to date by its rules"
+                    if playlist.is_smart
+                    else "Drop tracks here; double-click or F2 to rename",
+                )
                 if playlist.is_smart:
                     font = QFont(self.list.font())
                     font.setItalic(True)
@@ -258,8 +270,9 @@ class PlaylistsPanel(QWidget):
         selected = next((p for p in playlists if p.id == self._selected), None)
         if self._selected is not None and selected is None:
             self._select(None)
-        elif selected is not None and (selected.is_smart or selected != self.view.model.playlist
-                                       or models != self.view.model.models):
+        elif selected is not None and (
+            selected.is_smart or selected != self.view.model.playlist or models != self.view.model.models
+        ):
             self.view.show_playlist(selected.id, models, self.taxonomy)  # a manual one changes only here
 
     def item_for(self, playlist_id: int) -> QTreeWidgetItem | None:
@@ -271,8 +284,10 @@ class PlaylistsPanel(QWidget):
 
     def names(self) -> list[tuple[str, str]]:
         """(name, count) as shown, for tests and the status bar."""
-        return [(self.list.topLevelItem(i).text(0), self.list.topLevelItem(i).text(1))
-                for i in range(self.list.topLevelItemCount())]
+        return [
+            (self.list.topLevelItem(i).text(0), self.list.topLevelItem(i).text(1))
+            for i in range(self.list.topLevelItemCount())
+        ]
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         self._select(int(current.data(0, ID_ROLE)) if current is not None else None)
@@ -320,8 +335,10 @@ class PlaylistsPanel(QWidget):
         dialog = SmartRulesDialog(name, parent=self, taxonomy=TAXONOMIES[self.taxonomy])
 
         def accepted() -> None:
-            playlist_id = self._write(lambda conn: create_playlist(conn, dialog.name.text(), rules=dialog.rules()),
-                                      f"Created smart playlist {dialog.name.text().strip()!r}.")
+            playlist_id = self._write(
+                lambda conn: create_playlist(conn, dialog.name.text(), rules=dialog.rules()),
+                f"Created smart playlist {dialog.name.text().strip()!r}.",
+            )
             if playlist_id is not None:
                 self.select_playlist(playlist_id)
 
@@ -332,9 +349,18 @@ class PlaylistsPanel(QWidget):
 
         def accepted() -> None:
             choice = dialog.choice()
-            playlist_id = self._write(lambda conn: create_genre_playlist(
-                conn, choice.genre or "", model=choice.model, name=choice.name or None,
-                min_confidence=choice.min_confidence, smart=choice.smart, models=self.models, order=choice.order))
+            playlist_id = self._write(
+                lambda conn: create_genre_playlist(
+                    conn,
+                    choice.genre or "",
+                    model=choice.model,
+                    name=choice.name or None,
+                    min_confidence=choice.min_confidence,
+                    smart=choice.smart,
+                    models=self.models,
+                    order=choice.order,
+                )
+            )
             if playlist_id is not None:
                 self.message.emit(f"Created playlist {choice.name!r}.")
                 self.select_playlist(playlist_id)
@@ -346,9 +372,16 @@ class PlaylistsPanel(QWidget):
 
         def accepted() -> None:
             choice = dialog.choice()
-            result = self._write(lambda conn: create_all_genre_playlists(
-                conn, model=choice.model, min_confidence=choice.min_confidence, smart=choice.smart,
-                models=self.models, order=choice.order))
+            result = self._write(
+                lambda conn: create_all_genre_playlists(
+                    conn,
+                    model=choice.model,
+                    min_confidence=choice.min_confidence,
+                    smart=choice.smart,
+                    models=self.models,
+                    order=choice.order,
+                )
+            )
             if result is not None:
                 created, skipped = result
                 text = f"Created {len(created)} genre playlist{'s' if len(created) != 1 else ''}"
@@ -363,8 +396,10 @@ class PlaylistsPanel(QWidget):
     def add_to_playlist(self, playlist_id: int, track_ids: list[int]) -> None:
         with self.library.engine.connect() as conn:
             name = get_playlist(conn, playlist_id).name
-        self._write(lambda conn: add_tracks(conn, playlist_id, track_ids),
-                    f"Added {len(track_ids):,} track{'s' if len(track_ids) != 1 else ''} to {name!r}.")
+        self._write(
+            lambda conn: add_tracks(conn, playlist_id, track_ids),
+            f"Added {len(track_ids):,} track{'s' if len(track_ids) != 1 else ''} to {name!r}.",
+        )
         if playlist_id == self._selected:
             self.view.reload(self.models)
 
@@ -401,9 +436,13 @@ class PlaylistsPanel(QWidget):
         """Ask first; the playlist goes only when the user says Delete."""
         with self.library.engine.connect() as conn:
             name = get_playlist(conn, playlist_id).name
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete playlist",
-                          f"Delete the playlist {name!r}? Its tracks stay in the library.",
-                          QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete playlist",
+            f"Delete the playlist {name!r}? Its tracks stay in the library.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setObjectName("deletePlaylistBox")
         delete_button = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -447,16 +486,28 @@ class PlaylistsPanel(QWidget):
         library, models = self.library, dict(self.models)
         self.message.emit(f"Exporting {playlist.name!r}…")
         self.jobs.start(
-            lambda _context: export_playlist(library, playlist, choice.path, choice.format, models=models,
-                                             relative=choice.relative, keep_unavailable=choice.keep_unavailable),
+            lambda _context: export_playlist(
+                library,
+                playlist,
+                choice.path,
+                choice.format,
+                models=models,
+                relative=choice.relative,
+                keep_unavailable=choice.keep_unavailable,
+            ),
             name="playlist export",
             on_done=lambda result: self.message.emit(f"Exported {playlist.name!r}: {result.describe()}."),
             on_failed=lambda error: self.message.emit(f"Could not export {playlist.name!r}: {describe(error)}"),
         )
 
     def export_all_genres(self) -> ExportDialog:
-        dialog = ExportDialog(f"all {TAXONOMIES[self.taxonomy].title} genre playlists", self.last_folder, folder=True,
-                              parent=self, taxonomy=TAXONOMIES[self.taxonomy])
+        dialog = ExportDialog(
+            f"all {TAXONOMIES[self.taxonomy].title} genre playlists",
+            self.last_folder,
+            folder=True,
+            parent=self,
+            taxonomy=TAXONOMIES[self.taxonomy],
+        )
         dialog.accepted.connect(lambda: self.start_genre_export(dialog.choice()))
         return self._open(dialog)
 
@@ -465,22 +516,36 @@ class PlaylistsPanel(QWidget):
         library, models, taxonomy = self.library, dict(self.models), self.taxonomy
 
         def work(context: JobContext) -> list:
-            return export_genre_playlists(library, choice.path, choice.format, model=taxonomy, models=models,
-                                          min_confidence=choice.min_confidence, relative=choice.relative,
-                                          cancelled=context.cancelled)
+            return export_genre_playlists(
+                library,
+                choice.path,
+                choice.format,
+                model=taxonomy,
+                models=models,
+                min_confidence=choice.min_confidence,
+                relative=choice.relative,
+                cancelled=context.cancelled,
+            )
 
         def done(results: list) -> None:
             tracks = sum(r.written for r in results)
-            self.message.emit(f"Exported {len(results)} genre playlist{'s' if len(results) != 1 else ''} "
-                              f"({tracks:,} tracks) into {choice.path}.")
+            self.message.emit(
+                f"Exported {len(results)} genre playlist{'s' if len(results) != 1 else ''} "
+                f"({tracks:,} tracks) into {choice.path}."
+            )
 
         self.message.emit("Exporting the genre playlists…")
-        self.jobs.start(work, name="genre playlists export", on_done=done,
-                        on_failed=lambda error: self.message.emit(f"Could not export: {describe(error)}"))
+        self.jobs.start(
+            work,
+            name="genre playlists export",
+            on_done=done,
+            on_failed=lambda error: self.message.emit(f"Could not export: {describe(error)}"),
+        )
 
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a playlist", self.last_folder,
-                                              f"Playlists ({IMPORT_PATTERNS});;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a playlist", self.last_folder, f"Playlists ({IMPORT_PATTERNS});;All files (*)"
+        )
         if path:
             self.import_file(path)
 
@@ -495,13 +560,18 @@ class PlaylistsPanel(QWidget):
             self.select_playlist(result.playlist_id)
             self.message.emit(result.describe() + (" (see Problems)." if result.not_found else "."))
             if result.not_found:
-                self.problemsFound.emit([{"path": p["entry"], "reason": p["reason"]} for p in result.not_found],
-                                        "playlist import")
+                self.problemsFound.emit(
+                    [{"path": p["entry"], "reason": p["reason"]} for p in result.not_found], "playlist import"
+                )
             if result.scanned:
                 self.libraryChanged.emit()
 
-        self.jobs.start(lambda _context: import_playlist(library, path), name="playlist import", on_done=done,
-                        on_failed=lambda error: self.message.emit(f"Could not import {Path(path).name}: {describe(error)}"))
+        self.jobs.start(
+            lambda _context: import_playlist(library, path),
+            name="playlist import",
+            on_done=done,
+            on_failed=lambda error: self.message.emit(f"Could not import {Path(path).name}: {describe(error)}"),
+        )
 
     # --- menus and dialogs --------------------------------------------------------------------
 

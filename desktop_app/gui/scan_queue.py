@@ -16,8 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.gui.workers import Job, JobContext, JobRunner
 from desktop_app.library.browse import track_ids_under
 from desktop_app.library.database import Library
-from desktop_app.library.scanner import ScanProgress, ScanResult, Scanner
-
+from desktop_app.library.scanner import Scanner, ScanProgress, ScanResult
 
 ROOTS_PER_SCAN = 200  # the scanner ORs one condition per root: SQLite allows an expression depth of 1000
 

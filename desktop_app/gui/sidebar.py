@@ -59,10 +59,12 @@ class LibrarySidebar(QTreeWidget):
         self._predicted = self._section("Predicted genre")
         self._taxonomy: Taxonomy | None = None
         self._genres: dict[str, QTreeWidgetItem] = {}
-        self._not_analysed = self._entry(self._predicted, "Not analysed", Scope("not_analysed"),
-                                         genre_dot(palette.qcolor(None)))
-        self._low = self._entry(self._predicted, "Low confidence", Scope("low_confidence"),
-                                genre_dot(QColor(palette.low_confidence)))
+        self._not_analysed = self._entry(
+            self._predicted, "Not analysed", Scope("not_analysed"), genre_dot(palette.qcolor(None))
+        )
+        self._low = self._entry(
+            self._predicted, "Low confidence", Scope("low_confidence"), genre_dot(QColor(palette.low_confidence))
+        )
         self._tags = self._section("Genre tags")
         self._tags.setToolTip(0, "Genres as written in the files' tags")
         self._artists = self._section("Artists")
@@ -86,8 +88,9 @@ class LibrarySidebar(QTreeWidget):
         palette = genre_palette()
         self._genres = {}
         for position, label in enumerate(taxonomy.labels):
-            item = self._make_entry(label.display_name, Scope("predicted", label.key),
-                                    genre_dot(palette.qcolor(label.key)))
+            item = self._make_entry(
+                label.display_name, Scope("predicted", label.key), genre_dot(palette.qcolor(label.key))
+            )
             self._predicted.insertChild(position, item)
             self._genres[label.key] = item
 

@@ -1,4 +1,4 @@
-""""Similar tracks": the library tracks that sound most like the selected one, and a playlist from it.
+""" "Similar tracks": the library tracks that sound most like the selected one, and a playlist from it.
 
 The window tells the panel which track is selected (`show_track`); the query runs on the job pool
 (the index is built there the first time, under a second for 100,000 tracks, then answers in a few
@@ -79,8 +79,10 @@ class SimilarTracksPanel(QWidget):
         self.length = QSpinBox(self, minimum=2, maximum=500, value=DEFAULT_LENGTH, suffix=" tracks")
         self.length.setToolTip("How many tracks the playlist from this track holds, the track itself first")
         self.playlist_button = QToolButton(self, text="Playlist from this track")
-        self.playlist_button.setToolTip("A playlist that starts here, each track following smoothly from the last, "
-                                        "never the same artist twice in a row")
+        self.playlist_button.setToolTip(
+            "A playlist that starts here, each track following smoothly from the last, "
+            "never the same artist twice in a row"
+        )
         self.playlist_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)

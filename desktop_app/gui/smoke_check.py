@@ -29,8 +29,11 @@ SMOKE_ENV = "GENRESCOPE_SMOKE_TEST"
 POLL_MS = 250
 SETTLED_POLLS = 4
 """Consecutive idle polls before judging, so work queued by a finished step is seen starting."""
-PLAYABLE = {QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia,
-            QMediaPlayer.MediaStatus.BufferingMedia}
+PLAYABLE = {
+    QMediaPlayer.MediaStatus.LoadedMedia,
+    QMediaPlayer.MediaStatus.BufferedMedia,
+    QMediaPlayer.MediaStatus.BufferingMedia,
+}
 
 
 def _detail_shown(window: MainWindow) -> bool:
@@ -81,10 +84,18 @@ class SmokeCheck(QObject):
 
     def _busy(self) -> bool:
         detail = self.window.detail
-        computing = detail.current_track() is not None and not self._spectrogram_shown() \
+        computing = (
+            detail.current_track() is not None
+            and not self._spectrogram_shown()
             and detail.spectrogram_view.message() == COMPUTING
-        return (not self.window.is_idle() or self.window.analysis.busy or computing or self.window.similar.busy
-                or detail.player.media_player.mediaStatus() == QMediaPlayer.MediaStatus.LoadingMedia)
+        )
+        return (
+            not self.window.is_idle()
+            or self.window.analysis.busy
+            or computing
+            or self.window.similar.busy
+            or detail.player.media_player.mediaStatus() == QMediaPlayer.MediaStatus.LoadingMedia
+        )
 
     def _poll(self) -> None:
         try:
@@ -104,9 +115,14 @@ class SmokeCheck(QObject):
         window = self.window
         with window.library.engine.connect() as conn:
             tracks = conn.execute(text("SELECT count(*) FROM tracks")).scalar_one()
-            by_model = dict(conn.execute(text(
-                "SELECT m.name, count(DISTINCT a.track_id) FROM analyses a JOIN models m ON m.id = a.model_id "
-                "WHERE a.error IS NULL GROUP BY m.name")).all())
+            by_model = dict(
+                conn.execute(
+                    text(
+                        "SELECT m.name, count(DISTINCT a.track_id) FROM analyses a JOIN models m ON m.id = a.model_id "
+                        "WHERE a.error IS NULL GROUP BY m.name"
+                    )
+                ).all()
+            )
         analysed = by_model.get("ccmusic", 0)
         tagged = by_model.get("broad-genre", 0)
         source = window.model_state.source

@@ -25,11 +25,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon
 
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.gui.resources import genre_palette
 from desktop_app.gui.sidebar import genre_dot
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner
-from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.browse import ModelInfo, SortKey, TrackRow, TrackView, ordered_track_ids, track_rows
 from desktop_app.library.database import Library
 
@@ -99,11 +99,18 @@ class TrackTableModel(QAbstractTableModel):
         palette = genre_palette()
         self._dots: dict[str, QIcon] = {
             label.key: genre_dot(palette.qcolor(label.key), 10)
-            for taxonomy in TAXONOMIES.values() if taxonomy.is_genre for label in taxonomy.labels
+            for taxonomy in TAXONOMIES.values()
+            if taxonomy.is_genre
+            for label in taxonomy.labels
         }
         self._reload = CoalescingJob(
-            jobs, "track list", self._reload_work, self._apply, self.reloadFailed.emit,
-            MIN_RELOAD_INTERVAL_MS, self,
+            jobs,
+            "track list",
+            self._reload_work,
+            self._apply,
+            self.reloadFailed.emit,
+            MIN_RELOAD_INTERVAL_MS,
+            self,
         )
         self.resets = 0
         """How many times the model was reset (the window restores selection after each)."""
@@ -130,8 +137,11 @@ class TrackTableModel(QAbstractTableModel):
     def set_model_info(self, model: ModelInfo | None) -> None:
         """Show the predictions of ``model`` (None: no predictions to show)."""
         self._model = model
-        self.set_view(replace(self._view, model_id=model.id if model else None,
-                              taxonomy=model.name if model else self._view.taxonomy))
+        self.set_view(
+            replace(
+                self._view, model_id=model.id if model else None, taxonomy=model.name if model else self._view.taxonomy
+            )
+        )
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def request_reload(self) -> None:
@@ -275,8 +285,11 @@ class TrackTableModel(QAbstractTableModel):
             return self._dots.get(track.predicted)
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()].align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if (role == Qt.ItemDataRole.ForegroundRole and key in ("predicted", "confidence")
-                and (self._is_test_prediction(track) or track.analysis_error)):
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and key in ("predicted", "confidence")
+            and (self._is_test_prediction(track) or track.analysis_error)
+        ):
             return QColor("#8a8a8a")
         if role == Qt.ItemDataRole.FontRole and key == "predicted" and self._is_test_prediction(track):
             font = QFont()

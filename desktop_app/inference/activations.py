@@ -93,8 +93,14 @@ def activation_report(network: nn.Module, batch: torch.Tensor, top_k: int = TOP_
 def _stats(name: str, stage: int, maps: torch.Tensor) -> LayerStats:
     channels, height, width = maps.shape
     return LayerStats(
-        name=name, stage=stage, channels=channels, height=height, width=width,
-        mean=float(maps.mean()), std=float(maps.std()), max=float(maps.max()),
+        name=name,
+        stage=stage,
+        channels=channels,
+        height=height,
+        width=width,
+        mean=float(maps.mean()),
+        std=float(maps.std()),
+        max=float(maps.max()),
         active=float((maps > 0).float().mean()),
     )
 
@@ -103,6 +109,9 @@ def _strongest(stage: int, name: str, maps: torch.Tensor, top_k: int) -> StageMa
     means = maps.mean(dim=(1, 2))
     order = torch.argsort(means, descending=True, stable=True)[:top_k]
     return StageMaps(
-        stage=stage, layer=name, channels=order.cpu().numpy(), means=means[order].cpu().numpy(),
+        stage=stage,
+        layer=name,
+        channels=order.cpu().numpy(),
+        means=means[order].cpu().numpy(),
         maps=maps[order].cpu().numpy(),
     )

@@ -146,8 +146,7 @@ def _check_zip(path: Path, f: BinaryIO) -> None:
         raise CheckpointError(
             path,
             Problem.NOT_A_CHECKPOINT,
-            "it is a ZIP archive but not a PyTorch checkpoint (if it contains save.pt, "
-            "extract that file and use it)",
+            "it is a ZIP archive but not a PyTorch checkpoint (if it contains save.pt, extract that file and use it)",
         )
 
 
@@ -167,8 +166,7 @@ def _check_members(path: Path, f: BinaryIO) -> None:
         raise CheckpointError(
             path,
             Problem.CORRUPT,
-            f"it is damaged: the bytes of {damaged} do not match their stored checksum; "
-            "download or copy it again",
+            f"it is damaged: the bytes of {damaged} do not match their stored checksum; download or copy it again",
         )
 
 
@@ -231,23 +229,17 @@ def validate_state_dict(path: Path, obj: object) -> dict[str, torch.Tensor]:
             f"it has {head.shape[0]} classes, expected {NUM_CLASSES} (the CCMusic genres)",
         )
     wrong = [
-        f"{k} is {tuple(v.shape)}, expected {expected[k]}"
-        for k, v in state.items()
-        if tuple(v.shape) != expected[k]
+        f"{k} is {tuple(v.shape)}, expected {expected[k]}" for k, v in state.items() if tuple(v.shape) != expected[k]
     ]
     if wrong:
         raise CheckpointError(path, Problem.SHAPES, f"tensor shapes differ: {_few(wrong)}")
     # Weights and statistics are floating point; only BatchNorm's step counters are integers.
-    kinds = [
-        k for k, v in state.items() if v.is_floating_point() == k.endswith("num_batches_tracked")
-    ]
+    kinds = [k for k, v in state.items() if v.is_floating_point() == k.endswith("num_batches_tracked")]
     if kinds:
         raise CheckpointError(path, Problem.SHAPES, f"tensor types differ: {_few(kinds)}")
     non_finite = [k for k, v in state.items() if v.is_floating_point() and not _all_finite(v)]
     if non_finite:
-        raise CheckpointError(
-            path, Problem.NON_FINITE, f"it holds NaN or infinite weights in {_few(non_finite)}"
-        )
+        raise CheckpointError(path, Problem.NON_FINITE, f"it holds NaN or infinite weights in {_few(non_finite)}")
     return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
 
 
@@ -301,8 +293,7 @@ def _refuse_foreign_layout(
             raise CheckpointError(
                 path,
                 Problem.WRONG_BACKBONE,
-                f"it looks like {name} state_dict (keys such as {_few(list(keys))}), "
-                "not the VGG19_BN genre network",
+                f"it looks like {name} state_dict (keys such as {_few(list(keys))}), not the VGG19_BN genre network",
             )
     if "classifier.6.weight" in state and _HEAD_WEIGHT not in state:
         classes = state["classifier.6.weight"].shape[0]

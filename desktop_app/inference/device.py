@@ -41,7 +41,6 @@ def select_device(preference: str | None = None) -> torch.device:
         return torch.device(next(name for name in ("cuda", "mps", "cpu") if available[name]))
     if not available[choice]:
         raise DeviceUnavailableError(
-            f"Device {choice!r} was requested but {_why_unavailable(choice)}. "
-            "Choose 'auto' or 'cpu' instead."
+            f"Device {choice!r} was requested but {_why_unavailable(choice)}. Choose 'auto' or 'cpu' instead."
         )
     return torch.device(choice)

@@ -24,8 +24,8 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from desktop_app.inference.checkpoint import CheckpointError, LoadedCheckpoint, Problem, load_checkpoint
 from desktop_app.genres.ccmusic import NUM_CLASSES
+from desktop_app.inference.checkpoint import CheckpointError, LoadedCheckpoint, Problem, load_checkpoint
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity, Origin
 from desktop_app.inference.network import build_network
@@ -61,12 +61,8 @@ class GenreClassifier:
         self.batch_size = batch_size or DEFAULT_BATCH[self.device.type]
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-        self.identity = ModelIdentity(
-            sha256=checkpoint.sha256, path=str(checkpoint.path), origin=origin
-        )
-        self._memory_format = (
-            torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
-        )
+        self.identity = ModelIdentity(sha256=checkpoint.sha256, path=str(checkpoint.path), origin=origin)
+        self._memory_format = torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
         model = build_network("meta")
         try:
             model.load_state_dict(checkpoint.state_dict, strict=True, assign=True)

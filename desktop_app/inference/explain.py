@@ -22,8 +22,8 @@ from desktop_app.audio.heat_colours import blend
 from desktop_app.audio.image_geometry import WindowGeometry, grid_to_image
 from desktop_app.audio.render import INPUT_SIZE, colour_indices, spectrogram_image
 from desktop_app.audio.windows import window_layout
-from desktop_app.inference.bounded_cache import BoundedCache
 from desktop_app.genres.ccmusic import GENRES, Genre
+from desktop_app.inference.bounded_cache import BoundedCache
 from desktop_app.inference.engine import GenreClassifier
 from desktop_app.inference.gradcam import grad_cams, last_stage
 
@@ -68,8 +68,7 @@ def local_maxima(grid: np.ndarray, limit: int) -> list[tuple[int, int]]:
     rows, cols = grid.shape
     padded = np.pad(grid, 1, constant_values=-np.inf)
     neighbours = np.max(
-        [padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols]
-         for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
+        [padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols] for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
         axis=0,
     )
     found = np.argwhere((grid >= neighbours) & (grid >= PEAK_FLOOR))

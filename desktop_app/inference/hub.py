@@ -227,7 +227,9 @@ def _stated_sha256(etags: list[str]) -> str | None:
     return None
 
 
-def _open(url: str, revision: str, part: Path, timeout: float) -> tuple[http.client.HTTPResponse | None, int, list[str]]:
+def _open(
+    url: str, revision: str, part: Path, timeout: float
+) -> tuple[http.client.HTTPResponse | None, int, list[str]]:
     """Request the rest of the file after what ``part`` holds.
 
     Returns the response (None when ``part`` is already complete), the offset its body starts

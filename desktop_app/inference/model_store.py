@@ -103,13 +103,10 @@ def installed_model(root: str | os.PathLike[str] | None = None) -> InstalledMode
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelStoreError(f"The model manifest {manifest_path} is damaged ({exc}); {reinstall}.") from None
     if model.origin not in ORIGINS:
-        raise ModelStoreError(
-            f"The model manifest {manifest_path} has unknown origin {model.origin!r}; {reinstall}."
-        )
+        raise ModelStoreError(f"The model manifest {manifest_path} has unknown origin {model.origin!r}; {reinstall}.")
     if model.classes != GENRE_KEYS:
         raise ModelStoreError(
-            f"The installed model was recorded with other classes than this version of Genrescope "
-            f"uses; {reinstall}."
+            f"The installed model was recorded with other classes than this version of Genrescope uses; {reinstall}."
         )
     if not model.path.is_file():
         raise ModelStoreError(f"The installed model file {model.path} is missing; {reinstall}.")

@@ -17,7 +17,27 @@ from desktop_app.genres.ccmusic import NUM_CLASSES
 
 FEATURES = 25088  # 512 channels x 7 x 7 after VGG's adaptive pooling
 VGG19_LAYERS: tuple[int | str, ...] = (
-    64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M",
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
 )
 """torchvision's configuration "E": output channels of each 3x3 convolution, "M" a 2x2 max-pool."""
 
@@ -77,18 +97,21 @@ def build_network(device: torch.device | str = "cpu") -> nn.Module:
     """
     l3, l2, l1 = head_sizes()
     with torch.device(device):
-        model = VGG(vgg19_bn_features(), nn.Sequential(
-            nn.Dropout(),
-            nn.Linear(FEATURES, l3),
-            nn.ReLU(inplace=True),
-            nn.Dropout(),
-            nn.Linear(l3, l2),
-            nn.ReLU(inplace=True),
-            nn.Dropout(),
-            nn.Linear(l2, l1),
-            nn.ReLU(inplace=True),
-            nn.Linear(l1, NUM_CLASSES),
-        ))
+        model = VGG(
+            vgg19_bn_features(),
+            nn.Sequential(
+                nn.Dropout(),
+                nn.Linear(FEATURES, l3),
+                nn.ReLU(inplace=True),
+                nn.Dropout(),
+                nn.Linear(l3, l2),
+                nn.ReLU(inplace=True),
+                nn.Dropout(),
+                nn.Linear(l2, l1),
+                nn.ReLU(inplace=True),
+                nn.Linear(l1, NUM_CLASSES),
+            ),
+        )
     return model.eval()
 
 

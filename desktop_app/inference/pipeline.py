@@ -104,8 +104,7 @@ def _run_batch(
         try:
             ready.append((key, path, started, future.result()))
         except Exception as exc:
-            failed[position] = PipelineResult(key, path, None, None, describe_error(exc),
-                                              time.perf_counter() - started)
+            failed[position] = PipelineResult(key, path, None, None, describe_error(exc), time.perf_counter() - started)
     probs_per_track: list[np.ndarray] = []
     if ready:
         inputs = np.concatenate([p.inputs for *_, p in ready]) if len(ready) > 1 else ready[0][3].inputs

@@ -129,18 +129,25 @@ def statuses() -> list[ModelStatus]:
     """Every model, available or not, in `MODEL_NAMES` order."""
     state = find_ccmusic()
     source = state.source
-    found = [ModelStatus(
-        CCMUSIC, MODEL_TITLES[CCMUSIC], TAXONOMIES[CCMUSIC], source is not None,
-        source.sha256 if source else None, source.origin if source else None,
-        state.problem or (None if source else "not installed: genrescope model install"),
-    )]
+    found = [
+        ModelStatus(
+            CCMUSIC,
+            MODEL_TITLES[CCMUSIC],
+            TAXONOMIES[CCMUSIC],
+            source is not None,
+            source.sha256 if source else None,
+            source.origin if source else None,
+            state.problem or (None if source else "not installed: genrescope model install"),
+        )
+    ]
     shas = builtin_sha256()
     missing = [name for name, spec in SHIPPED_TAGGERS.items() if not spec.path.is_file()]
     for name in (*TAGGER_NAMES, BROAD_MODEL):
         broken = [name] if name in missing else missing if name == BROAD_MODEL else []
         problem = f"the shipped weights of {', '.join(broken)} are missing: reinstall Genrescope" if broken else None
-        found.append(ModelStatus(name, MODEL_TITLES[name], TAXONOMIES[name], not broken, shas[name], "builtin",
-                                 problem))
+        found.append(
+            ModelStatus(name, MODEL_TITLES[name], TAXONOMIES[name], not broken, shas[name], "builtin", problem)
+        )
     return found
 
 

@@ -67,9 +67,7 @@ def summarize(window_probs: np.ndarray, *, model: ModelIdentity) -> SongPredicti
     mean = probs.mean(axis=0, dtype=np.float64)
     # Stable sort on -mean: equal probabilities keep class order.
     order = np.argsort(-mean, kind="stable")[:TOP_K]
-    top5 = tuple(
-        GenreScore(GENRES[i].key, GENRES[i].display_name, float(mean[i])) for i in order
-    )
+    top5 = tuple(GenreScore(GENRES[i].key, GENRES[i].display_name, float(mean[i])) for i in order)
     votes = np.bincount(probs.argmax(axis=1), minlength=NUM_CLASSES)
     tied = np.flatnonzero(votes == votes.max())
     majority = GENRES[int(tied[np.argmax(mean[tied])])]  # argmax takes the first of equal means

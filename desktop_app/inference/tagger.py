@@ -137,4 +137,3 @@ def _checked(patches: np.ndarray) -> np.ndarray:
     if not np.isfinite(patches).all():
         raise ValueError("patches contain NaN or infinite values")
     return patches
-

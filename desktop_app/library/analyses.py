@@ -44,8 +44,7 @@ def register_model(
     """The id of the model with this SHA-256, creating its row on first use."""
     conn.execute(
         insert(models)
-        .values(sha256=sha256, name=name, label=label, origin=origin, classes=list(classes),
-                first_used_at=utc_now())
+        .values(sha256=sha256, name=name, label=label, origin=origin, classes=list(classes), first_used_at=utc_now())
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
     return conn.execute(select(models.c.id).where(models.c.sha256 == sha256)).scalar_one()
@@ -56,10 +55,14 @@ def save_analyses(conn: Connection, model_id: int, results: Sequence[tuple[int, 
     if not results:
         return
     now = utc_now()
-    rows = [{**asdict(record), "track_id": track_id, "model_id": model_id, "analysed_at": now}
-            for track_id, record in results]
+    rows = [
+        {**asdict(record), "track_id": track_id, "model_id": model_id, "analysed_at": now}
+        for track_id, record in results
+    ]
     statement = insert(analyses)
-    updated = {c.name: statement.excluded[c.name] for c in analyses.columns if c.name not in ("id", "track_id", "model_id")}
+    updated = {
+        c.name: statement.excluded[c.name] for c in analyses.columns if c.name not in ("id", "track_id", "model_id")
+    }
     conn.execute(statement.on_conflict_do_update(index_elements=["track_id", "model_id"], set_=updated), rows)
 
 
@@ -85,12 +88,21 @@ def model_id_for(conn: Connection, sha256: str) -> int | None:
 
 def analysis_of(conn: Connection, track_id: int, model_id: int) -> dict[str, Any] | None:
     """The analysis row with its model's name, label and origin, or None."""
-    row = conn.execute(
-        select(analyses, models.c.label.label("model_label"), models.c.origin.label("model_origin"),
-               models.c.sha256.label("model_sha256"), models.c.name.label("model_name"))
-        .join(models, models.c.id == analyses.c.model_id)
-        .where(and_(analyses.c.track_id == track_id, analyses.c.model_id == model_id))
-    ).mappings().first()
+    row = (
+        conn.execute(
+            select(
+                analyses,
+                models.c.label.label("model_label"),
+                models.c.origin.label("model_origin"),
+                models.c.sha256.label("model_sha256"),
+                models.c.name.label("model_name"),
+            )
+            .join(models, models.c.id == analyses.c.model_id)
+            .where(and_(analyses.c.track_id == track_id, analyses.c.model_id == model_id))
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
@@ -110,14 +122,17 @@ def latest_model_ids(conn: Connection) -> dict[str, int]:
     return {name: model_id for name, model_id in rows}
 
 
-def predictions_of(conn: Connection, track_ids: Sequence[int], model_ids: Sequence[int]) -> dict[int, dict[int, tuple[str | None, float | None]]]:
+def predictions_of(
+    conn: Connection, track_ids: Sequence[int], model_ids: Sequence[int]
+) -> dict[int, dict[int, tuple[str | None, float | None]]]:
     """(top1, confidence) of these tracks by these models: ``{track_id: {model_id: (top1, confidence)}}``."""
     found: dict[int, dict[int, tuple[str | None, float | None]]] = {}
     if not track_ids or not model_ids:
         return found
     rows = conn.execute(
-        select(analyses.c.track_id, analyses.c.model_id, analyses.c.top1, analyses.c.confidence)
-        .where(analyses.c.track_id.in_(list(track_ids)), analyses.c.model_id.in_(list(model_ids)))
+        select(analyses.c.track_id, analyses.c.model_id, analyses.c.top1, analyses.c.confidence).where(
+            analyses.c.track_id.in_(list(track_ids)), analyses.c.model_id.in_(list(model_ids))
+        )
     )
     for track_id, model_id, top1, confidence in rows:
         found.setdefault(track_id, {})[model_id] = (top1, confidence)

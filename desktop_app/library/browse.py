@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
-    Connection,
     ColumnElement,
+    Connection,
     Select,
     and_,
     exists,
@@ -39,12 +39,17 @@ tag_genres = TagGenre.__table__
 analyses = Analysis.__table__
 models = GenreModel.__table__
 
-ScopeKind = Literal[
-    "all", "predicted", "not_analysed", "low_confidence", "tag_genre", "artist", "album"
-]
+ScopeKind = Literal["all", "predicted", "not_analysed", "low_confidence", "tag_genre", "artist", "album"]
 SortKey = Literal["title", "artist", "album", "duration", "tag_genre", "predicted", "confidence", "path"]
 SORT_KEYS: tuple[SortKey, ...] = (
-    "title", "artist", "album", "duration", "tag_genre", "predicted", "confidence", "path"
+    "title",
+    "artist",
+    "album",
+    "duration",
+    "tag_genre",
+    "predicted",
+    "confidence",
+    "path",
 )
 DEFAULT_LOW_CONFIDENCE = 0.4
 _ID_BATCH = 10_000
@@ -124,9 +129,7 @@ def with_analysis(query: Select[Any], model_id: int | None) -> Select[Any]:
     """Join each track's analysis by this model (if any), so `analyses` columns can be used."""
     if model_id is None:
         return query
-    return query.outerjoin(
-        analyses, and_(analyses.c.track_id == tracks.c.id, analyses.c.model_id == model_id)
-    )
+    return query.outerjoin(analyses, and_(analyses.c.track_id == tracks.c.id, analyses.c.model_id == model_id))
 
 
 def _top1(model_id: int | None) -> ColumnElement[Any]:
@@ -152,9 +155,7 @@ def _scope_condition(view: TrackView) -> ColumnElement[bool]:
     if scope.kind == "low_confidence":
         return confidence < view.low_confidence if model_id is not None else false()
     if scope.kind == "tag_genre":
-        return exists().where(
-            tag_genres.c.track_id == tracks.c.id, tag_genres.c.name.collate("NOCASE") == scope.value
-        )
+        return exists().where(tag_genres.c.track_id == tracks.c.id, tag_genres.c.name.collate("NOCASE") == scope.value)
     if scope.kind in ("artist", "album"):
         column = tracks.c[scope.kind]
         return column.is_(None) if scope.value is None else column == scope.value
@@ -166,11 +167,8 @@ def search_condition(search: SearchQuery, model_id: int | None, taxonomy: str = 
     ``predicted:`` matches the genres of ``taxonomy`` whose key or name contains the text."""
     conditions: list[ColumnElement[bool]] = []
     for word in search.words:
-        conditions.append(
-            or_(*(contains(tracks.c[name], word) for name in ("title", "artist", "album", "path")))
-        )
-    columns = {"artist": tracks.c.artist, "album": tracks.c.album, "title": tracks.c.title,
-               "genre": tracks.c.genre}
+        conditions.append(or_(*(contains(tracks.c[name], word) for name in ("title", "artist", "album", "path"))))
+    columns = {"artist": tracks.c.artist, "album": tracks.c.album, "title": tracks.c.title, "genre": tracks.c.genre}
     for name, values in search.fields.items():
         for value in values:
             if name == "predicted":
@@ -224,9 +222,15 @@ def track_rows(conn: Connection, ids: Sequence[int], model_id: int | None) -> di
         return {}
     query = with_analysis(
         select(
-            tracks.c.id, tracks.c.title, tracks.c.artist, tracks.c.album, tracks.c.duration,
-            tracks.c.genre, tracks.c.path,
-            _top1(model_id).label("predicted"), _confidence(model_id).label("confidence"),
+            tracks.c.id,
+            tracks.c.title,
+            tracks.c.artist,
+            tracks.c.album,
+            tracks.c.duration,
+            tracks.c.genre,
+            tracks.c.path,
+            _top1(model_id).label("predicted"),
+            _confidence(model_id).label("confidence"),
             (analyses.c.error if model_id is not None else null()).label("analysis_error"),
         ),
         model_id,
@@ -267,9 +271,7 @@ def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float
     counts.total = conn.execute(select(func.count()).select_from(tracks).where(visible)).scalar_one()
     if model_id is not None:
         by_genre = conn.execute(
-            with_analysis(select(analyses.c.top1, func.count()), model_id)
-            .where(visible)
-            .group_by(analyses.c.top1)
+            with_analysis(select(analyses.c.top1, func.count()), model_id).where(visible).group_by(analyses.c.top1)
         )
         for top1, count in by_genre:
             if top1 is None:

@@ -23,8 +23,9 @@ tracks = Track.__table__
 STORED_DTYPE = np.dtype("<f2")
 
 
-def save_embeddings(conn: Connection, model_id: int, layer: str,
-                    vectors: Sequence[tuple[int, np.ndarray | None]]) -> None:
+def save_embeddings(
+    conn: Connection, model_id: int, layer: str, vectors: Sequence[tuple[int, np.ndarray | None]]
+) -> None:
     """Store each track's vector with its analysis by this model (saved before, in the same
     transaction); None removes a track's vector (its analysis failed this time)."""
     for track_id, vector in vectors:
@@ -39,13 +40,23 @@ def save_embeddings(conn: Connection, model_id: int, layer: str,
         values = np.asarray(vector, dtype=np.float32).ravel()
         if not np.isfinite(values).all():
             raise ValueError(f"track {track_id}'s embedding has NaN or infinite values")
-        row = {"analysis_id": analysis_id, "layer": layer, "dims": values.size,
-               "vector": values.astype(STORED_DTYPE).tobytes()}
+        row = {
+            "analysis_id": analysis_id,
+            "layer": layer,
+            "dims": values.size,
+            "vector": values.astype(STORED_DTYPE).tobytes(),
+        }
         statement = insert(embeddings).values(row)
-        conn.execute(statement.on_conflict_do_update(
-            index_elements=["analysis_id"],
-            set_={"layer": statement.excluded.layer, "dims": statement.excluded.dims,
-                  "vector": statement.excluded.vector}))
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["analysis_id"],
+                set_={
+                    "layer": statement.excluded.layer,
+                    "dims": statement.excluded.dims,
+                    "vector": statement.excluded.vector,
+                },
+            )
+        )
 
 
 def matrix_of(conn: Connection, model_id: int, *, available_only: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -46,32 +46,60 @@ def fingerprint(examples: Sequence[tuple[int, str]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def save_training(conn: Connection, *, genres: Sequence[str], source: str, embedding_model_id: int,
-                  examples: Sequence[tuple[int, str]], evaluation: dict[str, Any],
-                  parameters: dict[str, Any], label: str) -> int:
+def save_training(
+    conn: Connection,
+    *,
+    genres: Sequence[str],
+    source: str,
+    embedding_model_id: int,
+    examples: Sequence[tuple[int, str]],
+    evaluation: dict[str, Any],
+    parameters: dict[str, Any],
+    label: str,
+) -> int:
     """Register the learned model and its training record; returns the model id."""
     prints = fingerprint(examples)
-    identity = json.dumps({"genres": list(genres), "parameters": parameters, "examples": prints,
-                           "embedding_model": embedding_model_id}, sort_keys=True)
+    identity = json.dumps(
+        {"genres": list(genres), "parameters": parameters, "examples": prints, "embedding_model": embedding_model_id},
+        sort_keys=True,
+    )
     sha = hashlib.sha256(identity.encode("utf-8")).hexdigest()
     model_id = register_model(conn, sha, label, "learned", list(genres), name=MY_GENRES_MODEL)
     if conn.execute(select(learned.c.model_id).where(learned.c.model_id == model_id)).first() is None:
-        conn.execute(learned.insert().values(
-            model_id=model_id, source=source, embedding_model_id=embedding_model_id, fingerprint=prints,
-            examples=[[int(t), str(label)] for t, label in examples], evaluation=evaluation,
-            parameters=parameters, trained_at=utc_now()))
+        conn.execute(
+            learned.insert().values(
+                model_id=model_id,
+                source=source,
+                embedding_model_id=embedding_model_id,
+                fingerprint=prints,
+                examples=[[int(t), str(label)] for t, label in examples],
+                evaluation=evaluation,
+                parameters=parameters,
+                trained_at=utc_now(),
+            )
+        )
     return model_id
 
 
 def training_of(conn: Connection, model_id: int) -> StoredTraining | None:
     row = conn.execute(
-        select(learned, models.c.classes).join(models, models.c.id == learned.c.model_id)
+        select(learned, models.c.classes)
+        .join(models, models.c.id == learned.c.model_id)
         .where(learned.c.model_id == model_id)
     ).first()
     if row is None:
         return None
-    return StoredTraining(row.model_id, tuple(row.classes), row.source, row.embedding_model_id, row.fingerprint,
-                          row.examples, row.evaluation, row.parameters, row.trained_at)
+    return StoredTraining(
+        row.model_id,
+        tuple(row.classes),
+        row.source,
+        row.embedding_model_id,
+        row.fingerprint,
+        row.examples,
+        row.evaluation,
+        row.parameters,
+        row.trained_at,
+    )
 
 
 def latest_training(conn: Connection) -> StoredTraining | None:
@@ -84,10 +112,14 @@ def latest_training(conn: Connection) -> StoredTraining | None:
 
 def save_predictions(conn: Connection, model_id: int, rows: Sequence[tuple[int, str, float, list[float]]]) -> None:
     """Store (track id, genre, confidence, every genre's probability) as the model's analyses."""
-    save_analyses(conn, model_id, [
-        (track_id, AnalysisRecord(top1=genre, confidence=confidence, probabilities=probabilities, device="cpu"))
-        for track_id, genre, confidence, probabilities in rows
-    ])
+    save_analyses(
+        conn,
+        model_id,
+        [
+            (track_id, AnalysisRecord(top1=genre, confidence=confidence, probabilities=probabilities, device="cpu"))
+            for track_id, genre, confidence, probabilities in rows
+        ],
+    )
 
 
 def first_tag_genres(conn: Connection) -> dict[int, str]:

@@ -54,22 +54,35 @@ class ExportResult:
     name: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "path": self.path, "format": self.format, "written": self.written,
-                "skipped_unavailable": self.skipped_unavailable, "absolute_fallbacks": self.absolute_fallbacks}
+        return {
+            "name": self.name,
+            "path": self.path,
+            "format": self.format,
+            "written": self.written,
+            "skipped_unavailable": self.skipped_unavailable,
+            "absolute_fallbacks": self.absolute_fallbacks,
+        }
 
     def describe(self) -> str:
         text = f"{self.written:,} track{'s' if self.written != 1 else ''} written to {self.path}"
         if self.skipped_unavailable:
             text += f"; {self.skipped_unavailable:,} missing file(s) skipped"
         if self.absolute_fallbacks:
-            text += (f"; {self.absolute_fallbacks:,} path(s) written absolute because they are on another "
-                     "drive than the playlist")
+            text += (
+                f"; {self.absolute_fallbacks:,} path(s) written absolute because they are on another "
+                "drive than the playlist"
+            )
         return text
 
 
 def export_tracks(
-    items: Sequence[PlaylistTrack], out: str | os.PathLike[str], fmt: FormatName, *, title: str,
-    relative: bool = False, keep_unavailable: bool = False,
+    items: Sequence[PlaylistTrack],
+    out: str | os.PathLike[str],
+    fmt: FormatName,
+    *,
+    title: str,
+    relative: bool = False,
+    keep_unavailable: bool = False,
 ) -> ExportResult:
     """Write these tracks as a playlist file (atomically)."""
     target = Path(out).absolute()
@@ -90,8 +103,14 @@ def export_tracks(
 
 
 def export_playlist(
-    library: Library, playlist: PlaylistInfo, out: str | os.PathLike[str], fmt: FormatName, *,
-    models: ModelIds, relative: bool = False, keep_unavailable: bool = False,
+    library: Library,
+    playlist: PlaylistInfo,
+    out: str | os.PathLike[str],
+    fmt: FormatName,
+    *,
+    models: ModelIds,
+    relative: bool = False,
+    keep_unavailable: bool = False,
 ) -> ExportResult:
     with library.engine.connect() as conn:
         items = tracks_by_id(conn, playlist_track_ids(conn, playlist, models))
@@ -105,8 +124,14 @@ def safe_file_name(name: str) -> str:
 
 
 def export_genre_playlists(
-    library: Library, out_dir: str | os.PathLike[str], fmt: FormatName, *, model: str, models: ModelIds,
-    min_confidence: float | None = None, relative: bool = False,
+    library: Library,
+    out_dir: str | os.PathLike[str],
+    fmt: FormatName,
+    *,
+    model: str,
+    models: ModelIds,
+    min_confidence: float | None = None,
+    relative: bool = False,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> list[ExportResult]:
     """One file per genre of ``model`` that has tracks ("Rock.m3u8"), ordered by confidence
@@ -141,8 +166,14 @@ class ImportResult:
     """Entries left out: {"entry": as written, "reason": why}."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"playlist_id": self.playlist_id, "name": self.name, "entries": self.entries, "added": self.added,
-                "scanned": self.scanned, "not_found": self.not_found}
+        return {
+            "playlist_id": self.playlist_id,
+            "name": self.name,
+            "entries": self.entries,
+            "added": self.added,
+            "scanned": self.scanned,
+            "not_found": self.not_found,
+        }
 
     def describe(self) -> str:
         text = f"Imported {self.added:,} of {self.entries:,} entries into playlist {self.name!r}"
@@ -158,14 +189,16 @@ def _track_ids_by_path(library: Library, paths: Sequence[str]) -> dict[str, int]
     unique = list(dict.fromkeys(paths))
     with library.engine.connect() as conn:
         for start in range(0, len(unique), ID_BATCH):
-            batch = unique[start:start + ID_BATCH]
+            batch = unique[start : start + ID_BATCH]
             rows = conn.execute(select(tracks.c.path, tracks.c.id).where(tracks.c.path.in_(batch)))
             found.update((path, track_id) for path, track_id in rows)
     return found
 
 
 def import_playlist(
-    library: Library, file: str | os.PathLike[str], name: str | None = None,
+    library: Library,
+    file: str | os.PathLike[str],
+    name: str | None = None,
     scan: Callable[[list[str]], list[dict[str, str]]] | None = None,
 ) -> ImportResult:
     """Read a playlist file into a new manual playlist, named after the file unless ``name`` is given.
@@ -202,8 +235,9 @@ def import_playlist(
     with library.writer.begin() as conn:
         title = unique_name(conn, name or Path(file).stem)
         playlist_id = create_playlist(conn, title, track_ids)
-    return ImportResult(playlist_id, title, len(read), len(track_ids),
-                        sum(1 for path in new_files if path in known), not_found)
+    return ImportResult(
+        playlist_id, title, len(read), len(track_ids), sum(1 for path in new_files if path in known), not_found
+    )
 
 
 def _scanner(library: Library) -> Callable[[list[str]], list[dict[str, str]]]:

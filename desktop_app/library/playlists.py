@@ -134,15 +134,16 @@ def _check_name(conn: Connection, name: str, except_id: int | None = None) -> st
     return name
 
 
-def create_playlist(
-    conn: Connection, name: str, track_ids: Sequence[int] = (), rules: SmartRules | None = None
-) -> int:
+def create_playlist(conn: Connection, name: str, track_ids: Sequence[int] = (), rules: SmartRules | None = None) -> int:
     """A new manual playlist with these tracks, or a smart one when ``rules`` are given."""
     now = utc_now()
     playlist_id = conn.execute(
         insert(playlists).values(
-            name=_check_name(conn, name), kind="smart" if rules is not None else "manual",
-            rules=rules.to_json() if rules is not None else None, created_at=now, updated_at=now,
+            name=_check_name(conn, name),
+            kind="smart" if rules is not None else "manual",
+            rules=rules.to_json() if rules is not None else None,
+            created_at=now,
+            updated_at=now,
         )
     ).inserted_primary_key[0]
     _write_entries(conn, playlist_id, track_ids)
@@ -150,14 +151,19 @@ def create_playlist(
 
 
 def genre_track_ids(
-    conn: Connection, model: str, genre_key: str, min_confidence: float | None, models: ModelIds,
+    conn: Connection,
+    model: str,
+    genre_key: str,
+    min_confidence: float | None,
+    models: ModelIds,
     order: PlaylistOrder = "confidence",
 ) -> list[int]:
     """Available tracks whose top-1 by ``model`` (``broad-genre``, ``ccmusic``) is this genre with at
     least this confidence (None: the taxonomy's low-confidence line), in this order."""
     rules = genre_rules(genre_key, _min_confidence(model, min_confidence), order, model)
-    return evaluate(conn, SmartRules(rules.rules, "all", rules.order, rules.descending, available_only=True,
-                                     model=model), models)
+    return evaluate(
+        conn, SmartRules(rules.rules, "all", rules.order, rules.descending, available_only=True, model=model), models
+    )
 
 
 def _min_confidence(model: str, given: float | None) -> float:
@@ -165,8 +171,14 @@ def _min_confidence(model: str, given: float | None) -> float:
 
 
 def create_genre_playlist(
-    conn: Connection, genre: str, *, model: str | None = None, name: str | None = None,
-    min_confidence: float | None = None, smart: bool = False, models: ModelIds,
+    conn: Connection,
+    genre: str,
+    *,
+    model: str | None = None,
+    name: str | None = None,
+    min_confidence: float | None = None,
+    smart: bool = False,
+    models: ModelIds,
     order: PlaylistOrder = "confidence",
 ) -> int:
     """A playlist of one predicted genre (key or display name, of ``model``'s taxonomy or the first
@@ -180,8 +192,13 @@ def create_genre_playlist(
 
 
 def create_all_genre_playlists(
-    conn: Connection, *, model: str, min_confidence: float | None = None, smart: bool = False,
-    models: ModelIds, order: PlaylistOrder = "confidence",
+    conn: Connection,
+    *,
+    model: str,
+    min_confidence: float | None = None,
+    smart: bool = False,
+    models: ModelIds,
+    order: PlaylistOrder = "confidence",
 ) -> tuple[list[int], list[str]]:
     """One playlist per genre of ``model`` that has tracks, named after it; (new ids, names skipped as taken)."""
     created, skipped = [], []
@@ -191,8 +208,11 @@ def create_all_genre_playlists(
         if name_taken(conn, genre.display_name):
             skipped.append(genre.display_name)
             continue
-        created.append(create_genre_playlist(conn, genre.key, model=model, min_confidence=min_confidence,
-                                             smart=smart, models=models, order=order))
+        created.append(
+            create_genre_playlist(
+                conn, genre.key, model=model, min_confidence=min_confidence, smart=smart, models=models, order=order
+            )
+        )
     return created, skipped
 
 
@@ -209,8 +229,9 @@ def playlist_counts(conn: Connection, models: ModelIds) -> dict[int, int]:
     counts = dict(conn.execute(select(entries.c.playlist_id, func.count()).group_by(entries.c.playlist_id)).all())
     result = {}
     for playlist in list_playlists(conn):
-        result[playlist.id] = (len(evaluate(conn, playlist.rules, models)) if playlist.rules is not None
-                               else counts.get(playlist.id, 0))
+        result[playlist.id] = (
+            len(evaluate(conn, playlist.rules, models)) if playlist.rules is not None else counts.get(playlist.id, 0)
+        )
     return result
 
 
@@ -220,9 +241,15 @@ def tracks_by_id(conn: Connection, track_ids: Sequence[int]) -> list[PlaylistTra
     unique = list(dict.fromkeys(track_ids))
     for start in range(0, len(unique), ID_BATCH):
         rows = conn.execute(
-            select(tracks.c.id, tracks.c.path, tracks.c.title, tracks.c.artist, tracks.c.album,
-                   tracks.c.duration, tracks.c.available)
-            .where(tracks.c.id.in_(unique[start:start + ID_BATCH]))
+            select(
+                tracks.c.id,
+                tracks.c.path,
+                tracks.c.title,
+                tracks.c.artist,
+                tracks.c.album,
+                tracks.c.duration,
+                tracks.c.available,
+            ).where(tracks.c.id.in_(unique[start : start + ID_BATCH]))
         )
         found.update((row.id, PlaylistTrack(*row)) for row in rows)
     return [found[i] for i in track_ids if i in found]
@@ -238,8 +265,10 @@ def _manual(conn: Connection, playlist_id: int) -> PlaylistInfo:
 def _write_entries(conn: Connection, playlist_id: int, track_ids: Sequence[int]) -> None:
     conn.execute(delete(entries).where(entries.c.playlist_id == playlist_id))
     if track_ids:
-        conn.execute(insert(entries), [{"playlist_id": playlist_id, "position": i, "track_id": t}
-                                       for i, t in enumerate(track_ids)])
+        conn.execute(
+            insert(entries),
+            [{"playlist_id": playlist_id, "position": i, "track_id": t} for i, t in enumerate(track_ids)],
+        )
     conn.execute(update(playlists).where(playlists.c.id == playlist_id).values(updated_at=utc_now()))
 
 
@@ -276,30 +305,39 @@ def move_positions(conn: Connection, playlist_id: int, positions: Sequence[int],
 
 def rename_playlist(conn: Connection, playlist_id: int, name: str) -> None:
     get_playlist(conn, playlist_id)
-    conn.execute(update(playlists).where(playlists.c.id == playlist_id)
-                 .values(name=_check_name(conn, name, playlist_id), updated_at=utc_now()))
+    conn.execute(
+        update(playlists)
+        .where(playlists.c.id == playlist_id)
+        .values(name=_check_name(conn, name, playlist_id), updated_at=utc_now())
+    )
 
 
 def set_rules(conn: Connection, playlist_id: int, rules: SmartRules) -> None:
     if not get_playlist(conn, playlist_id).is_smart:
         raise PlaylistError("only smart playlists have rules")
-    conn.execute(update(playlists).where(playlists.c.id == playlist_id)
-                 .values(rules=rules.to_json(), updated_at=utc_now()))
+    conn.execute(
+        update(playlists).where(playlists.c.id == playlist_id).values(rules=rules.to_json(), updated_at=utc_now())
+    )
 
 
 def duplicate_playlist(conn: Connection, playlist_id: int, name: str | None = None) -> int:
     """A copy with the same rules or entries, named "<name> copy" unless given a name."""
     original = get_playlist(conn, playlist_id)
     new_name = name or unique_name(conn, f"{original.name} copy")
-    return create_playlist(conn, new_name, playlist_track_ids(conn, original, NO_MODELS) if not original.is_smart else (),
-                           original.rules)
+    return create_playlist(
+        conn, new_name, playlist_track_ids(conn, original, NO_MODELS) if not original.is_smart else (), original.rules
+    )
 
 
 def delete_playlist(conn: Connection, playlist_id: int) -> PlaylistSnapshot:
     """Delete a playlist; the snapshot returned lets `restore_playlist` undo it."""
     playlist = get_playlist(conn, playlist_id)
-    snapshot = PlaylistSnapshot(playlist.name, playlist.kind, playlist.rules,
-                                tuple(playlist_track_ids(conn, playlist, NO_MODELS)) if not playlist.is_smart else ())
+    snapshot = PlaylistSnapshot(
+        playlist.name,
+        playlist.kind,
+        playlist.rules,
+        tuple(playlist_track_ids(conn, playlist, NO_MODELS)) if not playlist.is_smart else (),
+    )
     conn.execute(delete(playlists).where(playlists.c.id == playlist_id))
     return snapshot
 
@@ -307,5 +345,6 @@ def delete_playlist(conn: Connection, playlist_id: int) -> PlaylistSnapshot:
 def restore_playlist(conn: Connection, snapshot: PlaylistSnapshot) -> int:
     """Recreate a deleted playlist (under a free name if its own was taken since)."""
     existing = {track.id for track in tracks_by_id(conn, snapshot.track_ids)}
-    return create_playlist(conn, unique_name(conn, snapshot.name),
-                           [t for t in snapshot.track_ids if t in existing], snapshot.rules)
+    return create_playlist(
+        conn, unique_name(conn, snapshot.name), [t for t in snapshot.track_ids if t in existing], snapshot.rules
+    )

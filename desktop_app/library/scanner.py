@@ -74,8 +74,9 @@ def make_executor(kind: str, workers: int) -> Executor:
     if kind == "thread":
         return ThreadPoolExecutor(workers)
     # forkserver: safe to start from a program that already runs threads (the GUI, Qt).
-    return ProcessPoolExecutor(workers, mp_context=get_context("forkserver"), initializer=exit_with,
-                               initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        workers, mp_context=get_context("forkserver"), initializer=exit_with, initargs=(os.getpid(),)
+    )
 
 
 class Scanner:
@@ -182,9 +183,7 @@ class Scanner:
                 for future in pending:
                     future.cancel()
 
-    def _read_and_write(
-        self, files: Sequence[FoundFile], changed_ids: dict[str, int], result: ScanResult
-    ) -> None:
+    def _read_and_write(self, files: Sequence[FoundFile], changed_ids: dict[str, int], result: ScanResult) -> None:
         total = len(files)
         batch: list[FileInfo] = []
 

@@ -64,8 +64,9 @@ class SimilarityIndex:
             raise ValueError("one embedding per track is needed")
         self.model_id = model_id
         self.track_ids = np.asarray(track_ids, dtype=np.int64)
-        self.vectors = unit_vectors(np.asarray(embeddings).reshape(len(track_ids), -1) if len(track_ids)
-                                    else np.empty((0, 0), np.float32))
+        self.vectors = unit_vectors(
+            np.asarray(embeddings).reshape(len(track_ids), -1) if len(track_ids) else np.empty((0, 0), np.float32)
+        )
         self._row = {int(track): row for row, track in enumerate(self.track_ids)}
 
     def __len__(self) -> int:
@@ -92,8 +93,9 @@ class SimilarityIndex:
         """Cosine similarity of ``vector`` (a unit vector of this index) to every track, in index order."""
         return self.vectors @ vector
 
-    def nearest(self, vector: np.ndarray, limit: int, *, exclude: Sequence[int] = (),
-                minimum: float | None = None) -> list[Neighbour]:
+    def nearest(
+        self, vector: np.ndarray, limit: int, *, exclude: Sequence[int] = (), minimum: float | None = None
+    ) -> list[Neighbour]:
         """The ``limit`` most similar tracks, most similar first (ties: lower track id first)."""
         if limit <= 0 or not len(self):
             return []
@@ -138,11 +140,14 @@ def index_for(conn: Connection, model_id: int) -> SimilarityIndex:
     millisecond), and whether the set of available tracks changed (a scan marking files missing).
     """
     embeddings, tracks = Embedding.__table__, Track.__table__
-    state = tuple(conn.execute(query).scalar() for query in (  # apart, each is answered from an index
-        select(func.count()).select_from(embeddings),
-        select(func.max(embeddings.c.analysis_id)),
-        select(func.count()).where(tracks.c.available.is_(False)),
-    ))
+    state = tuple(
+        conn.execute(query).scalar()
+        for query in (  # apart, each is answered from an index
+            select(func.count()).select_from(embeddings),
+            select(func.max(embeddings.c.analysis_id)),
+            select(func.count()).where(tracks.c.available.is_(False)),
+        )
+    )
     key = (str(conn.engine.url), model_id)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
@@ -157,8 +162,9 @@ def index_for(conn: Connection, model_id: int) -> SimilarityIndex:
     return index
 
 
-def seed_walk(index: SimilarityIndex, seed: int, length: int, artist_of: Mapping[int, str | None], *,
-              pool_factor: int = 4) -> list[int]:
+def seed_walk(
+    index: SimilarityIndex, seed: int, length: int, artist_of: Mapping[int, str | None], *, pool_factor: int = 4
+) -> list[int]:
     """A playlist of ``length`` tracks starting at ``seed``, each following smoothly from the last.
 
     The candidates are the seed's ``pool_factor * length`` nearest tracks (so the walk stays near
@@ -188,4 +194,3 @@ def seed_walk(index: SimilarityIndex, seed: int, length: int, artist_of: Mapping
 
 def _artist_key(artist: str | None) -> str | None:
     return artist.casefold().strip() or None if artist else None
-

@@ -33,15 +33,23 @@ tracks = Track.__table__
 tag_genres = TagGenre.__table__
 analyses = Analysis.__table__
 
-RuleField = Literal["predicted", "confidence", "tag_genre", "tag", "similar", "artist", "album", "year", "duration",
-                    "text", "available"]
+RuleField = Literal[
+    "predicted", "confidence", "tag_genre", "tag", "similar", "artist", "album", "year", "duration", "text", "available"
+]
 RULE_FIELDS: tuple[RuleField, ...] = get_args(RuleField)
-PlaylistOrder = Literal["confidence", "album_order", "artist", "album", "title", "year", "duration", "added",
-                        "predicted"]
+PlaylistOrder = Literal[
+    "confidence", "album_order", "artist", "album", "title", "year", "duration", "added", "predicted"
+]
 ORDERS: tuple[PlaylistOrder, ...] = get_args(PlaylistOrder)
 ORDER_LABELS: dict[PlaylistOrder, str] = {
-    "confidence": "Confidence", "album_order": "Artist, album, track number", "artist": "Artist",
-    "album": "Album", "title": "Title", "year": "Year", "duration": "Duration", "added": "Date added",
+    "confidence": "Confidence",
+    "album_order": "Artist, album, track number",
+    "artist": "Artist",
+    "album": "Album",
+    "title": "Title",
+    "year": "Year",
+    "duration": "Duration",
+    "added": "Date added",
     "predicted": "Predicted genre",
 }
 Match = Literal["all", "any"]
@@ -74,8 +82,8 @@ class Rule:
     ``year`` and ``duration`` (seconds) use ``minimum``/``maximum`` (inclusive, either may be
     None); ``tag`` uses ``values`` (qualified tags, ``msd:instrumental``; any matches) and
     ``minimum`` (the tag's song-level probability, 0-1); ``similar`` uses ``values`` (one track id)
-    and ``minimum`` (the cosine similarity of the two tracks' embeddings, -1 to 1); ``available`` uses ``flag`` (True: the file
-    is there, False: it is missing).
+    and ``minimum`` (the cosine similarity of the two tracks' embeddings, -1 to 1); ``available``
+    uses ``flag`` (True: the file is there, False: it is missing).
     """
 
     field: RuleField
@@ -122,8 +130,9 @@ class Rule:
             keys = TAXONOMIES[model].keys if model != MY_GENRES_MODEL else self.values
             unknown = [v for v in self.values if v not in keys]
             if unknown or not self.values:
-                raise RuleError(f"predicted genre rule needs {TAXONOMIES[model].title} genre keys, "
-                                f"not {unknown or 'nothing'}")
+                raise RuleError(
+                    f"predicted genre rule needs {TAXONOMIES[model].title} genre keys, not {unknown or 'nothing'}"
+                )
         if self.field == "tag":
             if not self.values:
                 raise RuleError("a tag rule needs at least one tag (msd:TAG or mtt:TAG)")
@@ -228,8 +237,11 @@ def _tag_condition(rule: Rule, models: ModelIds) -> ColumnElement[bool]:
         if model not in models:
             continue  # the tagger has analysed nothing yet
         probability = func.json_extract(tagged.c.probabilities, f"$[{index}]")
-        conditions.append(exists().where(tagged.c.track_id == tracks.c.id, tagged.c.model_id == models[model],
-                                         probability >= rule.minimum))
+        conditions.append(
+            exists().where(
+                tagged.c.track_id == tracks.c.id, tagged.c.model_id == models[model], probability >= rule.minimum
+            )
+        )
     return or_(*conditions) if conditions else false()
 
 
@@ -248,7 +260,10 @@ def _similar_condition(conn: Connection | None, rule: Rule, models: ModelIds) ->
 
 
 def rule_condition(
-    rule: Rule, model_id: int | None, models: ModelIds | None = None, taxonomy: str = LEGACY_MODEL,
+    rule: Rule,
+    model_id: int | None,
+    models: ModelIds | None = None,
+    taxonomy: str = LEGACY_MODEL,
     conn: Connection | None = None,
 ) -> ColumnElement[bool]:
     """The rule as a condition on tracks joined with `with_analysis(…, model_id)` (the analyses of
@@ -275,12 +290,18 @@ def rule_condition(
 
 def _order_by(order: PlaylistOrder, descending: bool, model_id: int | None) -> list[ColumnElement[Any]]:
     """Sort expressions, missing values last, ties broken by id so the order is stable."""
+
     def nocase(name: str) -> ColumnElement[Any]:
         return tracks.c[name].collate("NOCASE")
 
     if order == "album_order":
-        keys = [func.coalesce(tracks.c.album_artist, tracks.c.artist).collate("NOCASE"), nocase("album"),
-                tracks.c.disc_number, tracks.c.track_number, nocase("title")]
+        keys = [
+            func.coalesce(tracks.c.album_artist, tracks.c.artist).collate("NOCASE"),
+            nocase("album"),
+            tracks.c.disc_number,
+            tracks.c.track_number,
+            nocase("title"),
+        ]
     elif order in ("confidence", "predicted"):
         keys = [analyses.c.confidence if order == "confidence" else analyses.c.top1] if model_id is not None else []
     elif order == "added":

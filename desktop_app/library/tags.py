@@ -31,10 +31,26 @@ _FIELD_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 _FORMAT_NAMES = {
-    "MP3": "mp3", "FLAC": "flac", "OggVorbis": "ogg", "OggOpus": "opus", "OggFLAC": "ogg",
-    "OggSpeex": "ogg", "OggTheora": "ogg", "MP4": "m4a", "AAC": "aac", "WAVE": "wav",
-    "AIFF": "aiff", "ASF": "wma", "WavPack": "wv", "MonkeysAudio": "ape", "TrueAudio": "tta",
-    "Musepack": "mpc", "OptimFROG": "ofr", "DSF": "dsf", "DSDIFF": "dff", "SMF": "mid",
+    "MP3": "mp3",
+    "FLAC": "flac",
+    "OggVorbis": "ogg",
+    "OggOpus": "opus",
+    "OggFLAC": "ogg",
+    "OggSpeex": "ogg",
+    "OggTheora": "ogg",
+    "MP4": "m4a",
+    "AAC": "aac",
+    "WAVE": "wav",
+    "AIFF": "aiff",
+    "ASF": "wma",
+    "WavPack": "wv",
+    "MonkeysAudio": "ape",
+    "TrueAudio": "tta",
+    "Musepack": "mpc",
+    "OptimFROG": "ofr",
+    "DSF": "dsf",
+    "DSDIFF": "dff",
+    "SMF": "mid",
 }
 
 _FIRST_INT = re.compile(r"\d+")

@@ -20,8 +20,22 @@ tracks = Track.__table__
 tag_genres = TagGenre.__table__
 
 _INFO_COLUMNS = (
-    "size", "mtime", "format", "duration", "sample_rate", "channels", "bitrate", "title",
-    "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre", "error",
+    "size",
+    "mtime",
+    "format",
+    "duration",
+    "sample_rate",
+    "channels",
+    "bitrate",
+    "title",
+    "artist",
+    "album",
+    "album_artist",
+    "track_number",
+    "disc_number",
+    "year",
+    "genre",
+    "error",
 )
 
 
@@ -104,6 +118,4 @@ def update_tracks(conn: Connection, updates: Sequence[tuple[int, FileInfo]]) -> 
 def set_available(conn: Connection, ids: Iterable[int], available: bool) -> None:
     ids = list(ids)
     for start in range(0, len(ids), 500):
-        conn.execute(
-            update(tracks).where(tracks.c.id.in_(ids[start : start + 500])).values(available=available)
-        )
+        conn.execute(update(tracks).where(tracks.c.id.in_(ids[start : start + 500])).values(available=available))

@@ -27,13 +27,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from desktop_app.audio.heat_colours import HEAT_RGBA, heat_index
+from desktop_app.genres.ccmusic import GENRES
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.gui.detail.explainer import ClassifierSource, Explainer, ExplainUpdate, TaggerSource
 from desktop_app.gui.detail.notation import N_BINS
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
 from desktop_app.gui.detail.verdict import CCMUSIC, has_prediction, model_name, top_genres
-from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.musicnn.weights import SHIPPED_TAGGERS
 
 if TYPE_CHECKING:
@@ -43,9 +43,7 @@ if TYPE_CHECKING:
 
 DEFAULT_OPACITY = 60  # percent
 OVERLAY_Z = 6  # over the window bands (5), under the playhead (20)
-NO_CCMUSIC_ANALYSIS = (
-    "Explanations show what the CCMusic network heard, and CCMusic has not analysed this track."
-)
+NO_CCMUSIC_ANALYSIS = "Explanations show what the CCMusic network heard, and CCMusic has not analysed this track."
 NO_TAGGER = "The built-in tagger is not available."
 _INDEX = {g.key: g.index for g in GENRES}
 EXPLAINED_MODELS: tuple[tuple[str, str], ...] = (
@@ -63,8 +61,9 @@ def genre_choices(analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
         return []
     assert analysis is not None
     top = top_genres(analysis["probabilities"])
-    return [(f"{s.display_name} (predicted)" if rank == 0 else s.display_name, _INDEX[s.key])
-            for rank, s in enumerate(top)]
+    return [
+        (f"{s.display_name} (predicted)" if rank == 0 else s.display_name, _INDEX[s.key]) for rank, s in enumerate(top)
+    ]
 
 
 def tag_choices(model: str, analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
@@ -268,10 +267,14 @@ class ExplainBar(QWidget):
         for widget in (self.toggle, self.genre_box, self.opacity):
             widget.setEnabled(reason is None)
         self.explore_button.setEnabled(self._why_disabled() is None)
-        self.toggle.setToolTip(reason or (
-            "Show where the network heard the genre (Grad-CAM), window by window" if self._model == CCMUSIC
-            else "Show where the tagger heard the tag, 3 s patch by patch"
-        ))
+        self.toggle.setToolTip(
+            reason
+            or (
+                "Show where the network heard the genre (Grad-CAM), window by window"
+                if self._model == CCMUSIC
+                else "Show where the tagger heard the tag, 3 s patch by patch"
+            )
+        )
 
     def _restart(self) -> None:
         """Drop the shown heatmap and, if Explain is on, compute the one now asked for."""

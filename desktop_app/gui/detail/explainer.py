@@ -112,8 +112,10 @@ class Explainer(QObject):
         self.cancel()
         token = self._next_token()
         self._explaining = self.jobs.start(
-            lambda context: self._explain(context, token, spectrogram, genre_index), name="explain",
-            on_progress=self.updated.emit, on_failed=lambda error: self._failed(token, error),
+            lambda context: self._explain(context, token, spectrogram, genre_index),
+            name="explain",
+            on_progress=self.updated.emit,
+            on_failed=lambda error: self._failed(token, error),
         )
         return token
 
@@ -122,8 +124,10 @@ class Explainer(QObject):
         self.cancel()
         token = self._next_token()
         self._explaining = self.jobs.start(
-            lambda context: self._explain_tag(context, token, spectrogram, model, tag), name="explain tag",
-            on_progress=self.updated.emit, on_failed=lambda error: self._failed(token, error),
+            lambda context: self._explain_tag(context, token, spectrogram, model, tag),
+            name="explain tag",
+            on_progress=self.updated.emit,
+            on_failed=lambda error: self._failed(token, error),
         )
         return token
 
@@ -131,8 +135,10 @@ class Explainer(QObject):
         """Compute the activation explorer's report for one window; returns the token."""
         token = self._next_token()
         self.jobs.start(
-            lambda _context: self._activations(token, spectrogram, window), name="activations",
-            on_done=self.activationsReady.emit, on_failed=lambda error: self._failed(token, error),
+            lambda _context: self._activations(token, spectrogram, window),
+            name="activations",
+            on_done=self.activationsReady.emit,
+            on_failed=lambda error: self._failed(token, error),
         )
         return token
 
@@ -182,7 +188,13 @@ class Explainer(QObject):
         sha = classifier.identity.sha256
         genre = GENRES[genre_index]
         _in_batches(
-            context, token, genre.display_name, classifier.identity, len(geometries), BATCH, evidence_cache,
+            context,
+            token,
+            genre.display_name,
+            classifier.identity,
+            len(geometries),
+            BATCH,
+            evidence_cache,
             key=lambda w: (track, sha, w),
             compute=lambda missing: ex.gather_evidence(
                 classifier, missing, network_inputs(windows.frames[missing]), [geometries[w] for w in missing]
@@ -212,7 +224,12 @@ class Explainer(QObject):
             self._mel.put(track, patches)
         sha = tagger.identities[model].sha256
         _in_batches(
-            context, token, TAGGER_TAGS[model][tag], tagger.identities[model], len(patches), PATCH_BATCH,
+            context,
+            token,
+            TAGGER_TAGS[model][tag],
+            tagger.identities[model],
+            len(patches),
+            PATCH_BATCH,
             self._tag_cache,
             key=lambda p: (track, sha, tag, p),
             compute=lambda missing: et.explain_tag(tagger.networks[model], model, patches[missing], missing, tag),
@@ -260,8 +277,9 @@ def _in_batches(
             for i, item in zip(missing, compute(missing), strict=True):
                 cache.put(key(i), item)
                 found[i] = item
-        context.report(ExplainUpdate(token, subject, present([found[i] for i in indices]), indices.stop, count, model),
-                       force=True)
+        context.report(
+            ExplainUpdate(token, subject, present([found[i] for i in indices]), indices.stop, count, model), force=True
+        )
 
 
 def _windows(spectrogram: Spectrogram) -> tuple[Windows, list[WindowGeometry]]:

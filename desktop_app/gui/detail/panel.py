@@ -34,8 +34,8 @@ from desktop_app.gui.detail.top5_view import Top5View
 from desktop_app.gui.detail.transport import TransportBar
 from desktop_app.gui.detail.verdict import (
     BROAD,
-    DEFAULT_THRESHOLDS,
     CCMUSIC,
+    DEFAULT_THRESHOLDS,
     Timeline,
     analyses_by_model,
     broad_evidence,
@@ -205,9 +205,11 @@ class DetailPanel(QWidget):
         groups = tag_groups(analyses)
         line = tag_line(groups) or f"none above {TAG_THRESHOLD:.0%}"
         self.tags_label.setText(f"{TAGS_TITLE} — {line}")
-        self.tags_label.setToolTip("\n".join(
-            f"{tag.name} {tag.probability:.0%}: {source_tag(tag.source)}" for group in groups for tag in group.tags
-        ))
+        self.tags_label.setToolTip(
+            "\n".join(
+                f"{tag.name} {tag.probability:.0%}: {source_tag(tag.source)}" for group in groups for tag in group.tags
+            )
+        )
 
     def _on_spectrogram(self, spectrogram: Spectrogram) -> None:
         if self._track is None or spectrogram.path != str(self._track["path"]):

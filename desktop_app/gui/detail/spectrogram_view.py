@@ -182,19 +182,31 @@ class SpectrogramView(QWidget):
         starts = [b.start for b in timeline.bands]
         ends = [b.end for b in timeline.bands]
         bottom, top = LANES[timeline.model]
-        drawn: list[pg.GraphicsObject] = [pg.BarGraphItem(
-            x0=starts, x1=ends, y0=bottom, y1=top, pen=pg.mkPen("#101010", width=1),
-            brushes=[palette.qcolor(b.genre.key) for b in timeline.bands],
-        )]
+        drawn: list[pg.GraphicsObject] = [
+            pg.BarGraphItem(
+                x0=starts,
+                x1=ends,
+                y0=bottom,
+                y1=top,
+                pen=pg.mkPen("#101010", width=1),
+                brushes=[palette.qcolor(b.genre.key) for b in timeline.bands],
+            )
+        ]
         if timeline.model == FILLED:
             edges = sorted({*starts, *ends})
             drawn += [
                 pg.BarGraphItem(
-                    x0=starts, x1=ends, y0=0.0, y1=float(N_BINS), pen=None,
+                    x0=starts,
+                    x1=ends,
+                    y0=0.0,
+                    y1=float(N_BINS),
+                    pen=None,
                     brushes=[palette.qcolor(b.genre.key, BAND_ALPHA) for b in timeline.bands],
                 ),
                 pg.PlotCurveItem(
-                    x=np.repeat(edges, 2), y=np.tile([0.0, float(N_BINS)], len(edges)), connect="pairs",
+                    x=np.repeat(edges, 2),
+                    y=np.tile([0.0, float(N_BINS)], len(edges)),
+                    connect="pairs",
                     pen=pg.mkPen(BOUNDARY_COLOUR, width=1, style=Qt.PenStyle.DashLine),
                 ),
             ]
@@ -219,9 +231,7 @@ class SpectrogramView(QWidget):
         if self._spectrogram is None:
             return
         half = self._spectrogram.frame_seconds / 2
-        self._vb.setRange(
-            xRange=(-half, self._spectrogram.duration + half), yRange=(0.0, LANE_TOP), padding=0.0
-        )
+        self._vb.setRange(xRange=(-half, self._spectrogram.duration + half), yRange=(0.0, LANE_TOP), padding=0.0)
 
     def visible_time_range(self) -> tuple[float, float]:
         (x0, x1), _ = self._vb.viewRange()

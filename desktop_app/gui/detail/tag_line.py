@@ -33,10 +33,21 @@ class Descriptor:
 
 
 DESCRIPTORS: tuple[Descriptor, ...] = (
-    Descriptor("Voice", "female vocal", ("msd:female vocalists", "msd:female vocalist", "mtt:female",
-                                         "mtt:female vocal", "mtt:female voice", "mtt:woman")),
-    Descriptor("Voice", "male vocal", ("msd:male vocalists", "mtt:male", "mtt:male vocal", "mtt:male voice",
-                                       "mtt:man")),
+    Descriptor(
+        "Voice",
+        "female vocal",
+        (
+            "msd:female vocalists",
+            "msd:female vocalist",
+            "mtt:female",
+            "mtt:female vocal",
+            "mtt:female voice",
+            "mtt:woman",
+        ),
+    ),
+    Descriptor(
+        "Voice", "male vocal", ("msd:male vocalists", "mtt:male", "mtt:male vocal", "mtt:male voice", "mtt:man")
+    ),
     Descriptor("Voice", "vocals", ("mtt:vocal", "mtt:vocals", "mtt:singing", "mtt:voice")),
     Descriptor("Voice", "choir", ("mtt:choir",)),
     Descriptor("Voice", "instrumental", ("msd:instrumental", "mtt:no vocals", "mtt:no vocal", "mtt:no voice")),
@@ -109,7 +120,8 @@ def tag_groups(analyses: Mapping[str, Mapping[str, Any]], threshold: float = TAG
             found[descriptor.group].append(TagShare(descriptor.name, probability, source))
     return [
         TagGroup(group, tuple(sorted(shares, key=lambda s: -s.probability)[:MAX_PER_GROUP]))
-        for group, shares in found.items() if shares
+        for group, shares in found.items()
+        if shares
     ]
 
 
@@ -119,7 +131,7 @@ def has_tags(analyses: Mapping[str, Mapping[str, Any]]) -> bool:
 
 
 def tag_line(groups: Sequence[TagGroup]) -> str:
-    """"Voice: female vocal 62%, instrumental 40% · Instruments: guitar 55%" (plain text)."""
+    """ "Voice: female vocal 62%, instrumental 40% · Instruments: guitar 55%" (plain text)."""
     return " · ".join(
         f"{group.name}: " + ", ".join(f"{t.name} {t.probability:.0%}" for t in group.tags) for group in groups
     )

@@ -120,8 +120,9 @@ class Top5View(QWidget):
             return
         assert analysis is not None
         self._entries = top_genres(analysis["probabilities"], model=self._model)
-        self._evidence = [source_tag(evidence[e.key][0]) if evidence and e.key in evidence else ""
-                          for e in self._entries]
+        self._evidence = [
+            source_tag(evidence[e.key][0]) if evidence and e.key in evidence else "" for e in self._entries
+        ]
         self._draw_bars(faded=is_test_model(analysis))
         self._plot.setVisible(True)
         best = self._entries[0]
@@ -131,9 +132,7 @@ class Top5View(QWidget):
         prefix = "Low confidence: " if low else ""
         suffix = " (test model)" if is_test_model(analysis) else ""
         swatch = f'<span style="color:{genre_palette().hex(best.key)}">&#9632;</span> '
-        self._headline.setText(
-            f"{swatch}{escape(prefix + best.display_name)} — {percent(confidence)}{escape(suffix)}"
-        )
+        self._headline.setText(f"{swatch}{escape(prefix + best.display_name)} — {percent(confidence)}{escape(suffix)}")
         self._details.setText(_details_html(analysis, self._model))
 
     def _show_not_analysed(self, analysis: Mapping[str, Any] | None, absent: str | None) -> None:

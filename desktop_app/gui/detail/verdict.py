@@ -57,12 +57,22 @@ class GenreModel:
 
 GENRE_MODELS: dict[str, GenreModel] = {
     BROAD: GenreModel(
-        BROAD, "Broad genre — MusiCNN", "broad", "patch", "patches", "3 s",
+        BROAD,
+        "Broad genre — MusiCNN",
+        "broad",
+        "patch",
+        "patches",
+        "3 s",
         "Short clip (under 3 s): the tagger heard it repeated to fill one patch, less reliable.",
         "Broad genre per 3 s patch",
     ),
     CCMUSIC: GenreModel(
-        CCMUSIC, "CCMusic VGG19_BN", "CCMusic", "window", "windows", "11.4 s",
+        CCMUSIC,
+        "CCMusic VGG19_BN",
+        "CCMusic",
+        "window",
+        "windows",
+        "11.4 s",
         "Short clip (under 11.4 s): analysed as one stretched window, less reliable.",
         "CCMusic windows (11.4 s)",
     ),
@@ -125,7 +135,7 @@ def is_test_model(analysis: Mapping[str, Any] | None) -> bool:
 
 
 def model_heading(model: str, analysis: Mapping[str, Any] | None = None) -> str:
-    """"Broad genre — MusiCNN, built-in", "CCMusic VGG19_BN", "CCMusic VGG19_BN, TEST weights"."""
+    """ "Broad genre — MusiCNN, built-in", "CCMusic VGG19_BN", "CCMusic VGG19_BN, TEST weights"."""
     known = GENRE_MODELS.get(model)
     title = known.heading if known else _taxonomy(model).title
     origin = ORIGIN_WORDS.get(str((analysis or {}).get("model_origin")))
@@ -140,7 +150,7 @@ def top_genres(probabilities: Sequence[float], k: int = TOP_K, model: str = CCMU
 
 
 def learned_line(analysis: Mapping[str, Any] | None, k: int = 3) -> str | None:
-    """"Rock 97% · Electronic 2% · Classical 1%": the person's learned genres for the track, or
+    """ "Rock 97% · Electronic 2% · Classical 1%": the person's learned genres for the track, or
     None when My genres have not classified it (or were learned again with other genres since)."""
     if not has_prediction(analysis) or model_name(analysis) != MY_GENRES_MODEL:
         return None

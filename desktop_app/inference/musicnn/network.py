@@ -152,8 +152,7 @@ class MusiCNN(nn.Module):
             _FrequencyPooledBlock(TIMBRAL_FILTERS, kernel, timbral_padding) for kernel in TIMBRAL_KERNELS
         )
         self.temporal = nn.ModuleList(
-            _FrequencyPooledBlock(TEMPORAL_FILTERS, (length, 1), _same_padding(length))
-            for length in TEMPORAL_KERNELS
+            _FrequencyPooledBlock(TEMPORAL_FILTERS, (length, 1), _same_padding(length)) for length in TEMPORAL_KERNELS
         )
         self.midend1 = _MidendLayer(FRONTEND_CHANNELS)
         self.midend2 = _MidendLayer(MIDEND_FILTERS)

@@ -139,7 +139,8 @@ def load_tagger_network(
         raise TaggerWeightsError(spec, path, f"the file cannot be read ({exc.strerror})") from None
     if digest != spec.sha256:
         raise TaggerWeightsError(
-            spec, path,
+            spec,
+            path,
             f"the file is damaged or not the shipped one: its SHA-256 is {digest}, expected {spec.sha256}",
         )
     try:
@@ -152,7 +153,9 @@ def load_tagger_network(
     model = build(num_classes=len(spec.tags))
     misfit = _misfit(state, {k: tuple(v.shape) for k, v in model.state_dict().items()})
     if misfit:
-        raise TaggerWeightsError(spec, path, f"it does not fit the {_ARCHITECTURE_NAMES[spec.architecture]} network ({misfit})")
+        raise TaggerWeightsError(
+            spec, path, f"it does not fit the {_ARCHITECTURE_NAMES[spec.architecture]} network ({misfit})"
+        )
     model.load_state_dict(state, strict=True)
     return model.to(device).eval()
 
@@ -162,8 +165,11 @@ def _misfit(state: dict[str, torch.Tensor], expected: dict[str, tuple[int, ...]]
     problems = []
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
-    wrong = [f"{k} {tuple(state[k].shape)} not {shape}" for k, shape in expected.items()
-             if k in state and tuple(state[k].shape) != shape]
+    wrong = [
+        f"{k} {tuple(state[k].shape)} not {shape}"
+        for k, shape in expected.items()
+        if k in state and tuple(state[k].shape) != shape
+    ]
     for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)):
         if keys:
             problems.append(f"{label}: {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}")

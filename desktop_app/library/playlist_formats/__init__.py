@@ -39,7 +39,10 @@ FORMATS: dict[FormatName, PlaylistFormat] = {
     "xspf": PlaylistFormat("xspf", "XSPF playlist", ".xspf", write_xspf),
 }
 READERS: dict[str, Callable[[str, str], list[ReadEntry]]] = {
-    ".m3u": read_m3u, ".m3u8": read_m3u, ".pls": read_pls, ".xspf": read_xspf,
+    ".m3u": read_m3u,
+    ".m3u8": read_m3u,
+    ".pls": read_pls,
+    ".xspf": read_xspf,
 }
 IMPORT_PATTERNS = "*.m3u *.m3u8 *.pls *.xspf"
 
@@ -65,8 +68,12 @@ def write_playlist(path: str | os.PathLike[str], fmt: FormatName, items: Sequenc
 
 
 # UTF-32 first: its little-endian mark begins with UTF-16's.
-_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -104,5 +111,16 @@ def read_playlist(path: str | os.PathLike[str]) -> list[ReadEntry]:
         raise PlaylistFileError(f"{source.name}: {exc}") from None
 
 
-__all__ = ["FORMATS", "IMPORT_PATTERNS", "FormatName", "Location", "PlaylistFileError", "PlaylistFormat",
-           "PlaylistItem", "ReadEntry", "playlist_location", "read_playlist", "write_playlist"]
+__all__ = [
+    "FORMATS",
+    "IMPORT_PATTERNS",
+    "FormatName",
+    "Location",
+    "PlaylistFileError",
+    "PlaylistFormat",
+    "PlaylistItem",
+    "ReadEntry",
+    "playlist_location",
+    "read_playlist",
+    "write_playlist",
+]

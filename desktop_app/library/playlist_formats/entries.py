@@ -21,7 +21,7 @@ class PlaylistItem:
 
     @property
     def display_title(self) -> str:
-        """"Artist - Title" (the #EXTINF convention), else whichever is known, else the file name."""
+        """ "Artist - Title" (the #EXTINF convention), else whichever is known, else the file name."""
         if self.artist and self.title:
             return f"{self.artist} - {self.title}"
         return self.title or self.artist or os.path.basename(self.location.text.replace("\\", "/"))

@@ -101,4 +101,3 @@ def resolve_uri_reference(text: str, playlist_dir: str) -> str | None:
     if is_uri(text):
         return resolve_location(text, playlist_dir)
     return os.path.normpath(os.path.join(playlist_dir, unquote(text)))
-

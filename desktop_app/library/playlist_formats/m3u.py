@@ -25,7 +25,7 @@ def write_m3u8(items: Sequence[PlaylistItem], title: str) -> str:
 
 def _extinf(line: str) -> tuple[float | None, str | None]:
     """``#EXTINF:123 tvg-id="x",Artist - Title`` → (123.0, "Artist - Title")."""
-    info, _, title = line[len("#EXTINF:"):].partition(",")
+    info, _, title = line[len("#EXTINF:") :].partition(",")
     try:
         seconds: float | None = float(info.split()[0]) if info.split() else None
     except ValueError:

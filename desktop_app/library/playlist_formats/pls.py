@@ -17,8 +17,11 @@ def write_pls(items: Sequence[PlaylistItem], title: str) -> str:
     lines = ["[playlist]"]
     for n, item in enumerate(items, start=1):
         seconds = round(item.duration) if item.duration is not None else -1
-        lines += [f"File{n}={item.location.text}", f"Title{n}={' '.join(item.display_title.split())}",
-                  f"Length{n}={seconds}"]
+        lines += [
+            f"File{n}={item.location.text}",
+            f"Title{n}={' '.join(item.display_title.split())}",
+            f"Length{n}={seconds}",
+        ]
     lines += [f"NumberOfEntries={len(items)}", "Version=2"]
     return "\n".join(lines) + "\n"
 
@@ -41,6 +44,12 @@ def read_pls(text: str, playlist_dir: str) -> list[ReadEntry]:
         except ValueError:
             length = None
         written = entry["file"]
-        entries.append(ReadEntry(written, resolve_location(written, playlist_dir), entry.get("title") or None,
-                                 length if length is not None and length >= 0 else None))
+        entries.append(
+            ReadEntry(
+                written,
+                resolve_location(written, playlist_dir),
+                entry.get("title") or None,
+                length if length is not None and length >= 0 else None,
+            )
+        )
     return entries
