@@ -151,15 +151,15 @@ def test_activation_explorer_for_the_window_at_the_playhead(qtbot, panel, song, 
     explorer = panel.explain.explorer
     qtbot.addWidget(explorer)
     assert explorer.window_box.value() == 2 and explorer.window_box.maximum() == 2
-    qtbot.waitUntil(lambda: explorer.result() is not None, timeout=60_000)
-    assert explorer.result().window == 1 and explorer.bars() == 16 and explorer.shown_maps() == 16
+    qtbot.waitUntil(lambda: explorer.report() is not None, timeout=60_000)
+    assert explorer.report().window == 1 and explorer.bars() == 16 and explorer.shown_maps() == 16
     assert "stage 5, conv5_4: 512 channels of 14 × 14" in explorer.status.text()
     explorer.stage_box.setCurrentIndex(0)
     explorer.top_k_box.setCurrentIndex(0)
     assert explorer.shown_maps() == 8 and "stage 1, conv1_2: 64 channels of 224 × 224" in explorer.status.text()
     explorer.window_box.setValue(1)
-    assert explorer.result() is None
-    qtbot.waitUntil(lambda: explorer.result() is not None and explorer.result().window == 0, timeout=60_000)
+    assert explorer.report() is None
+    qtbot.waitUntil(lambda: explorer.report() is not None and explorer.report().window == 0, timeout=60_000)
     explorer.close()
 
 

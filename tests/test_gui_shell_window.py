@@ -87,6 +87,13 @@ def test_opens_with_broad_genres_and_offers_ccmusic_where_it_is_asked_for(qtbot,
     assert shortcuts["Analyse &selection"] == "Ctrl+R" and shortcuts["&Quit"] == "Ctrl+Q"
     assert shortcuts["Play/Pause"] == "Space"
     assert shortcuts["Show Broad genre genres"] == "Ctrl+1" and shortcuts["Show CCMusic genres"] == "Ctrl+2"
+    assert shortcuts["Show My genres"] == "Ctrl+3"
+    actions = {a.text(): a for m in window._menus.values() for a in m.actions()}
+    actions["Show My genres"].trigger()  # the menu (and its shortcut) switch, not only the box
+    assert window.settings.taxonomy == "my-genres" and actions["Show My genres"].isChecked()
+    actions["Show Broad genre genres"].trigger()
+    assert window.settings.taxonomy == "broad-genre"
+    qtbot.waitUntil(lambda: _idle(window))
 
     window.taxonomy_box.setCurrentIndex(window.taxonomy_box.findData("ccmusic"))
     qtbot.waitUntil(lambda: _idle(window))

@@ -111,11 +111,8 @@ class LinearClassifier:
 
     @classmethod
     def from_parameters(cls, genres: Sequence[str], data: dict) -> LinearClassifier:
-        return cls(
-            tuple(genres),
-            *(np.asarray(data[k], np.float64) for k in ("mean", "scale", "coef", "intercept")),
-            float(data["temperature"]),
-        )
+        mean, scale, coef, intercept = (np.asarray(data[k], np.float64) for k in ("mean", "scale", "coef", "intercept"))
+        return cls(tuple(genres), mean, scale, coef, intercept, float(data["temperature"]))
 
 
 @dataclass(frozen=True)
@@ -267,7 +264,7 @@ def save(library: Library, training: Training) -> int:
 
 
 def apply(
-    library: Library, model_id: int, *, all_tracks: bool = False, progress: Callable[[int, int], None] | None = None
+    library: Library, model_id: int, *, all_tracks: bool = False, progress: Callable[[int, int], object] | None = None
 ) -> int:
     """Classify every track with an embedding that this learned model has not classified yet (all of
     them with ``all_tracks``); returns how many. No audio is read: a matrix product per batch."""
@@ -306,7 +303,7 @@ class Refreshed:
     classified: int
 
 
-def bring_up_to_date(library: Library, progress: Callable[[int, int], None] | None = None) -> Refreshed:
+def bring_up_to_date(library: Library, progress: Callable[[int, int], object] | None = None) -> Refreshed:
     """Classify the tracks the learned model has not classified yet; first retrain it (from the same
     source) if the person's labels have changed since, so its genres follow their library."""
     with library.engine.connect() as conn:

@@ -10,6 +10,7 @@ per-patch broad genres too, for the timeline under the spectrogram.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +99,12 @@ def records(
     names = (*TAGGERS, broad.BROAD_MODEL)
     if result is None or prepared is None:
         return {name: AnalysisRecord(error=error or "no result", device=device, seconds=seconds) for name in names}
-    flags = {"short_clip": prepared.short_clip, "silent": prepared.silent, "device": device, "seconds": seconds}
+    flags: dict[str, Any] = {
+        "short_clip": prepared.short_clip,
+        "silent": prepared.silent,
+        "device": device,
+        "seconds": seconds,
+    }
     stored: dict[str, AnalysisRecord] = {}
     for name in TAGGERS:
         song = result.tags[name]

@@ -27,6 +27,7 @@ of growing memory without limit (analysis needs about 1 GB per hour of audio, th
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
@@ -105,8 +106,8 @@ def decode_audio(path: str | os.PathLike[str], rates: Sequence[int] = (TARGET_SA
 def _decode(
     path: Path,
     rates: tuple[int, ...],
-    for_libsndfile: Callable[[], bytes | BinaryIO],
-    for_ffmpeg: Callable[[], str | BinaryIO],
+    for_libsndfile: Callable[[], bytes | io.RawIOBase],
+    for_ffmpeg: Callable[[], str | io.RawIOBase],
 ) -> DecodedAudio:
     try:
         with sf.SoundFile(for_libsndfile()) as sound_file:
@@ -257,7 +258,7 @@ def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path, rates: tuple[i
 
 
 def _decode_with_ffmpeg(
-    path: Path, rates: tuple[int, ...], source: str | BinaryIO, *, known_format: bool
+    path: Path, rates: tuple[int, ...], source: str | io.RawIOBase, *, known_format: bool
 ) -> DecodedAudio:
     """Decode with FFmpeg the way its command line does: a damaged packet is skipped, and audio
     that stops early ends the track; only a file that yields no audio at all is an error.

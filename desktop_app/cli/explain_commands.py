@@ -113,7 +113,8 @@ def run_explain(args: argparse.Namespace) -> int:
         track = prepare_track(args.file)
     except AudioDecodeError as exc:
         return _fail(str(exc), code=1)
-    geometries = explain.window_geometries(*track.cqt_db.shape, track.sample_count)
+    bins, frames = track.cqt_db.shape
+    geometries = explain.window_geometries(bins, frames, track.sample_count)
     if args.window is not None and not 1 <= args.window <= len(geometries):
         return _fail(f"--window must be between 1 and {len(geometries)} for this file, got {args.window}")
     windows = [args.window - 1] if args.window is not None else list(range(len(geometries)))

@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, track_line
+
+if TYPE_CHECKING:
+    from desktop_app.library.playlist_formats import FormatName
 
 FORMAT_NAMES = ("m3u8", "pls", "xspf")
 # The default is the taxonomy's (Taxonomy.low_confidence), resolved when a command runs:
@@ -354,7 +358,7 @@ def run_export(args: argparse.Namespace) -> int:
                 library,
                 playlist,
                 args.out,
-                fmt,
+                cast("FormatName", fmt),
                 models=models,
                 relative=args.relative,
                 keep_unavailable=args.keep_missing,

@@ -87,7 +87,7 @@ class ActivationExplorer(QDialog):
         self.window_box.blockSignals(False)
         self._request()
 
-    def result(self) -> ActivationResult | None:
+    def report(self) -> ActivationResult | None:
         """The report on screen (None while computing)."""
         return self._result
 

@@ -95,7 +95,7 @@ class AnalysisQueue(QObject):
         """Tracks in the pending chunks."""
         self._source: CCMusicSource | None = None
         self._device = "auto"
-        self._loaded: tuple[tuple[CCMusicSource, str], GenreClassifier] | None = None
+        self._loaded: tuple[tuple[CCMusicSource | None, str], GenreClassifier] | None = None
         self._tagger: tuple[str, Tagger] | None = None
         self._load_lock = threading.Lock()
         """Held while the model loads: the analysis and the explanations share one copy of it."""
@@ -188,10 +188,11 @@ class AnalysisQueue(QObject):
         if source is None:
             raise RuntimeError("no CCMusic genre model is installed")
         with self._load_lock:
-            if self._loaded is None or self._loaded[0] != key:
-                self._loaded = None
-                self._loaded = (key, source.open_classifier(device))
-            return self._loaded[1]
+            loaded = self._loaded
+            if loaded is None or loaded[0] != key:
+                self._loaded = None  # the old model goes before the new one loads
+                loaded = self._loaded = (key, source.open_classifier(device))
+            return loaded[1]
 
     def tagger(self) -> Tagger:
         """The built-in tagger on the current device, loaded once (a few MB; imports torch)."""

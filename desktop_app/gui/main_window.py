@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         menu_name: str,
         text: str,
         slot: Callable[[], Any],
-        shortcut: QKeySequence | str | None = None,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str | None = None,
     ) -> QAction:
         action = QAction(text, self)
@@ -352,10 +352,15 @@ class MainWindow(QMainWindow):
 
         self._taxonomy_actions = QActionGroup(self)
         for number, taxonomy in enumerate(GENRE_TAXONOMIES, start=1):
+
+            def show(_checked: bool = False, model: str = taxonomy.model) -> None:
+                # QAction.triggered passes ``checked``: a lone default argument would receive it
+                self.set_taxonomy(model)
+
             action = self._action(
                 "analysis",
-                f"Show {taxonomy.title} genres",
-                lambda model=taxonomy.model: self.set_taxonomy(model),
+                f"Show {taxonomy.title}" + ("" if taxonomy.title.endswith("genres") else " genres"),
+                show,
                 f"Ctrl+{number}",
             )
             action.setCheckable(True)
@@ -844,7 +849,7 @@ class MainWindow(QMainWindow):
         item = self.sidebar.itemAt(point)
         scope = item.data(0, SCOPE_ROLE) if item is not None else None
         menu = QMenu(self)
-        if scope is not None and scope.kind == "predicted":
+        if item is not None and scope is not None and scope.kind == "predicted":
             menu.addAction(f"Playlist from {item.text(0)}…", lambda: self.playlists.new_from_genre(scope.value))
         menu.addAction("Playlists for all genres…", self.playlists.new_for_all_genres)
         menu.popup(self.sidebar.viewport().mapToGlobal(point))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -297,7 +298,7 @@ class RuleRow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.field = QComboBox(self)
         self.editors = QStackedWidget(self)
-        self._editors = {
+        self._editors: dict[str, Any] = {  # each a QWidget with rule() and show_rule()
             "predicted": _GenresEditor(taxonomy),
             "confidence": _RangeEditor(100, 100, " %"),
             "tag_genre": _TextEditor(),
@@ -312,7 +313,7 @@ class RuleRow(QWidget):
         }
         self._editors["text"].setPlaceholderText("words, or artist: album: year:1990-1999 …")
         for name, editor in self._editors.items():
-            self.field.addItem(FIELD_LABELS[name], name)
+            self.field.addItem(FIELD_LABELS[name], name)  # type: ignore[index]  # the keys are RuleFields
             self.editors.addWidget(editor)
         self.field.currentIndexChanged.connect(self._show_editor)
         self._show_editor(0)
@@ -331,7 +332,9 @@ class RuleRow(QWidget):
         # A stacked widget is as tall as its tallest page: let only the shown editor count.
         for i in range(self.editors.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.editors.widget(i).setSizePolicy(policy, policy)
+            page = self.editors.widget(i)
+            assert page is not None
+            page.setSizePolicy(policy, policy)
         self.editors.setCurrentIndex(index)
         self.editors.adjustSize()
 

@@ -12,7 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -302,7 +311,7 @@ class PlaylistView(QWidget):
             playlist.id if playlist is not None else None, models if models is not None else self.model.models
         )
 
-    def _about_shown(self, signal: Signal) -> None:
+    def _about_shown(self, signal: SignalInstance) -> None:
         if self.model.playlist is not None:
             signal.emit(self.model.playlist.id)
 

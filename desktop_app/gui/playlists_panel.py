@@ -278,16 +278,14 @@ class PlaylistsPanel(QWidget):
     def item_for(self, playlist_id: int) -> QTreeWidgetItem | None:
         for i in range(self.list.topLevelItemCount()):
             item = self.list.topLevelItem(i)
-            if item.data(0, ID_ROLE) == playlist_id:
+            if item is not None and item.data(0, ID_ROLE) == playlist_id:
                 return item
         return None
 
     def names(self) -> list[tuple[str, str]]:
         """(name, count) as shown, for tests and the status bar."""
-        return [
-            (self.list.topLevelItem(i).text(0), self.list.topLevelItem(i).text(1))
-            for i in range(self.list.topLevelItemCount())
-        ]
+        items = (self.list.topLevelItem(i) for i in range(self.list.topLevelItemCount()))
+        return [(item.text(0), item.text(1)) for item in items if item is not None]
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         self._select(int(current.data(0, ID_ROLE)) if current is not None else None)
@@ -301,7 +299,7 @@ class PlaylistsPanel(QWidget):
         """Select (and show) a playlist once the list has it; None clears the selection."""
         self._selected = playlist_id
         item = self.item_for(playlist_id) if playlist_id is not None else None
-        self.list.setCurrentItem(item)
+        self.list.setCurrentItem(item)  # type: ignore[arg-type]  # None clears it, as Qt documents
         if item is None:
             self.list.clearSelection()
             self._select(playlist_id)

@@ -44,7 +44,7 @@ class AppSettings:
         value = self._store.value("library/folders", [])
         if isinstance(value, str):  # QSettings returns a lone entry as a plain string
             return [value] if value else []
-        return [str(v) for v in value or []]
+        return [str(v) for v in value or []] if isinstance(value, (list, tuple)) else []
 
     @library_folders.setter
     def library_folders(self, folders: list[str]) -> None:
@@ -94,7 +94,7 @@ class AppSettings:
         each has its own, since tag probabilities run lower than softmax ones."""
         default = TAXONOMIES[taxonomy].low_confidence
         try:
-            value = float(self._store.value(self._threshold_key(taxonomy), default))
+            value = float(self._store.value(self._threshold_key(taxonomy), default))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return default
         return min(max(value, 0.0), 1.0)

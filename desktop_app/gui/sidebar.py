@@ -8,6 +8,8 @@ Each entry carries a `Scope` that the track table filters by. Counts arrive from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
@@ -189,7 +191,7 @@ class LibrarySidebar(QTreeWidget):
         self._low.setText(0, f"Low confidence (< {low_confidence:.0%})")
         self._low.setText(1, f"{counts.low_confidence:,}")
 
-    def _update_dynamic(self, kind: str, values: list[tuple[str | None, int]]) -> None:
+    def _update_dynamic(self, kind: str, values: Sequence[tuple[str | None, int]]) -> None:
         items = self._dynamic[kind]
         if [value for value, _ in values] != list(items):
             self._merge_entries(kind, [value for value, _ in values])

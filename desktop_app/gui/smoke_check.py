@@ -109,13 +109,15 @@ class SmokeCheck(QObject):
             self._timer.stop()
             report = {"failures": [f"the smoke check itself failed: {exc!r}"]}
         print(json.dumps(report), flush=True)
-        QApplication.instance().exit(0 if not report["failures"] else 1)
+        app = QApplication.instance()
+        assert app is not None  # the check runs inside the application's event loop
+        app.exit(0 if not report["failures"] else 1)
 
     def report(self, timed_out: bool) -> dict[str, Any]:
         window = self.window
         with window.library.engine.connect() as conn:
             tracks = conn.execute(text("SELECT count(*) FROM tracks")).scalar_one()
-            by_model = dict(
+            by_model: dict[str, int] = dict(
                 conn.execute(
                     text(
                         "SELECT m.name, count(DISTINCT a.track_id) FROM analyses a JOIN models m ON m.id = a.model_id "

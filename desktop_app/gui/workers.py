@@ -121,7 +121,7 @@ class Job:
         callback = self._callbacks[kind]
         try:
             if callback is not None:
-                callback(payload)
+                callback(payload)  # type: ignore[arg-type]  # each kind's callback gets its kind's payload
         finally:
             if kind != "progress" and self.on_settled is not None:
                 self.on_settled(self)

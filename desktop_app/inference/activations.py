@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from desktop_app.inference.gradcam import conv_stages
+from desktop_app.inference.network import VGG
 
 TOP_K = 32
 
@@ -62,7 +63,7 @@ class ActivationReport:
         return sum(s.maps.nbytes for s in self.stages)
 
 
-def activation_report(network: nn.Module, batch: torch.Tensor, top_k: int = TOP_K) -> ActivationReport:
+def activation_report(network: VGG, batch: torch.Tensor, top_k: int = TOP_K) -> ActivationReport:
     """The report for a batch of ONE window prepared for ``network`` (e.g. `GenreClassifier.input_tensor`)."""
     if batch.shape[0] != 1:
         raise ValueError(f"the activation explorer looks at one window at a time, got {batch.shape[0]}")

@@ -28,7 +28,7 @@ from desktop_app.genres.ccmusic import NUM_CLASSES
 from desktop_app.inference.checkpoint import CheckpointError, LoadedCheckpoint, Problem, load_checkpoint
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity, Origin
-from desktop_app.inference.network import build_network
+from desktop_app.inference.network import VGG, build_network
 from desktop_app.inference.summary import SongPrediction, summarize
 
 INPUT_SHAPE = (3, 224, 224)
@@ -70,7 +70,7 @@ class GenreClassifier:
             raise CheckpointError(checkpoint.path, Problem.KEYS, str(exc)) from None
         model.eval()
         model.features = _fold_batchnorm(model.features)
-        self._model = model.to(self.device, self._dtype, memory_format=self._memory_format)
+        self._model = model.to(device=self.device, dtype=self._dtype).to(memory_format=self._memory_format)
 
     @classmethod
     def from_file(
@@ -93,7 +93,7 @@ class GenreClassifier:
         )
 
     @property
-    def network(self) -> nn.Module:
+    def network(self) -> VGG:
         """The loaded network (BatchNorm folded into its convolutions, eval mode), for explanations.
 
         Shared with `predict`, possibly on another thread: read it, run it, never change it.

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from desktop_app.inference.network import VGG
+
 
 def conv_stages(features: nn.Sequential) -> list[range]:
     """Indices into ``features`` of each stage (convolutions and ReLUs up to its max-pool)."""
@@ -30,18 +32,18 @@ def conv_stages(features: nn.Sequential) -> list[range]:
     return stages
 
 
-def target_layer(network: nn.Module) -> int:
+def target_layer(network: VGG) -> int:
     """Index of Grad-CAM's layer: the last ReLU of the last stage, the finest map that sees it all."""
     return conv_stages(network.features)[-1][-1]
 
 
-def head(network: nn.Module, activations: torch.Tensor) -> torch.Tensor:
+def head(network: VGG, activations: torch.Tensor) -> torch.Tensor:
     """Logits from activations at `target_layer`: the rest of the network."""
     tail = network.features[target_layer(network) + 1 :]
     return network.classifier(torch.flatten(network.avgpool(tail(activations)), 1))
 
 
-def last_stage(network: nn.Module, batch: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+def last_stage(network: VGG, batch: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """float32 activations (n, C, h, w) at `target_layer` and logits (n, classes) for a prepared batch."""
     with torch.inference_mode():
         activations = network.features[: target_layer(network) + 1](batch)
@@ -49,7 +51,7 @@ def last_stage(network: nn.Module, batch: torch.Tensor) -> tuple[np.ndarray, np.
         return activations.float().cpu().numpy(), logits.float().cpu().numpy()
 
 
-def grad_cams(network: nn.Module, activations: np.ndarray, classes: Sequence[int]) -> np.ndarray:
+def grad_cams(network: VGG, activations: np.ndarray, classes: Sequence[int]) -> np.ndarray:
     """Grad-CAM maps (n, h, w) in [0, 1] of ``classes[i]`` for window i, from `last_stage` activations.
 
     Grad-CAM: channel weights are the spatial mean of d(logit)/d(activation); the map is the ReLU of

@@ -46,6 +46,7 @@ torch is imported only to validate the finished file.
 
 from __future__ import annotations
 
+import email.message
 import http.client
 import os
 import re
@@ -75,7 +76,7 @@ HUB_PAGE = f"{DEFAULT_HUB_URL}/{REPO_ID}"
 PART_STEM = "vgg19_bn_cqt-save.pt"
 CHUNK = 1 << 20
 
-Progress = Callable[[int, int | None], None]
+Progress = Callable[[int, int | None], object]
 """Called with (bytes on disk so far, total bytes or None if the server does not say)."""
 
 Checksum = Literal["given", "hub", "local"]
@@ -206,14 +207,14 @@ class _RecordingRedirects(urllib.request.HTTPRedirectHandler):
     """
 
     def __init__(self) -> None:
-        self.headers: list[http.client.HTTPMessage] = []
+        self.headers: list[email.message.Message] = []
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         self.headers.append(headers)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _etags(headers: list[http.client.HTTPMessage]) -> list[str]:
+def _etags(headers: list[email.message.Message]) -> list[str]:
     """The ETags the responses carried, verbatim: every ``X-Linked-Etag`` first, then ``ETag``."""
     return [value.strip() for name in ("X-Linked-Etag", "ETag") for h in headers if (value := h.get(name))]
 

@@ -70,6 +70,7 @@ def vgg19_bn_features() -> nn.Sequential:
         assert isinstance(layer, int)
         conv = nn.Conv2d(channels, layer, kernel_size=3, padding=1)
         nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        assert conv.bias is not None
         nn.init.zeros_(conv.bias)
         layers += [conv, nn.BatchNorm2d(layer), nn.ReLU(inplace=True)]
         channels = layer
@@ -89,7 +90,7 @@ def head_sizes(num_classes: int = NUM_CLASSES, in_features: int = FEATURES) -> t
     return l3, l2, l1
 
 
-def build_network(device: torch.device | str = "cpu") -> nn.Module:
+def build_network(device: torch.device | str = "cpu") -> VGG:
     """VGG19_BN with the CCMusic head, in eval mode, randomly initialised on ``device``.
 
     Use ``device="meta"`` to get the structure without allocating 488 MB (the loader then
@@ -133,6 +134,8 @@ def random_state_dict(seed: int) -> dict[str, torch.Tensor]:
         with torch.no_grad():
             for module in model.modules():
                 if isinstance(module, nn.BatchNorm2d):
+                    assert module.bias is not None and module.running_mean is not None
+                    assert module.running_var is not None
                     module.weight.uniform_(0.5, 1.5)
                     module.bias.normal_(0.0, 0.1)
                     module.running_mean.normal_(0.0, 0.1)

@@ -22,7 +22,8 @@ K = TypeVar("K")
 
 
 class Prepared(Protocol):
-    inputs: np.ndarray  # [n_windows, 3, 224, 224] float32
+    @property
+    def inputs(self) -> np.ndarray: ...  # [n_windows, 3, 224, 224] float32 (or the tagger's patches)
 
 
 P = TypeVar("P", bound=Prepared)

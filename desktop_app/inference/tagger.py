@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
@@ -24,7 +25,7 @@ from desktop_app.audio.mel import N_MELS, PATCH_FRAMES
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity
-from desktop_app.inference.musicnn.network import BACKEND_UNITS
+from desktop_app.inference.musicnn.network import BACKEND_UNITS, MusiCNN
 
 TAGGERS: tuple[str, ...] = tuple(TAGGER_TAGS)
 """The built-in taggers, in the order of `Tagger.predict`'s output columns."""
@@ -55,10 +56,10 @@ class Tagger:
         self.device = device if isinstance(device, torch.device) else select_device(device)
         self.batch_size = batch_size or DEFAULT_BATCH[self.device.type]
         self.identities = {name: identities[name] for name in TAGGERS}
-        self._networks = [networks[name].eval().to(self.device) for name in TAGGERS]
+        self._networks = [cast(MusiCNN, networks[name]).eval().to(self.device) for name in TAGGERS]
 
     @property
-    def networks(self) -> dict[str, nn.Module]:
+    def networks(self) -> dict[str, MusiCNN]:
         """The loaded networks by name (shared with `predict`: read them, never change them)."""
         return dict(zip(TAGGERS, self._networks))
 

@@ -7,6 +7,7 @@ migrations must agree (a test compares them). Later features add tables through 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -26,6 +28,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 class Base(DeclarativeBase):
     """The metadata every table belongs to; Alembic compares it with the migrations."""
+
+    # Every model here is mapped to a plain Table (SQLAlchemy types it as any FromClause), and the
+    # library's Core queries insert into, update and delete from ``Model.__table__``.
+    __table__: ClassVar[Table]
 
 
 class Track(Base):

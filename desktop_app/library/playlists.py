@@ -137,7 +137,7 @@ def _check_name(conn: Connection, name: str, except_id: int | None = None) -> st
 def create_playlist(conn: Connection, name: str, track_ids: Sequence[int] = (), rules: SmartRules | None = None) -> int:
     """A new manual playlist with these tracks, or a smart one when ``rules`` are given."""
     now = utc_now()
-    playlist_id = conn.execute(
+    key = conn.execute(
         insert(playlists).values(
             name=_check_name(conn, name),
             kind="smart" if rules is not None else "manual",
@@ -145,7 +145,9 @@ def create_playlist(conn: Connection, name: str, track_ids: Sequence[int] = (), 
             created_at=now,
             updated_at=now,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None  # a single-row insert always has one
+    playlist_id = int(key[0])
     _write_entries(conn, playlist_id, track_ids)
     return playlist_id
 
@@ -226,7 +228,9 @@ def playlist_track_ids(conn: Connection, playlist: PlaylistInfo, models: ModelId
 
 def playlist_counts(conn: Connection, models: ModelIds) -> dict[int, int]:
     """How many entries each playlist has now (smart ones evaluated)."""
-    counts = dict(conn.execute(select(entries.c.playlist_id, func.count()).group_by(entries.c.playlist_id)).all())
+    counts: dict[int, int] = dict(
+        conn.execute(select(entries.c.playlist_id, func.count()).group_by(entries.c.playlist_id)).all()
+    )
     result = {}
     for playlist in list_playlists(conn):
         result[playlist.id] = (
@@ -280,21 +284,21 @@ def set_tracks(conn: Connection, playlist_id: int, track_ids: Sequence[int]) -> 
 
 def add_tracks(conn: Connection, playlist_id: int, track_ids: Sequence[int], at: int | None = None) -> None:
     """Insert tracks at position ``at`` (default: the end) of a manual playlist."""
-    current = playlist_track_ids(conn, _manual(conn, playlist_id), None)
+    current = playlist_track_ids(conn, _manual(conn, playlist_id), NO_MODELS)
     at = len(current) if at is None else max(0, min(at, len(current)))
     _write_entries(conn, playlist_id, [*current[:at], *track_ids, *current[at:]])
 
 
 def remove_positions(conn: Connection, playlist_id: int, positions: Sequence[int]) -> None:
     gone = set(positions)
-    current = playlist_track_ids(conn, _manual(conn, playlist_id), None)
+    current = playlist_track_ids(conn, _manual(conn, playlist_id), NO_MODELS)
     _write_entries(conn, playlist_id, [t for i, t in enumerate(current) if i not in gone])
 
 
 def move_positions(conn: Connection, playlist_id: int, positions: Sequence[int], before: int) -> list[int]:
     """Move the entries at ``positions`` (kept in their order) to just before position ``before``
     (counted before the move; ``len`` for the end). Returns the new positions of the moved entries."""
-    current = playlist_track_ids(conn, _manual(conn, playlist_id), None)
+    current = playlist_track_ids(conn, _manual(conn, playlist_id), NO_MODELS)
     moving = sorted(set(p for p in positions if 0 <= p < len(current)))
     kept = [t for i, t in enumerate(current) if i not in set(moving)]
     at = before - sum(1 for p in moving if p < before)

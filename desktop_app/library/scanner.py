@@ -86,7 +86,7 @@ class Scanner:
         *,
         workers: int | None = None,
         executor: str = "process",
-        progress: Callable[[ScanProgress], None] | None = None,
+        progress: Callable[[ScanProgress], object] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         file_seconds: float = FILE_SECONDS,
     ) -> None:

@@ -128,7 +128,7 @@ class SimilarityIndex:
 
 CACHED_INDEXES = 2
 """Indexes kept (one per library and model): 76 MB each for 100,000 tracks."""
-_CACHE: dict[tuple[str, int], tuple[tuple[int, object], SimilarityIndex]] = {}
+_CACHE: dict[tuple[str, int], tuple[tuple[object, ...], SimilarityIndex]] = {}
 _CACHE_LOCK = threading.Lock()
 
 

@@ -290,7 +290,8 @@ def _windows(spectrogram: Spectrogram) -> tuple[Windows, list[WindowGeometry]]:
 
     # The duration is samples / 22050 exactly, so rounding gives back the sample count.
     samples = round(spectrogram.duration * SAMPLE_RATE)
-    return split_windows(spectrogram.db, samples), window_geometries(*spectrogram.db.shape, samples)
+    bins, frames = spectrogram.db.shape
+    return split_windows(spectrogram.db, samples), window_geometries(bins, frames, samples)
 
 
 def _content_key(spectrogram: Spectrogram) -> tuple[str, str]:

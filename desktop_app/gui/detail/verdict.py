@@ -131,7 +131,7 @@ def has_prediction(analysis: Mapping[str, Any] | None) -> bool:
 
 
 def is_test_model(analysis: Mapping[str, Any] | None) -> bool:
-    return bool(analysis) and analysis.get("model_origin") == TEST_ORIGIN
+    return analysis is not None and analysis.get("model_origin") == TEST_ORIGIN
 
 
 def model_heading(model: str, analysis: Mapping[str, Any] | None = None) -> str:
