@@ -35,6 +35,12 @@ def run_json(args: list[str], env: dict[str, str]):
     return json.loads(done.stdout)
 
 
+def run_json_lines(args: list[str], env: dict[str, str]) -> list:
+    done = run([*args, "--json"], env)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 def test_create_list_show_export_and_delete_as_json(db, cli_env, tmp_path):
     path, songs = db
     a, b, c, d = songs.ids
@@ -45,7 +51,7 @@ def test_create_list_show_export_and_delete_as_json(db, cli_env, tmp_path):
     smart = run_json(["playlist", "create", "Soft smart", "--genre", "SOFT_ROCK", "--smart", *opt], cli_env)
     assert (smart["kind"], smart["tracks"], smart["min_confidence"]) == ("smart", 3, 0.4)
 
-    listed = run_json(["playlist", "list", *opt], cli_env)
+    listed = run_json_lines(["playlist", "list", *opt], cli_env)
     assert [(p["name"], p["kind"], p["tracks"]) for p in listed] == [("Soft", "manual", 2), ("Soft smart", "smart", 3)]
     assert listed[1]["rules"]["rules"][0] == {"field": "predicted", "values": ["Soft_rock"]}
 
@@ -61,7 +67,7 @@ def test_create_list_show_export_and_delete_as_json(db, cli_env, tmp_path):
     assert "../music/" in out.read_text(encoding="utf-8")
 
     assert run_json(["playlist", "delete", "SOFT", *opt], cli_env) == {"deleted": "Soft"}
-    assert [p["name"] for p in run_json(["playlist", "list", *opt], cli_env)] == ["Soft smart"]
+    assert [p["name"] for p in run_json_lines(["playlist", "list", *opt], cli_env)] == ["Soft smart"]
 
 
 def test_export_genres_writes_one_file_per_genre_with_tracks(db, cli_env, tmp_path):

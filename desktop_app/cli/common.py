@@ -36,6 +36,8 @@ def track_line(
 
 
 def print_json(obj: object) -> None:
+    """One JSON value on one line. The convention of every ``--json``: a command that lists things
+    prints one object per line (JSON lines), a command that reports one thing prints one object."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 

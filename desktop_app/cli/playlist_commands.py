@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, track_line
+from desktop_app.wording import plural
 
 if TYPE_CHECKING:
     from desktop_app.library.playlist_formats import FormatName
@@ -201,9 +202,9 @@ def run_list(args: argparse.Namespace) -> int:
     with open_library_from(args) as library, library.engine.connect() as conn:
         counts = playlist_counts(conn, _models(conn))
         found = list_playlists(conn)
-    if args.json:
-        print_json(
-            [
+    if args.json:  # one JSON object per line, like every listing command
+        for p in found:
+            print_json(
                 {
                     "id": p.id,
                     "name": p.name,
@@ -211,9 +212,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "tracks": counts[p.id],
                     "rules": p.rules.to_json() if p.rules else None,
                 }
-                for p in found
-            ]
-        )
+            )
     elif not found:
         print("No playlists yet: genrescope playlist create NAME --genre GENRE")
     for p in found if not args.json else ():
@@ -303,8 +302,8 @@ def run_create(args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: {count:,} "
-            f"{genre.display_name} track{'s' if count != 1 else ''} at ≥ {min_confidence:.0%} confidence"
+            f"Created {'smart ' if args.smart else ''}playlist {playlist.name!r}: "
+            f"{plural(count, genre.display_name + ' track')} at ≥ {min_confidence:.0%} confidence"
         )
     return 0
 
@@ -335,7 +334,7 @@ def _create_from_seed(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(f"Created playlist {name!r}: {len(track_ids)} track{'s' if len(track_ids) != 1 else ''} from {seed.path}")
+        print(f"Created playlist {name!r}: {plural(len(track_ids), 'track')} from {seed.path}")
     return 0
 
 

@@ -71,6 +71,7 @@ from desktop_app.library.playlist_formats import READERS as PLAYLIST_READERS
 from desktop_app.library.scanner import ScanProgress
 from desktop_app.library.search import parse_search
 from desktop_app.library.tags import printable_path
+from desktop_app.wording import plural
 
 SEARCH_DELAY_MS = 0
 """Typing is applied on the next event-loop turn (a paste or a burst of keys makes one search): the
@@ -487,7 +488,7 @@ class MainWindow(QMainWindow):
             self.cancel_button.hide()
 
     def _problems_changed(self, count: int) -> None:
-        self.problems_button.setText(f"⚠ {count:,} problem{'s' if count != 1 else ''}")
+        self.problems_button.setText(f"⚠ {plural(count, 'problem')}")
         self.problems_button.setVisible(count > 0)
 
     def toggle_problems(self) -> None:
@@ -768,7 +769,7 @@ class MainWindow(QMainWindow):
             return
         self.analysis.enqueue(ids)
         self._analysis_asked = True
-        self.set_status(f"Analysing {len(ids):,} selected track{'s' if len(ids) != 1 else ''}…")
+        self.set_status(f"Analysing {plural(len(ids), 'selected track')}…")
 
     def analyse_all(self) -> None:
         self.analysis.enqueue(None)
@@ -802,7 +803,7 @@ class MainWindow(QMainWindow):
             return
         self._analysis_asked = False
         problems = self.problems.add(outcome.error_files, "analysis")
-        parts = [f"tagged {outcome.tagged:,} track{'s' if outcome.tagged != 1 else ''}"]
+        parts = [f"tagged {plural(outcome.tagged, 'track')}"]
         if outcome.model is not None:
             parts.append(f"CCMusic analysed {outcome.analysed:,}")
         text = "Built-in tagger " + ", ".join(parts)
@@ -884,7 +885,7 @@ class MainWindow(QMainWindow):
         shown = self.table_model.rowCount()
         view = self.table_model.view
         filtered = view.scope != Scope("all") or not view.search.is_empty
-        self.count_label.setText(f"{shown:,} track{'s' if shown != 1 else ''}{' shown' if filtered else ''}")
+        self.count_label.setText(plural(shown, "track") + (" shown" if filtered else ""))
         if self._pending_select is None:
             return
         track_id, after = self._pending_select

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_app.gui.workers import JobContext, JobRunner, describe
 from desktop_app.library.database import Library
+from desktop_app.wording import plural
 
 USE = "Use these genres"
 
@@ -103,7 +104,7 @@ class MyGenresFlow(QObject):
         def done(result: tuple[int, int]) -> None:
             self.busy = False
             model_id, count = result
-            self.message.emit(f"My genres: {count:,} track{'s' if count != 1 else ''} classified.")
+            self.message.emit(f"My genres: {plural(count, 'track')} classified.")
             self.applied.emit(model_id)
 
         self._jobs.start(work, name="apply my genres", on_done=done, on_failed=self._failed)

@@ -51,6 +51,7 @@ from desktop_app.library.playlists import (
     remove_positions,
     tracks_by_id,
 )
+from desktop_app.wording import plural
 
 ROWS_MIME = "application/x-genrescope-playlist-rows"
 COLUMNS = ("#", "Title", "Artist", "Album", "Duration", "Predicted genre", "Confidence")
@@ -327,7 +328,7 @@ class PlaylistView(QWidget):
         playlist, count = self.model.playlist, len(self.model.rows)
         self.title.setText(playlist.name if playlist is not None else "")
         missing = sum(1 for row in self.model.rows if not row.available)
-        text = f"{count:,} track{'s' if count != 1 else ''}"
+        text = plural(count, "track")
         if missing:
             text += f", {missing:,} missing"
         if playlist is not None and playlist.is_smart:

@@ -59,6 +59,7 @@ from desktop_app.library.playlists import (
     set_rules,
     unique_name,
 )
+from desktop_app.wording import plural
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SMART_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -382,7 +383,7 @@ class PlaylistsPanel(QWidget):
             )
             if result is not None:
                 created, skipped = result
-                text = f"Created {len(created)} genre playlist{'s' if len(created) != 1 else ''}"
+                text = f"Created {plural(len(created), 'genre playlist')}"
                 if not created and choice.model not in self.models:
                     text += ": nothing has been analysed yet"
                 if skipped:
@@ -396,7 +397,7 @@ class PlaylistsPanel(QWidget):
             name = get_playlist(conn, playlist_id).name
         self._write(
             lambda conn: add_tracks(conn, playlist_id, track_ids),
-            f"Added {len(track_ids):,} track{'s' if len(track_ids) != 1 else ''} to {name!r}.",
+            f"Added {plural(len(track_ids), 'track')} to {name!r}.",
         )
         if playlist_id == self._selected:
             self.view.reload(self.models)
@@ -528,8 +529,7 @@ class PlaylistsPanel(QWidget):
         def done(results: list) -> None:
             tracks = sum(r.written for r in results)
             self.message.emit(
-                f"Exported {len(results)} genre playlist{'s' if len(results) != 1 else ''} "
-                f"({tracks:,} tracks) into {choice.path}."
+                f"Exported {plural(len(results), 'genre playlist')} ({tracks:,} tracks) into {choice.path}."
             )
 
         self.message.emit("Exporting the genre playlists…")

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner, describe
 from desktop_app.library.database import Library
+from desktop_app.wording import plural
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SHOWN = 25
@@ -174,7 +175,7 @@ class SimilarTracksPanel(QWidget):
             playlist_id, name, ids = result
             count = len(ids)
             self.playlist_button.setEnabled(True)
-            self.message.emit(f"Created playlist “{name}”: {count} track{'s' if count != 1 else ''}")
+            self.message.emit(f"Created playlist “{name}”: {plural(count, 'track')}")
             self.playlistCreated.emit(playlist_id)
 
         def failed(error: Exception) -> None:

@@ -38,6 +38,7 @@ from desktop_app.library.playlists import (
     unique_name,
 )
 from desktop_app.library.smart_rules import ModelIds
+from desktop_app.wording import plural
 
 tracks = Track.__table__
 
@@ -64,7 +65,7 @@ class ExportResult:
         }
 
     def describe(self) -> str:
-        text = f"{self.written:,} track{'s' if self.written != 1 else ''} written to {self.path}"
+        text = f"{plural(self.written, 'track')} written to {self.path}"
         if self.skipped_unavailable:
             text += f"; {self.skipped_unavailable:,} missing file(s) skipped"
         if self.absolute_fallbacks:
