@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 from sqlalchemy import Connection, select
 
+from desktop_app.errors import AnalysisError
 from desktop_app.genres.taxonomy import normalize
 from desktop_app.library import learned as store
 from desktop_app.library.analyses import tracks_to_analyse
@@ -44,7 +45,7 @@ REGULARISATION = 1.0
 """scikit-learn's C: inverse L2 strength, on standardised features."""
 
 
-class LearnError(Exception):
+class LearnError(AnalysisError):
     """Genres cannot be learned from what the library holds; ``str()`` says why and what to do."""
 
 

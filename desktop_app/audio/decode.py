@@ -41,6 +41,7 @@ import soundfile as sf
 import soxr
 
 from desktop_app.audio.audio_start import FileFrom, id3v2_end
+from desktop_app.errors import AudioError
 
 TARGET_SAMPLE_RATE = 22050
 
@@ -53,7 +54,7 @@ need about 1 GB per hour of audio, and such a file is not a song to classify."""
 _NOT_READABLE = "not a readable audio file (unknown format, or truncated/corrupt)"
 
 
-class AudioDecodeError(Exception):
+class AudioDecodeError(AudioError):
     """A file could not be turned into audio; ``reason`` says why in words a user understands."""
 
     def __init__(self, path: str | os.PathLike[str], reason: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from desktop_app.errors import GenresError
 from desktop_app.genres.broad import BROAD_GENRES, BROAD_MODEL
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.genres.musicnn_tags import MSD_TAGS, MTT_TAGS
@@ -27,7 +28,7 @@ class Label:
     display_name: str
 
 
-class UnknownLabelError(ValueError):
+class UnknownLabelError(GenresError, ValueError):
     """The text names no class of the taxonomy; the message suggests close matches."""
 
 

@@ -7,7 +7,6 @@ need them, so the window appears in well under two seconds.
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import __version__
 from desktop_app.config import resolve_db_path
+from desktop_app.config.logs import configure_logging
 from desktop_app.config.paths import APP_NAME
 from desktop_app.gui.resources import app_icon
 
@@ -66,7 +66,7 @@ def display_problem() -> str | None:
 
 def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     """Open the window on the library at ``db`` (default: the usual place), add ``paths``, run."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     problem = display_problem()
     if problem is not None and QApplication.instance() is None:
         print(problem, file=sys.stderr)

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.analysis.current import current_models
+from desktop_app.config.logs import log_path
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress, AnalysisQueue
 from desktop_app.gui.detail import DetailPanel
@@ -1017,7 +1019,8 @@ class MainWindow(QMainWindow):
             "About Genrescope",
             f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
             "audio itself: broad genres and tags from the built-in MusiCNN tagger (Pons et al., ISC licence), "
-            "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>",
+            "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>"
+            f"<p>Log file (attach it to a bug report): {escape(str(log_path()))}</p>",
         )
 
     def shutdown(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -104,7 +103,7 @@ class Job:
             try:
                 result = self._work(context)
             except Exception as exc:  # reported to the user, never a crash dialog
-                log.info("%s failed:\n%s", self.name, traceback.format_exc())
+                log.exception("%s failed", self.name)  # the person sees one line; the log keeps it all
                 self._relay.raw.emit("failed", exc)
             else:
                 self._relay.raw.emit("done", result)

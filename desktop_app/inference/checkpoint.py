@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import torch
 
+from desktop_app.errors import InferenceError
 from desktop_app.genres.ccmusic import NUM_CLASSES
 from desktop_app.inference.network import expected_shapes
 
@@ -48,7 +49,7 @@ class Problem(Enum):
     NON_FINITE = "non_finite"
 
 
-class CheckpointError(Exception):
+class CheckpointError(InferenceError):
     """A file that cannot be used as the genre model; ``str()`` is a message for the user."""
 
     def __init__(self, path: Path, problem: Problem, detail: str) -> None:

@@ -12,12 +12,14 @@ from typing import Literal, get_args
 
 import torch
 
+from desktop_app.errors import InferenceError
+
 DevicePreference = Literal["auto", "cpu", "cuda", "mps"]
 DEVICE_PREFERENCES: tuple[DevicePreference, ...] = get_args(DevicePreference)
 DEVICE_ENV = "GENRESCOPE_DEVICE"
 
 
-class DeviceUnavailableError(RuntimeError):
+class DeviceUnavailableError(InferenceError, RuntimeError):
     """An explicitly requested device is not usable on this machine or with this torch build."""
 
 

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Literal
 
 from desktop_app.config import models_dir
+from desktop_app.errors import InferenceError
 from desktop_app.inference.identity import Origin
 from desktop_app.inference.model_store import InstalledModel, install_file
 
@@ -84,7 +85,7 @@ Checksum = Literal["given", "hub", "local"]
 nowhere (the server stated none, so the hash was only computed locally and recorded)."""
 
 
-class HubError(Exception):
+class HubError(InferenceError):
     """The model could not be downloaded; the message says what to do instead."""
 
 

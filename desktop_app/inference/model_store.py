@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.config import models_dir
+from desktop_app.errors import InferenceError
 from desktop_app.genres.ccmusic import GENRE_KEYS
 from desktop_app.inference.identity import ORIGINS, Origin
 from desktop_app.temp_files import claimed_temp, remove_abandoned
@@ -38,7 +39,7 @@ MANIFEST_FORMAT = 1
 TEMP_PREFIX = ".installing-"
 
 
-class ModelStoreError(Exception):
+class ModelStoreError(InferenceError):
     """The models folder is in a state the app cannot use; the message says how to fix it."""
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.config import resolve_weights_path
+from desktop_app.errors import InferenceError
 from desktop_app.genres.broad import BROAD_MODEL, table_sha256
 from desktop_app.genres.taxonomy import TAXONOMIES, Taxonomy
 from desktop_app.inference import model_store
@@ -36,7 +37,7 @@ NETWORK_CHOICES: tuple[str, ...] = ("all", CCMUSIC, *TAGGER_NAMES)
 """What ``--model`` accepts where networks run (`analyze`, `classify`)."""
 
 
-class NoModelError(Exception):
+class NoModelError(InferenceError):
     """No CCMusic weights were named and none are installed."""
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from desktop_app.errors import LibraryError
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES, Label, Taxonomy, UnknownLabelError
 from desktop_app.library.models import Playlist, PlaylistEntry, Track
 from desktop_app.library.smart_rules import ModelIds, PlaylistOrder, SmartRules, evaluate, genre_rules
@@ -30,7 +31,7 @@ NO_MODELS: ModelIds = {}
 """For reads that need no analyses (a manual playlist's entries)."""
 
 
-class PlaylistError(ValueError):
+class PlaylistError(LibraryError, ValueError):
     """A playlist operation that cannot be done (unknown playlist, name taken, …)."""
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, func, select
 
+from desktop_app.errors import LibraryError
 from desktop_app.library.embeddings import matrix_of
 from desktop_app.library.models import Embedding, Track
 
@@ -33,7 +34,7 @@ taggers (0.77 against MTT's 0.74); both networks side by side measured 0.78, wit
 91 clips, for twice the storage."""
 
 
-class SimilarityError(Exception):
+class SimilarityError(LibraryError):
     """A similarity query that cannot be answered; ``str()`` says why, for a person."""
 
 

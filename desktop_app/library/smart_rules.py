@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, and_, column, exists, false, func, or_, select, true
 
+from desktop_app.errors import LibraryError
 from desktop_app.genres.broad import SOURCE_PREFIX
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
@@ -69,7 +70,7 @@ def tag_column(qualified: str) -> tuple[str, int]:
     return model, TAGGER_TAGS[model].index(tag)
 
 
-class RuleError(ValueError):
+class RuleError(LibraryError, ValueError):
     """Stored or typed rules that do not make sense; the message says which part."""
 
 

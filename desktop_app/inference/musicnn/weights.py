@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.errors import InferenceError
 from desktop_app.genres.musicnn_tags import MSD_TAGS, MTT_TAGS
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ ALL_TAGGERS: dict[str, TaggerSpec] = {**SHIPPED_TAGGERS, **BASELINE_TAGGERS}
 _ARCHITECTURE_NAMES = {"musicnn": "MusiCNN", "vgg": "musicnn VGG"}
 
 
-class TaggerWeightsError(Exception):
+class TaggerWeightsError(InferenceError):
     """A shipped tagger could not be loaded; ``str()`` is a message for the user."""
 
     def __init__(self, spec: TaggerSpec, path: Path, reason: str) -> None:

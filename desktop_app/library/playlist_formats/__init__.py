@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from desktop_app.errors import LibraryError
 from desktop_app.library.playlist_formats.entries import PlaylistItem, ReadEntry
 from desktop_app.library.playlist_formats.locations import Location, playlist_location
 from desktop_app.library.playlist_formats.m3u import read_m3u, write_m3u8
@@ -47,7 +48,7 @@ READERS: dict[str, Callable[[str, str], list[ReadEntry]]] = {
 IMPORT_PATTERNS = "*.m3u *.m3u8 *.pls *.xspf"
 
 
-class PlaylistFileError(ValueError):
+class PlaylistFileError(LibraryError, ValueError):
     """A playlist file that cannot be read: unknown extension or broken content."""
 
 

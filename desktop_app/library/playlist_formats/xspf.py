@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from desktop_app.errors import LibraryError
 from desktop_app.library.playlist_formats.entries import PlaylistItem, ReadEntry
 from desktop_app.library.playlist_formats.locations import location_uri, resolve_uri_reference
 
@@ -12,7 +13,7 @@ NAMESPACE = "http://xspf.org/ns/0/"
 _NS = {"x": NAMESPACE}
 
 
-class XspfError(ValueError):
+class XspfError(LibraryError, ValueError):
     """Not an XSPF playlist (not XML, or no playlist/trackList)."""
 
 
