@@ -6,6 +6,7 @@ real classifier runs through it in tests/test_cli_analysis.py).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -46,6 +47,15 @@ def test_results_come_in_order_with_their_own_windows_and_failures_in_place():
     assert results[0].window_probs.shape == (3, 16) and (results[0].window_probs == 1).all()
     assert (results[2].window_probs == 3).all() and results[3].window_probs.shape == (26, 16)
     assert sum(network.batches) == 30
+
+
+def test_a_failed_track_leaves_its_traceback_in_the_log(caplog):
+    with caplog.at_level(logging.INFO, logger="desktop_app.inference.pipeline"):
+        results = list(run_pipeline([(1, "bad.mp3")], prepare, Network()))
+    assert results[0].error == "file not found: bad.mp3"
+    [record] = caplog.records
+    assert record.getMessage() == "bad.mp3 could not be prepared" and record.exc_info is not None
+    assert "FileNotFoundError" in caplog.text and "in prepare" in caplog.text
 
 
 def test_short_tracks_share_a_batch_when_they_are_ready():

@@ -9,6 +9,7 @@ batch. At most ``prefetch`` prepared tracks wait in memory, so a 10,000-track ru
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,7 @@ from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 K = TypeVar("K")
 
 
@@ -105,6 +107,8 @@ def _run_batch(
         try:
             ready.append((key, path, started, future.result()))
         except Exception as exc:
+            # The person gets the one-line reason; the log keeps the traceback for a bug report.
+            log.info("%s could not be prepared", path, exc_info=True)
             failed[position] = PipelineResult(key, path, None, None, describe_error(exc), time.perf_counter() - started)
     probs_per_track: list[np.ndarray] = []
     if ready:
