@@ -9,7 +9,7 @@ import pytest
 from desktop_app.analysis.my_genres import LearnError
 from desktop_app.audio.decode import AudioDecodeError
 from desktop_app.config.logs import configure_logging, log_path
-from desktop_app.errors import AnalysisError, AudioError, GenresError, GenrescopeError, InferenceError, LibraryError
+from desktop_app.errors import AnalysisError, AudioError, GenrescopeError, GenresError, InferenceError, LibraryError
 from desktop_app.genres.taxonomy import UnknownLabelError
 from desktop_app.gui.workers import JobRunner
 from desktop_app.inference.checkpoint import CheckpointError
