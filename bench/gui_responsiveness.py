@@ -296,7 +296,7 @@ def shown_spectrogram(window) -> bool:  # noqa: ANN001 - MainWindow
     """The selected (first dropped) track's spectrogram is on screen."""
     track = window.detail.current_track()
     spectrogram = window.detail.spectrogram_view.spectrogram()
-    return track is not None and spectrogram is not None and spectrogram.path == str(track["path"])
+    return track is not None and spectrogram is not None and spectrogram.path == track.path
 
 
 def child_python(script: str, *args: str) -> str:

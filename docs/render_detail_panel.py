@@ -21,6 +21,8 @@ from PySide6.QtCore import QEventLoop, QPointF, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop_app.genres.ccmusic import GENRE_KEYS, NUM_CLASSES  # noqa: E402
+from desktop_app.library.analyses import StoredAnalysis  # noqa: E402
+from desktop_app.library.browse import TrackDetail  # noqa: E402
 
 SR = 22050
 SECONDS = 40.0
@@ -44,24 +46,24 @@ def synthesize(path: Path) -> None:
     sf.write(path, (0.8 * y / np.abs(y).max()).astype(np.float32), SR)
 
 
-def fake_test_analysis(windows: int) -> dict:
+def fake_test_analysis(windows: int) -> StoredAnalysis:
     rng = np.random.default_rng(3)
     per_window = rng.dirichlet(np.full(NUM_CLASSES, 0.3), size=windows)
     mean = per_window.mean(axis=0)
     votes = np.bincount(per_window.argmax(axis=1), minlength=NUM_CLASSES)
-    return {
-        "top1": GENRE_KEYS[int(mean.argmax())],
-        "confidence": float(mean.max()),
-        "majority": GENRE_KEYS[int(np.flatnonzero(votes == votes.max())[np.argmax(mean[votes == votes.max()])])],
-        "probabilities": mean.tolist(),
-        "window_probabilities": per_window.tolist(),
-        "window_count": windows,
-        "short_clip": False,
-        "silent": False,
-        "error": None,
-        "model_label": "TEST weights (random, not a trained model) random.pt, sha256 3f2a9c0d11e7",
-        "model_origin": "test",
-    }
+    return StoredAnalysis(
+        top1=GENRE_KEYS[int(mean.argmax())],
+        confidence=float(mean.max()),
+        majority=GENRE_KEYS[int(np.flatnonzero(votes == votes.max())[np.argmax(mean[votes == votes.max()])])],
+        probabilities=mean.tolist(),
+        window_probabilities=per_window.tolist(),
+        window_count=windows,
+        short_clip=False,
+        silent=False,
+        error=None,
+        model_label="TEST weights (random, not a trained model) random.pt, sha256 3f2a9c0d11e7",
+        model_origin="test",
+    )
 
 
 def wait_until(done: Callable[[], bool], timeout_ms: int = 60_000) -> None:
@@ -87,8 +89,8 @@ def main(out: Path) -> None:
         panel = DetailPanel()
         panel.resize(900, 720)
         panel.show()
-        track = {"id": 1, "path": str(song), "title": "Generated Song", "artist": "Test Artist",
-                 "album": "Synth Album", "duration": SECONDS, "analysis": fake_test_analysis(3)}
+        track = TrackDetail(id=1, path=str(song), title="Generated Song", artist="Test Artist",
+                            album="Synth Album", duration=SECONDS, analysis=fake_test_analysis(3))
         panel.show_track(track)
         wait_until(lambda: panel.spectrogram_view.spectrogram() is not None)
         wait_until(lambda: panel.player.duration() > 0)

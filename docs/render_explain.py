@@ -24,18 +24,20 @@ from render_detail_panel import SECONDS, synthesize, wait_until  # noqa: E402
 from desktop_app.audio.prepare import prepare_track  # noqa: E402
 from desktop_app.inference.engine import GenreClassifier  # noqa: E402
 from desktop_app.inference.network import random_state_dict  # noqa: E402
+from desktop_app.library.analyses import StoredAnalysis  # noqa: E402
+from desktop_app.library.browse import TrackDetail  # noqa: E402
 
 
-def analysis_of(classifier: GenreClassifier, path: Path) -> dict:
+def analysis_of(classifier: GenreClassifier, path: Path) -> StoredAnalysis:
     """The analysis row the window would store for ``path``."""
     prepared = prepare_track(path)
     song = classifier.classify(prepared.inputs)
-    return {
-        "top1": song.top1.key, "confidence": song.confidence, "majority": song.majority.key,
-        "probabilities": song.window_probs.mean(axis=0).tolist(), "window_probabilities": song.window_probs.tolist(),
-        "window_count": song.n_windows, "short_clip": prepared.short_clip, "silent": prepared.silent,
-        "error": None, "model_label": classifier.identity.label, "model_origin": classifier.identity.origin,
-    }
+    return StoredAnalysis(
+        top1=song.top1.key, confidence=song.confidence, majority=song.majority.key,
+        probabilities=song.window_probs.mean(axis=0).tolist(), window_probabilities=song.window_probs.tolist(),
+        window_count=song.n_windows, short_clip=prepared.short_clip, silent=prepared.silent,
+        error=None, model_label=classifier.identity.label, model_origin=classifier.identity.origin,
+    )
 
 
 def main(out: Path, explorer_out: Path | None) -> None:
@@ -51,8 +53,8 @@ def main(out: Path, explorer_out: Path | None) -> None:
         panel.resize(900, 780)
         panel.set_classifier_source(lambda: classifier)
         panel.show()
-        panel.show_track({"id": 1, "path": str(song), "title": "Generated Song", "artist": "Test Artist",
-                          "album": "Synth Album", "duration": SECONDS, "analysis": analysis_of(classifier, song)})
+        panel.show_track(TrackDetail(id=1, path=str(song), title="Generated Song", artist="Test Artist",
+                                     album="Synth Album", duration=SECONDS, analysis=analysis_of(classifier, song)))
         wait_until(lambda: panel.spectrogram_view.spectrogram() is not None)
         panel.explain.toggle.setChecked(True)
         wait_until(lambda: "raised" in panel.explain.status.text(), 120_000)

@@ -1,4 +1,4 @@
-"""Shared helpers for the detail-panel tests: analysis rows as the window passes them in.
+"""Shared helpers for the detail-panel tests: stored analyses as the window passes them in.
 
 `analysis_row` builds a CCMusic row; `tagger_analyses` the three rows of one tagger pass."""
 
@@ -11,6 +11,7 @@ import numpy as np
 from desktop_app.genres.broad import BROAD_KEYS, BROAD_MODEL, GENRE_TAG_INDICES, SOURCE_PREFIX, derive
 from desktop_app.genres.ccmusic import GENRE_KEYS
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+from desktop_app.library.analyses import StoredAnalysis
 
 TEST_LABEL = "TEST weights (random, not a trained model) test.pt, sha256 0123456789ab"
 
@@ -28,26 +29,26 @@ def analysis_row(
     origin: str = "hub",
     label: str = "CCMusic VGG19_BN CQT (downloaded from the CCMusic hub, sha256 0123456789ab)",
     majority: str | None = None,
-) -> dict:
-    """An ``analyses`` row dict plus model_label/model_origin, windows voting for ``window_genres``."""
+) -> StoredAnalysis:
+    """A stored CCMusic analysis with its model's label and origin, windows voting for ``window_genres``."""
     windows = [one_hot(key) for key in window_genres]
     mean = list(probabilities) if probabilities is not None else [
         sum(w[i] for w in windows) / len(windows) for i in range(16)
     ]
     best = max(range(16), key=lambda i: mean[i])
-    return {
-        "top1": GENRE_KEYS[best],
-        "confidence": mean[best],
-        "majority": majority or max(set(window_genres), key=list(window_genres).count),
-        "probabilities": mean,
-        "window_probabilities": windows,
-        "window_count": len(windows),
-        "short_clip": False,
-        "silent": False,
-        "error": None,
-        "model_label": TEST_LABEL if origin == "test" else label,
-        "model_origin": origin,
-    }
+    return StoredAnalysis(
+        top1=GENRE_KEYS[best],
+        confidence=mean[best],
+        majority=majority or max(set(window_genres), key=list(window_genres).count),
+        probabilities=mean,
+        window_probabilities=windows,
+        window_count=len(windows),
+        short_clip=False,
+        silent=False,
+        error=None,
+        model_label=TEST_LABEL if origin == "test" else label,
+        model_origin=origin,
+    )
 
 
 TAGGER_LABELS = {
@@ -58,7 +59,7 @@ TAGGER_LABELS = {
 QUIET = 0.03  # what a tagger gives a tag it does not hear
 
 
-def tagger_analyses(patches: Sequence[Mapping[str, float]], *, origin: str = "builtin") -> dict[str, dict]:
+def tagger_analyses(patches: Sequence[Mapping[str, float]], *, origin: str = "builtin") -> dict[str, StoredAnalysis]:
     """The three rows one tagger pass stores (``musicnn-msd``, ``musicnn-mtt``, ``broad-genre``), by name.
 
     Each patch names the tags it hears (``{"msd:rock": 0.6, "mtt:female vocal": 0.5}``); the others
@@ -71,7 +72,7 @@ def tagger_analyses(patches: Sequence[Mapping[str, float]], *, origin: str = "bu
         for model, tags in TAGGER_TAGS.items()
     }
     means = {model: values.mean(axis=0) for model, values in per_model.items()}
-    rows: dict[str, dict] = {}
+    rows: dict[str, StoredAnalysis] = {}
     for model, song in means.items():
         best = max(GENRE_TAG_INDICES[model], key=lambda i: song[i])
         rows[model] = _tagger_row(model, origin, top1=TAGGER_TAGS[model][best], confidence=float(song[best]),
@@ -88,7 +89,7 @@ def tagger_analyses(patches: Sequence[Mapping[str, float]], *, origin: str = "bu
     return rows
 
 
-def _tagger_row(model: str, origin: str, **columns) -> dict:
-    return {"majority": None, "short_clip": False, "silent": False, "error": None, **columns,
-            "model_name": model, "model_label": TEST_LABEL if origin == "test" else TAGGER_LABELS[model],
-            "model_origin": origin, "model_sha256": "0" * 64}
+def _tagger_row(model: str, origin: str, **columns) -> StoredAnalysis:
+    return StoredAnalysis(**{"majority": None, "short_clip": False, "silent": False, "error": None, **columns},
+                          model_name=model, model_label=TEST_LABEL if origin == "test" else TAGGER_LABELS[model],
+                          model_origin=origin, model_sha256="0" * 64)

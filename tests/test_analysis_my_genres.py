@@ -70,8 +70,8 @@ def test_learned_from_tags_it_separates_the_kinds_well_above_chance(lib):
                       if c.recording.category is None}
     assert set(unlabelled) == {"lovin", "tavern"}
     for row in unlabelled.values():
-        assert row["top1"] in MY_GENRES.keys and 0 < row["confidence"] <= 1
-        assert abs(sum(row["probabilities"]) - 1) < 1e-4
+        assert row.top1 in MY_GENRES.keys and 0 < row.confidence <= 1
+        assert abs(sum(row.probabilities) - 1) < 1e-4
 
 
 def test_the_stored_classifier_reproduces_its_probabilities_without_scikit_learn(lib):

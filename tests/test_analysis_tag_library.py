@@ -59,16 +59,16 @@ def test_the_library_gets_real_tags_and_broad_genres_and_a_rerun_redoes_nothing(
                 name: store.analysis_of(conn, track_id, info.id) for name, info in models.items()
             }
     metal = by_path["armygeddon"]
-    assert metal["broad-genre"]["top1"] == "Metal" and metal["broad-genre"]["confidence"] > 0.5
-    assert metal["musicnn-msd"]["top1"] == "metal"
-    assert by_path["solarwolf"]["broad-genre"]["top1"] in ("Dance", "Electronic")
+    assert metal["broad-genre"].top1 == "Metal" and metal["broad-genre"].confidence > 0.5
+    assert metal["musicnn-msd"].top1 == "metal"
+    assert by_path["solarwolf"]["broad-genre"].top1 in ("Dance", "Electronic")
     for rows in by_path.values():
         broad, msd = rows["broad-genre"], rows["musicnn-msd"]
-        assert len(broad["probabilities"]) == len(BROAD_KEYS) and len(msd["probabilities"]) == len(MSD_TAGS)
-        assert len(broad["window_probabilities"]) == broad["window_count"] == msd["window_count"]
-        assert broad["model_origin"] == "builtin" and broad["error"] is None
-    assert by_path["beep"]["broad-genre"]["short_clip"] and by_path["beep"]["broad-genre"]["window_count"] == 1
-    assert by_path["armygeddon"]["broad-genre"]["window_count"] == int(197.647 * 16000 / 256) // 187
+        assert len(broad.probabilities) == len(BROAD_KEYS) and len(msd.probabilities) == len(MSD_TAGS)
+        assert len(broad.window_probabilities) == broad.window_count == msd.window_count
+        assert broad.model_origin == "builtin" and broad.error is None
+    assert by_path["beep"]["broad-genre"].short_clip and by_path["beep"]["broad-genre"].window_count == 1
+    assert by_path["armygeddon"]["broad-genre"].window_count == int(197.647 * 16000 / 256) // 187
 
     again = tag_tracks(library, tagger)
     assert (again.analysed, again.failed) == (0, 0), "nothing is tagged twice"

@@ -6,6 +6,7 @@ genre and opacity, say why it is unavailable, and use the window's one loaded mo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from desktop_app.inference.registry import CCMusicSource
 from desktop_app.gui.settings import AppSettings
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.explain import explain, gather_evidence, window_geometries
+from desktop_app.library.analyses import StoredAnalysis
+from desktop_app.library.browse import TrackDetail
 from tests.audio_files import write_audio
 from tests.explain_support import random_checkpoint, random_classifier  # noqa: F401 (fixtures)
 from tests.gui_detail_support import analysis_row, tagger_analyses
@@ -46,16 +49,16 @@ def panel(qtbot):
     widget.explain.explainer.wait_for_idle(60_000)
 
 
-def _track(path: Path, analysis: dict | None) -> dict:
-    return {"id": 1, "path": str(path), "title": "Tone", "artist": "A", "album": "B", "duration": SECONDS,
-            "analysis": analysis}
+def _track(path: Path, analysis: StoredAnalysis | None) -> TrackDetail:
+    return TrackDetail(id=1, path=str(path), title="Tone", artist="A", album="B", duration=SECONDS,
+                       analysis=analysis)
 
 
 def _explained(panel: DetailPanel) -> bool:
     return "raised" in panel.explain.status.text()
 
 
-def _show(qtbot, panel: DetailPanel, song: Path, analysis: dict | None) -> None:
+def _show(qtbot, panel: DetailPanel, song: Path, analysis: StoredAnalysis | None) -> None:
     panel.show_track(_track(song, analysis))
     qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
 
@@ -103,8 +106,8 @@ def test_explains_with_ccmusics_row_when_the_window_shows_broad_genres(
 ):
     panel.set_classifier_source(lambda: random_classifier)
     tags = tagger_analyses([{"msd:rock": 0.6, "mtt:guitar": 0.5}] * 8)
-    ccmusic = analysis_row(["Solo", "Opera"]) | {"model_name": "ccmusic"}
-    track = _track(song, tags["broad-genre"]) | {"analyses": {**tags, "ccmusic": ccmusic}}
+    ccmusic = replace(analysis_row(["Solo", "Opera"]), model_name="ccmusic")
+    track = replace(_track(song, tags["broad-genre"]), analyses={**tags, "ccmusic": ccmusic})
     panel.show_track(track)
     qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
     bar = panel.explain
@@ -117,7 +120,7 @@ def test_explains_with_ccmusics_row_when_the_window_shows_broad_genres(
 def test_without_a_ccmusic_analysis_there_is_nothing_to_explain(qtbot, panel, song, random_classifier):  # noqa: F811
     panel.set_classifier_source(lambda: random_classifier)
     tags = tagger_analyses([{"msd:rock": 0.6}] * 8)
-    panel.show_track(_track(song, tags["broad-genre"]) | {"analyses": tags})
+    panel.show_track(replace(_track(song, tags["broad-genre"]), analyses=tags))
     qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
     bar = panel.explain
     assert not bar.toggle.isEnabled() and bar.toggle.toolTip() == NO_CCMUSIC_ANALYSIS
@@ -188,7 +191,7 @@ def test_the_window_explains_with_its_one_loaded_model(
         window.detail.explain.toggle.setChecked(True)
         qtbot.waitUntil(lambda: _explained(window.detail), timeout=120_000)
         qtbot.waitUntil(window.is_idle, timeout=120_000)
-        qtbot.waitUntil(lambda: (window.detail.current_track() or {}).get("analysis") is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: getattr(window.detail.current_track(), "analysis", None) is not None, timeout=60_000)
         assert len(loads) == 1, "the analysis and the explanation share one copy of the model"
     finally:
         window.detail.explain.explainer.wait_for_idle(60_000)

@@ -18,6 +18,7 @@ from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.detail.explain_overlay import NO_TAGGER, tag_choices
 from desktop_app.inference.explain_tagger import explain_tag
 from desktop_app.inference.musicnn.weights import load_tagger
+from desktop_app.library.browse import TrackDetail
 from tests.explain_support import CUT_S, LENGTH_S, guitar_then_band  # noqa: F401 (fixture)
 from tests.gui_detail_support import tagger_analyses
 
@@ -43,8 +44,8 @@ def panel(qtbot):
 
 
 def _show(qtbot, panel: DetailPanel, path, analyses: dict) -> None:
-    panel.show_track({"id": 1, "path": str(path), "title": "Armygeddon", "artist": "El Senator", "album": "FoF",
-                      "duration": LENGTH_S, "analysis": analyses.get("broad-genre"), "analyses": analyses})
+    panel.show_track(TrackDetail(id=1, path=str(path), title="Armygeddon", artist="El Senator", album="FoF",
+                                 duration=LENGTH_S, analysis=analyses.get("broad-genre"), analyses=analyses))
     qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
 
 

@@ -7,6 +7,7 @@ the panel is shown a track as the window passes it: every model's row under ``an
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 
 import pyqtgraph as pg
 import pytest
@@ -33,6 +34,8 @@ from desktop_app.gui.detail.verdict import (
     vote_count,
 )
 from desktop_app.gui.resources import genre_palette
+from desktop_app.library.analyses import StoredAnalysis
+from desktop_app.library.browse import TrackDetail
 from tests.audio_files import write_audio
 from tests.gui_detail_support import analysis_row, tagger_analyses
 
@@ -49,23 +52,23 @@ PATCHES = [ROCK] * 9 + [SOFT] * 4  # 13 patches: a 40 s song
 def test_rows_are_read_in_their_own_models_classes() -> None:
     rows = tagger_analyses(PATCHES)
     broad = rows[BROAD]
-    assert model_name(broad) == BROAD and model_name({"top1": "Opera"}) == CCMUSIC
+    assert model_name(broad) == BROAD and model_name(StoredAnalysis(top1="Opera")) == CCMUSIC
     assert all(has_prediction(row) for row in rows.values())
-    assert not has_prediction(broad | {"probabilities": broad["probabilities"][:16]})
-    assert not has_prediction(broad | {"model_name": "someone-elses-model"})
-    top = top_genres(broad["probabilities"], model=BROAD)
+    assert not has_prediction(replace(broad, probabilities=broad.probabilities[:16]))
+    assert not has_prediction(replace(broad, model_name="someone-elses-model"))
+    top = top_genres(broad.probabilities, model=BROAD)
     assert [g.display_name for g in top[:2]] == ["Rock", "Pop"]
     assert top[0].probability == pytest.approx((9 * 0.58 + 4 * 0.03) / 13, abs=1e-6)
-    assert vote_count(broad["window_probabilities"], "Rock", BROAD) == (9, 13)
-    assert [g.key for g in top_genres(analysis_row(["Opera"])["probabilities"], k=1)] == ["Opera"]
+    assert vote_count(broad.window_probabilities, "Rock", BROAD) == (9, 13)
+    assert [g.key for g in top_genres(analysis_row(["Opera"]).probabilities, k=1)] == ["Opera"]
 
 
 def test_the_shown_row_and_every_models_rows_are_one_mapping() -> None:
     rows = tagger_analyses(PATCHES)
-    ccmusic = analysis_row(["Opera"])  # an older caller: no model_name
-    found = analyses_by_model({"analysis": ccmusic, "analyses": rows})
+    ccmusic = analysis_row(["Opera"])  # no model_name given: CCMusic's
+    found = analyses_by_model(TrackDetail(1, "song.wav", analysis=ccmusic, analyses=rows))
     assert set(found) == {CCMUSIC, BROAD, "musicnn-msd", "musicnn-mtt"} and found[CCMUSIC] is ccmusic
-    assert analyses_by_model({"analysis": rows[BROAD]}) == {BROAD: rows[BROAD]}
+    assert analyses_by_model(TrackDetail(1, "song.wav", analysis=rows[BROAD])) == {BROAD: rows[BROAD]}
     assert analyses_by_model(None) == {}
 
 
@@ -104,7 +107,7 @@ def test_broad_evidence_names_the_deciding_tag() -> None:
     rows = tagger_analyses(PATCHES)
     evidence = broad_evidence(rows)
     assert evidence["Rock"][0] == "msd:rock" and evidence["Pop"][0] == "msd:pop"
-    assert evidence["Rock"][1] == pytest.approx(rows[BROAD]["probabilities"][0], abs=1e-6)
+    assert evidence["Rock"][1] == pytest.approx(rows[BROAD].probabilities[0], abs=1e-6)
     assert broad_evidence({BROAD: rows[BROAD], "musicnn-msd": rows["musicnn-msd"]}) == {}
 
 
@@ -128,7 +131,7 @@ def test_tags_line_groups_synonyms_and_leaves_genres_to_the_broad_genres() -> No
                                 "Sound: fast 38%")
     assert "rock" not in tag_line(groups)  # a genre: it speaks through Rock's evidence
     assert has_tags({"musicnn-mtt": rows["musicnn-mtt"]}) and not has_tags({BROAD: rows[BROAD]})
-    assert tag_groups({"musicnn-msd": rows["musicnn-msd"] | {"error": "decode failed"}}) == []
+    assert tag_groups({"musicnn-msd": replace(rows["musicnn-msd"], error="decode failed")}) == []
 
 
 # --- the panel -------------------------------------------------------------------------------
@@ -152,8 +155,8 @@ def song(tmp_path_factory):
 
 
 def _show(qtbot, panel: DetailPanel, path: str, analyses: dict, shown: str = BROAD) -> None:
-    panel.show_track({"id": 1, "path": path, "title": "A Song", "artist": "An Artist", "album": "An Album",
-                      "duration": 40.0, "analysis": analyses.get(shown), "analyses": analyses})
+    panel.show_track(TrackDetail(id=1, path=path, title="A Song", artist="An Artist", album="An Album",
+                                 duration=40.0, analysis=analyses.get(shown), analyses=analyses))
     qtbot.waitUntil(lambda: panel.spectrogram_view.spectrogram() is not None, timeout=60_000)
 
 
@@ -169,7 +172,7 @@ def _legend(panel: DetailPanel) -> str:
 
 
 def test_panel_shows_both_models_the_tags_and_two_timelines(qtbot, panel, song) -> None:
-    ccmusic = analysis_row(["Adult_alternative_rock", "Soft_rock", "Adult_alternative_rock"]) | {"model_name": CCMUSIC}
+    ccmusic = replace(analysis_row(["Adult_alternative_rock", "Soft_rock", "Adult_alternative_rock"]), model_name=CCMUSIC)
     _show(qtbot, panel, song, {**tagger_analyses(PATCHES), CCMUSIC: ccmusic})
 
     broad, cc = panel.broad_view, panel.ccmusic_view
@@ -216,7 +219,7 @@ def test_with_only_the_taggers_it_shows_broad_genres_and_says_ccmusic_did_not_ru
 
 def test_broad_low_confidence_has_its_own_threshold(qtbot, panel, song) -> None:
     quiet = [{"msd:jazz": 0.15}] * 13
-    _show(qtbot, panel, song, tagger_analyses(quiet) | {CCMUSIC: analysis_row(["Opera"]) | {"model_name": CCMUSIC}})
+    _show(qtbot, panel, song, tagger_analyses(quiet) | {CCMUSIC: replace(analysis_row(["Opera"]), model_name=CCMUSIC)})
     panel.set_low_confidence_thresholds({CCMUSIC: 0.8})  # CCMusic's threshold, not the broad genres'
     assert "Low confidence: Jazz — 15.0%" in panel.broad_view.headline()
     assert "Low confidence: Opera" in panel.ccmusic_view.headline()
@@ -249,12 +252,12 @@ def test_real_tagger_rows_on_a_generated_song(qtbot, panel, song) -> None:
     prepared = prepare_for_tagger(song)
     result = tag_results.verdict(tagger.predict(prepared.inputs), tagger)
     rows = {
-        name: dataclasses.asdict(record) | {"model_name": name, "model_label": name, "model_origin": "builtin"}
+        name: StoredAnalysis(**dataclasses.asdict(record), model_name=name, model_label=name, model_origin="builtin")
         for name, record in tag_results.records(result, prepared, device="cpu", seconds=0.0).items()
     }
     _show(qtbot, panel, song, rows)
     bands = panel.spectrogram_view.bands(BROAD)
-    assert len(bands) == len(prepared.patch_bounds) == rows[BROAD]["window_count"]
+    assert len(bands) == len(prepared.patch_bounds) == rows[BROAD].window_count
     assert [t for b in bands for t in (b.start, b.end)] == pytest.approx([t for p in prepared.patch_bounds for t in p])
     assert [name for name, _ in panel.broad_view.entries()] == [s.display_name for s in result.broad.top5]
     assert panel.broad_view.evidence() == [

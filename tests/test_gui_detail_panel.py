@@ -7,6 +7,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.detail.panel import COMPUTING, NO_TRACK
+from desktop_app.library.browse import TrackDetail
 from tests.audio_files import write_audio
 from tests.gui_detail_support import analysis_row
 
@@ -28,9 +29,9 @@ def song(tmp_path):
     return str(write_audio(tmp_path / "song.wav", seconds=40, freq=440.0))
 
 
-def _track(path: str, track_id: int = 1, **extra) -> dict:
-    return {"id": track_id, "path": path, "title": "A Song", "artist": "An Artist", "album": "An Album",
-            "duration": 40.0, **extra}
+def _track(path: str, track_id: int = 1, **extra) -> TrackDetail:
+    return TrackDetail(id=track_id, path=path, title="A Song", artist="An Artist", album="An Album",
+                       duration=40.0, **extra)
 
 
 def _shown(panel: DetailPanel, path: str) -> bool:

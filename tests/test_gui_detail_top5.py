@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
@@ -9,6 +11,7 @@ from PySide6.QtCore import Qt
 from desktop_app.gui.detail.top5_view import TEST_MODEL_WARNING, Top5View
 from desktop_app.gui.resources import genre_palette
 from desktop_app.genres.ccmusic import GENRE_KEYS
+from desktop_app.library.analyses import StoredAnalysis
 from tests.gui_detail_support import TEST_LABEL, analysis_row
 
 
@@ -70,7 +73,7 @@ def test_low_confidence_is_said_in_the_headline(top5) -> None:
 
 
 def test_short_clip_and_silence_are_explained(top5) -> None:
-    analysis = analysis_row(["Opera"]) | {"short_clip": True, "silent": True}
+    analysis = replace(analysis_row(["Opera"]), short_clip=True, silent=True)
     top5.show_analysis(analysis)
     assert "Short clip (under 11.4 s)" in top5.details()
     assert "silent" in top5.details()
@@ -85,8 +88,8 @@ def test_not_analysed(top5) -> None:
 
 
 def test_not_analysed_says_why_when_the_analysis_failed(top5) -> None:
-    failed = {"error": "truncated/corrupt: unexpected end of file", "probabilities": None,
-              "model_label": TEST_LABEL, "model_origin": "test"}
+    failed = StoredAnalysis(error="truncated/corrupt: unexpected end of file", probabilities=None,
+                            model_label=TEST_LABEL, model_origin="test")
     top5.show_analysis(failed)
     assert top5.headline() == "Not analysed"
     assert "The analysis failed: truncated/corrupt: unexpected end of file" in top5.details()

@@ -150,8 +150,8 @@ def test_rows_and_detail(big):
         detail = browse.track_detail(conn, 2, info)
     assert rows[2].title == "Song 000001" and rows[2].predicted == GENRES[2].key
     assert rows[N].predicted is None
-    assert detail["tag_genre"] == "Pop" and detail["tag_genres"] == ["Pop"]
-    assert detail["analysis"]["model_origin"] == "test"
+    assert detail.tag_genre == "Pop" and detail.tag_genres == ["Pop"]
+    assert detail.analysis.model_origin == "test"
 
 
 def test_empty_query_is_empty():

@@ -138,8 +138,8 @@ def test_dropped_folder_is_scanned_selected_and_broken_files_reported(qtbot, mak
 
     current = window.table.selectionModel().currentIndex()
     assert window.table_model.row(current.row()).title == "First", "the first dropped track (path order) is selected"
-    assert window.detail.current_track()["title"] == "First"
-    assert window.detail.current_track()["tag_genres"] == ["Rock", "Pop"]
+    assert window.detail.current_track().title == "First"
+    assert window.detail.current_track().tag_genres == ["Rock", "Pop"]
     qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("tag_genre", "Jazz")) is not None)
     assert window.sidebar.item_for(Scope("all")).text(1) == "3"
     # The built-in tagger analyses what was dropped at once, with nothing installed.
@@ -158,7 +158,7 @@ def test_drop_outside_the_current_view_switches_to_all_tracks(qtbot, make_window
     window.add_paths([str(tmp_path / "two")])
     qtbot.waitUntil(lambda: window._pending_select is None and _idle(window), timeout=20_000)
     assert window.search.text() == "" and window.table_model.rowCount() == 2
-    assert window.detail.current_track()["title"] == "Yodel"
+    assert window.detail.current_track().title == "Yodel"
 
 
 N = 5000
@@ -276,9 +276,9 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
     assert counted == 2
     assert "with TEST weights" in window.status_text.text()
     shown = window.detail.current_track()
-    assert shown["title"] == "one.wav" and shown["analysis"]["model_origin"] == "test"
-    assert len(shown["analysis"]["probabilities"]) == len(GENRES)
-    assert set(shown["analyses"]) == {"ccmusic", "musicnn-msd", "musicnn-mtt", "broad-genre"}, "the tagger ran first"
+    assert shown.title == "one.wav" and shown.analysis.model_origin == "test"
+    assert len(shown.analysis.probabilities) == len(GENRES)
+    assert set(shown.analyses) == {"ccmusic", "musicnn-msd", "musicnn-mtt", "broad-genre"}, "the tagger ran first"
     assert "Built-in tagger tagged 2 tracks, CCMusic analysed 2" in window.status_text.text()
 
     window.table.selectAll()
@@ -291,12 +291,12 @@ def test_next_and_previous_follow_the_table(qtbot, make_window, analysed_library
     window = make_window()
     qtbot.waitUntil(lambda: window.table_model.rowCount() == N and _idle(window), timeout=20_000)
     window.table.selectRow(0)
-    first = window.detail.current_track()["id"]
+    first = window.detail.current_track().id
     window.detail.player.request_next()
     assert window.table.currentIndex().row() == 1
-    assert window.detail.current_track()["id"] == window.table_model.track_id(1) != first
+    assert window.detail.current_track().id == window.table_model.track_id(1) != first
     window.detail.player.request_previous()
-    assert window.table.currentIndex().row() == 0 and window.detail.current_track()["id"] == first
+    assert window.table.currentIndex().row() == 0 and window.detail.current_track().id == first
 
 
 def test_a_thousand_files_dropped_one_by_one(qtbot, make_window, tmp_path):
@@ -306,7 +306,7 @@ def test_a_thousand_files_dropped_one_by_one(qtbot, make_window, tmp_path):
     _drop(window, _mime(*files))
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 1200 and _idle(window), timeout=120_000)
     qtbot.waitUntil(lambda: window._pending_select is None)
-    assert window.detail.current_track()["title"] == "Many 0000"
+    assert window.detail.current_track().title == "Many 0000"
     assert "1,200 tracks ready" in window.status_text.text()
     assert window.table_model.resets <= window.table_model.started_generation
 

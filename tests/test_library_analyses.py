@@ -47,4 +47,4 @@ def test_saving_again_replaces_the_previous_analysis(library, tmp_path):
         store.save_analyses(conn, model, [(track, store.AnalysisRecord(error="file vanished"))])
         store.save_analyses(conn, model, [(track, store.AnalysisRecord(top1="Opera", confidence=0.9, window_count=3))])
         row = store.analysis_of(conn, track, model)
-    assert (row["top1"], row["error"], row["window_count"], row["model_origin"]) == ("Opera", None, 3, "test")
+    assert (row.top1, row.error, row.window_count, row.model_origin) == ("Opera", None, 3, "test")

@@ -80,7 +80,7 @@ class SmokeCheck(QObject):
         """The selected track's CQT spectrogram is drawn (decoding and librosa work)."""
         track = self.window.detail.current_track()
         shown = self.window.detail.spectrogram_view.spectrogram()
-        return track is not None and shown is not None and shown.path == str(track["path"])
+        return track is not None and shown is not None and shown.path == track.path
 
     def _busy(self) -> bool:
         detail = self.window.detail

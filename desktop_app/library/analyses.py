@@ -2,13 +2,15 @@
 
 The library layer keeps plain values here (genre keys, floats), so it needs nothing from the
 inference package; `desktop_app.analysis` (classify_library, tag_results) converts results into these.
+What is written is an `AnalysisRecord`; what is read back is a `StoredAnalysis`, the same record
+plus the model that made it, so readers name fields the type checker knows instead of dict keys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.dialects.sqlite import insert
@@ -21,7 +23,7 @@ models = GenreModel.__table__
 tracks = Track.__table__
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class AnalysisRecord:
     """A successful analysis, or a failed one when ``error`` is set and the rest is None."""
 
@@ -36,6 +38,22 @@ class AnalysisRecord:
     device: str | None = None
     seconds: float | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnalysis(AnalysisRecord):
+    """A stored analysis as read back: the record, the model that made it, and when.
+
+    ``model_name`` says whose classes ``probabilities`` holds (``ccmusic``, ``broad-genre``, a
+    tagger, ``my-genres``); ``model_label`` and ``model_origin`` say which weights, as the window
+    names them.
+    """
+
+    model_name: str = "ccmusic"
+    model_label: str | None = None
+    model_origin: str | None = None
+    model_sha256: str | None = None
+    analysed_at: datetime | None = None
 
 
 def register_model(
@@ -86,12 +104,16 @@ def model_id_for(conn: Connection, sha256: str) -> int | None:
     return conn.execute(select(models.c.id).where(models.c.sha256 == sha256)).scalar()
 
 
-def analysis_of(conn: Connection, track_id: int, model_id: int) -> dict[str, Any] | None:
-    """The analysis row with its model's name, label and origin, or None."""
+_STORED_COLUMNS = [analyses.c[f.name] for f in fields(StoredAnalysis) if f.name in analyses.c]
+"""The `analyses` columns a `StoredAnalysis` holds (the model's come from `models`)."""
+
+
+def analysis_of(conn: Connection, track_id: int, model_id: int) -> StoredAnalysis | None:
+    """This model's analysis of this track, with the model's name, label, origin and SHA-256, or None."""
     row = (
         conn.execute(
             select(
-                analyses,
+                *_STORED_COLUMNS,
                 models.c.label.label("model_label"),
                 models.c.origin.label("model_origin"),
                 models.c.sha256.label("model_sha256"),
@@ -103,7 +125,7 @@ def analysis_of(conn: Connection, track_id: int, model_id: int) -> dict[str, Any
         .mappings()
         .first()
     )
-    return dict(row) if row else None
+    return StoredAnalysis(**row) if row else None
 
 
 def predicted_genre_counts(conn: Connection, model_id: int) -> dict[str, int]:

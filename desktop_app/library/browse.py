@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
@@ -29,7 +30,7 @@ from sqlalchemy import (
 )
 
 from desktop_app.genres.taxonomy import TAXONOMIES
-from desktop_app.library.analyses import analysis_of
+from desktop_app.library.analyses import StoredAnalysis, analysis_of
 from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
 from desktop_app.library.search import SearchQuery
 from desktop_app.library.tags import printable_path
@@ -108,6 +109,41 @@ class TrackRow(NamedTuple):
     predicted: str | None
     confidence: float | None
     analysis_error: str | None
+
+
+@dataclass(frozen=True)
+class TrackDetail:
+    """Everything the detail panel shows about one track: its columns, tag genres and analyses.
+
+    ``tag_genre`` is the genre as written in the file, ``tag_genres`` its split list;
+    ``analysis`` is the analysis by the model whose taxonomy the window shows, or None;
+    ``analyses`` every analysis of this track by one of the current models, by model name.
+    """
+
+    id: int
+    path: str
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    duration: float | None = None
+    tag_genre: str | None = None
+    tag_genres: list[str] = field(default_factory=list)
+    analysis: StoredAnalysis | None = None
+    analyses: dict[str, StoredAnalysis] = field(default_factory=dict)
+    album_artist: str | None = None
+    track_number: int | None = None
+    disc_number: int | None = None
+    year: int | None = None
+    size: int | None = None
+    mtime: float | None = None
+    format: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    bitrate: int | None = None
+    added_at: datetime | None = None
+    scanned_at: datetime | None = None
+    available: bool = True
+    error: str | None = None
 
 
 @dataclass
@@ -240,28 +276,24 @@ def track_rows(conn: Connection, ids: Sequence[int], model_id: int | None) -> di
 
 def track_detail(
     conn: Connection, track_id: int, model: ModelInfo | None, models: Mapping[str, ModelInfo] | None = None
-) -> dict[str, Any] | None:
-    """Everything the detail panel shows about one track: its columns, tag genres and analyses.
-
-    ``tag_genre`` is the genre as written in the file, ``tag_genres`` its split list;
-    ``analysis`` is ``model``'s analysis (the taxonomy the window shows; with ``model_name``,
-    ``model_label``, ``model_origin``) or None; ``analyses`` every analysis of this track by one
-    of ``models`` (the current model of each name), by model name.
-    """
+) -> TrackDetail | None:
+    """The track with this id, its tag genres, ``model``'s analysis (the taxonomy the window
+    shows) and the analyses by ``models`` (the current model of each name); None if it is gone."""
     row = conn.execute(select(tracks).where(tracks.c.id == track_id)).mappings().first()
     if row is None:
         return None
-    track = dict(row)
-    track["tag_genre"] = track.pop("genre")
-    track["tag_genres"] = list(
-        conn.execute(
-            select(tag_genres.c.name).where(tag_genres.c.track_id == track_id).order_by(tag_genres.c.position)
-        ).scalars()
-    )
-    track["analysis"] = analysis_of(conn, track_id, model.id) if model and model.id is not None else None
+    columns = dict(row)
+    columns["tag_genre"] = columns.pop("genre")
+    names = conn.execute(
+        select(tag_genres.c.name).where(tag_genres.c.track_id == track_id).order_by(tag_genres.c.position)
+    ).scalars()
     found = {name: analysis_of(conn, track_id, info.id) for name, info in (models or {}).items() if info.id is not None}
-    track["analyses"] = {name: row for name, row in found.items() if row is not None}
-    return track
+    return TrackDetail(
+        **columns,
+        tag_genres=list(names),
+        analysis=analysis_of(conn, track_id, model.id) if model and model.id is not None else None,
+        analyses={name: analysis for name, analysis in found.items() if analysis is not None},
+    )
 
 
 def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float) -> SidebarCounts:

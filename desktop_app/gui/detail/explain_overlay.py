@@ -19,7 +19,7 @@ surely. The CQT stops at B7 (3.95 kHz): heat in the mel bands above is not drawn
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -35,6 +35,7 @@ from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
 from desktop_app.gui.detail.verdict import CCMUSIC, has_prediction, model_name, top_genres
 from desktop_app.inference.musicnn.weights import SHIPPED_TAGGERS
+from desktop_app.library.analyses import StoredAnalysis
 
 if TYPE_CHECKING:
     from desktop_app.gui.activation_explorer import ActivationExplorer
@@ -55,21 +56,22 @@ EXPLAINED_MODELS: tuple[tuple[str, str], ...] = (
 GenreChoice = tuple[str, int]  # label, genre (or tag) index
 
 
-def genre_choices(analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
+def genre_choices(analysis: StoredAnalysis | None) -> list[GenreChoice]:
     """CCMusic's stored Top-5, predicted first; none without a CCMusic prediction."""
     if model_name(analysis) != CCMUSIC or not has_prediction(analysis):
         return []
     assert analysis is not None
-    top = top_genres(analysis["probabilities"])
+    assert analysis.probabilities is not None
+    top = top_genres(analysis.probabilities)
     return [
         (f"{s.display_name} (predicted)" if rank == 0 else s.display_name, _INDEX[s.key]) for rank, s in enumerate(top)
     ]
 
 
-def tag_choices(model: str, analysis: Mapping[str, Any] | None) -> list[GenreChoice]:
+def tag_choices(model: str, analysis: StoredAnalysis | None) -> list[GenreChoice]:
     """Every tag of a tagger network, the most probable for this track first when it has been tagged."""
     tags = TAGGER_TAGS[model]
-    stored = (analysis or {}).get("probabilities")
+    stored = analysis.probabilities if analysis else None
     if not stored or len(stored) != len(tags):
         return [(tag, index) for index, tag in enumerate(tags)]
     order = sorted(range(len(tags)), key=lambda i: -stored[i])
@@ -139,7 +141,7 @@ class ExplainBar(QWidget):
         self.explainer = Explainer(self)
         self.overlay = HeatOverlay(view.plot_widget.getPlotItem())
         self._spectrogram: Spectrogram | None = None
-        self._analyses: Mapping[str, Mapping[str, Any]] = {}
+        self._analyses: Mapping[str, StoredAnalysis] = {}
         self._choices: list[GenreChoice] = []
         self._token: int | None = None
         self._model = CCMUSIC
@@ -198,7 +200,7 @@ class ExplainBar(QWidget):
         """The network explained: ``ccmusic``, ``musicnn-msd`` or ``musicnn-mtt``."""
         return self._model
 
-    def show_subject(self, spectrogram: Spectrogram | None, analyses: Mapping[str, Mapping[str, Any]]) -> None:
+    def show_subject(self, spectrogram: Spectrogram | None, analyses: Mapping[str, StoredAnalysis]) -> None:
         """The shown track's spectrogram (None while there is none) and stored analyses, by model."""
         self._analyses = analyses
         self._show_choices(spectrogram)

@@ -1,6 +1,6 @@
 """The detail panel of the selected track: header, spectrogram with genre timelines, transport, Top-5s.
 
-The window calls `show_track(track_dict)` on every selection change and again when the track's
+The window calls `show_track(track_detail)` on every selection change and again when the track's
 analysis arrives; the same track shown again only refreshes its texts and timelines. The panel
 owns the `Player` unless one is passed in: the shown track is the loaded track, clicking the
 spectrogram seeks it, and the playhead follows it.
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QResizeEvent
@@ -45,6 +44,8 @@ from desktop_app.gui.detail.verdict import (
     timeline,
 )
 from desktop_app.gui.playback import Player
+from desktop_app.library.analyses import StoredAnalysis
+from desktop_app.library.browse import TrackDetail
 
 COMPUTING = "Computing spectrogram…"
 NO_TRACK = "No track selected"
@@ -70,7 +71,7 @@ class DetailPanel(QWidget):
         self.setObjectName("detailPanel")
         self.player = player if player is not None else Player(self)
         self._loader = loader if loader is not None else SpectrogramLoader(self)
-        self._track: dict[str, Any] | None = None
+        self._track: TrackDetail | None = None
         self._thresholds = dict(DEFAULT_THRESHOLDS)
 
         # No shortcut here: the window owns the space bar and adds this action to its menu.
@@ -131,11 +132,11 @@ class DetailPanel(QWidget):
 
     # Public API
 
-    def show_track(self, track: Mapping[str, Any] | None) -> None:
-        """Show ``track`` (id, path, title, artist, album, duration, optional 'analysis' and
-        'analyses': the shown taxonomy's row and every model's row by name), or nothing."""
+    def show_track(self, track: TrackDetail | None) -> None:
+        """Show ``track`` (its ``analysis``: the shown taxonomy's; ``analyses``: every model's by
+        name), or nothing."""
         previous = self._track
-        self._track = dict(track) if track is not None else None
+        self._track = track
         if self._track is None:
             self._title.setText(f"<i>{NO_TRACK}</i>")
             self._loader.cancel()
@@ -147,15 +148,15 @@ class DetailPanel(QWidget):
         if previous is not None and _same_file(previous, self._track):
             self._show_analysis()  # e.g. its analysis just arrived
             return
-        path = str(self._track["path"])
+        path = self._track.path
         self.player.load(path)
-        self.transport.set_duration_hint(self._track.get("duration"))
+        self.transport.set_duration_hint(self._track.duration)
         self.spectrogram_view.set_playhead(0.0)
         self.spectrogram_view.show_message(COMPUTING)
         self._show_analysis()
         self._loader.request(path)  # a cached spectrogram arrives before this returns
 
-    def current_track(self) -> dict[str, Any] | None:
+    def current_track(self) -> TrackDetail | None:
         return self._track
 
     def set_classifier_source(self, source: ClassifierSource | None) -> None:
@@ -193,14 +194,14 @@ class DetailPanel(QWidget):
         self.my_genres_label.setVisible(learned is not None)
         self._show_spectrogram_analyses(analyses)
 
-    def _show_spectrogram_analyses(self, analyses: Mapping[str, Mapping[str, Any]]) -> None:
+    def _show_spectrogram_analyses(self, analyses: Mapping[str, StoredAnalysis]) -> None:
         spectrogram = self.spectrogram_view.spectrogram()
         self.explain.show_subject(spectrogram, analyses)
         if spectrogram is not None:
             for shown in _timelines(spectrogram, analyses):
                 self.spectrogram_view.set_timeline(shown)
 
-    def _show_tags(self, analyses: Mapping[str, Mapping[str, Any]]) -> None:
+    def _show_tags(self, analyses: Mapping[str, StoredAnalysis]) -> None:
         self.tags_label.setVisible(has_tags(analyses))
         groups = tag_groups(analyses)
         line = tag_line(groups) or f"none above {TAG_THRESHOLD:.0%}"
@@ -212,14 +213,14 @@ class DetailPanel(QWidget):
         )
 
     def _on_spectrogram(self, spectrogram: Spectrogram) -> None:
-        if self._track is None or spectrogram.path != str(self._track["path"]):
+        if self._track is None or spectrogram.path != self._track.path:
             return
         self.spectrogram_view.set_spectrogram(spectrogram)
         self.spectrogram_view.set_playhead(self.player.position())
         self._show_spectrogram_analyses(analyses_by_model(self._track))
 
     def _on_spectrogram_failed(self, path: str, message: str) -> None:
-        if self._track is not None and path == str(self._track["path"]):
+        if self._track is not None and path == self._track.path:
             self.spectrogram_view.show_message(message)
 
     def _seek(self, seconds: float) -> None:
@@ -231,23 +232,23 @@ class DetailPanel(QWidget):
         self._status.show()
 
 
-def _timelines(spectrogram: Spectrogram, analyses: Mapping[str, Mapping[str, Any]]) -> list[Timeline]:
+def _timelines(spectrogram: Spectrogram, analyses: Mapping[str, StoredAnalysis]) -> list[Timeline]:
     """CCMusic's timeline on the file's 11.4 s windows, the broad genres' on its 3 s patches."""
     ccmusic, genres = analyses.get(CCMUSIC), analyses.get(BROAD)
-    patches = patch_bounds(spectrogram.duration, (genres or {}).get("window_count"))
+    patches = patch_bounds(spectrogram.duration, genres.window_count if genres else None)
     return [
         timeline(ccmusic, spectrogram.window_bounds) if ccmusic else Timeline((), model=CCMUSIC),
         timeline(genres, patches) if genres else Timeline((), model=BROAD),
     ]
 
 
-def _same_file(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    return a.get("id") == b.get("id") and a.get("path") == b.get("path")
+def _same_file(a: TrackDetail, b: TrackDetail) -> bool:
+    return a.id == b.id and a.path == b.path
 
 
-def _header_html(track: Mapping[str, Any]) -> str:
-    title = track.get("title") or Path(str(track.get("path", ""))).name
-    byline = " — ".join(escape(str(v)) for v in (track.get("artist"), track.get("album")) if v)
-    duration = track.get("duration")
+def _header_html(track: TrackDetail) -> str:
+    title = track.title or Path(track.path).name
+    byline = " — ".join(escape(str(v)) for v in (track.artist, track.album) if v)
+    duration = track.duration
     length = f" · {format_time(duration)}" if duration else ""
     return f"<b style='font-size:large'>{escape(str(title))}</b><br>{byline}{length}"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from desktop_app.genres.broad import BROAD_TAGGERS, SOURCE_PREFIX
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
+from desktop_app.library.analyses import StoredAnalysis
 
 TAG_THRESHOLD = 0.2
 """A descriptor is shown from this probability on. Tags are independent sigmoid outputs and the
@@ -104,7 +104,7 @@ class TagGroup:
     tags: tuple[TagShare, ...]
 
 
-def tag_groups(analyses: Mapping[str, Mapping[str, Any]], threshold: float = TAG_THRESHOLD) -> list[TagGroup]:
+def tag_groups(analyses: Mapping[str, StoredAnalysis], threshold: float = TAG_THRESHOLD) -> list[TagGroup]:
     """The descriptors at or above ``threshold``, strongest first within each of `GROUPS` (in order).
 
     ``analyses`` are the track's rows by model name; a tagger without a usable row is left out.
@@ -125,7 +125,7 @@ def tag_groups(analyses: Mapping[str, Mapping[str, Any]], threshold: float = TAG
     ]
 
 
-def has_tags(analyses: Mapping[str, Mapping[str, Any]]) -> bool:
+def has_tags(analyses: Mapping[str, StoredAnalysis]) -> bool:
     """True when at least one tagger's row holds its tags' probabilities."""
     return bool(_tag_probabilities(analyses))
 
@@ -137,14 +137,14 @@ def tag_line(groups: Sequence[TagGroup]) -> str:
     )
 
 
-def _tag_probabilities(analyses: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+def _tag_probabilities(analyses: Mapping[str, StoredAnalysis]) -> dict[str, float]:
     """``{"msd:rock": 0.61, …}`` from every tagger row that holds all its tags."""
     found: dict[str, float] = {}
     for model in BROAD_TAGGERS:
-        row = analyses.get(model) or {}
-        values = row.get("probabilities")
+        row = analyses.get(model)
+        values = row.probabilities if row else None
         tags = TAGGER_TAGS[model]
-        if row.get("error") or not isinstance(values, Sequence) or len(values) != len(tags):
+        if row is None or row.error or not isinstance(values, Sequence) or len(values) != len(tags):
             continue
         prefix = SOURCE_PREFIX[model]
         found.update({f"{prefix}:{tag}": float(p) for tag, p in zip(tags, values)})

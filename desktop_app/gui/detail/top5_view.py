@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from html import escape
-from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -31,6 +30,7 @@ from desktop_app.gui.detail.verdict import (
     vote_count,
 )
 from desktop_app.gui.resources import genre_palette
+from desktop_app.library.analyses import StoredAnalysis
 
 TEST_MODEL_WARNING = "Test model — random weights, not a real prediction"
 BAR_HEIGHT = 0.62
@@ -101,13 +101,13 @@ class Top5View(QWidget):
 
     def show_analysis(
         self,
-        analysis: Mapping[str, Any] | None,
+        analysis: StoredAnalysis | None,
         low_confidence: float = 0.0,
         *,
         evidence: Mapping[str, tuple[str, float]] | None = None,
         absent: str | None = None,
     ) -> None:
-        """Show the verdict of an ``analyses`` row dict (with model_label/model_origin), or none.
+        """Show the verdict of a stored analysis (with its model's label and origin), or none.
 
         ``evidence`` names the tag behind each broad genre (`verdict.broad_evidence`); ``absent``
         is the one quiet line to show instead of "Not analysed" when there is no row at all.
@@ -119,15 +119,15 @@ class Top5View(QWidget):
             self._show_not_analysed(analysis, absent)
             return
         assert analysis is not None
-        self._entries = top_genres(analysis["probabilities"], model=self._model)
+        assert analysis.probabilities is not None
+        self._entries = top_genres(analysis.probabilities, model=self._model)
         self._evidence = [
             source_tag(evidence[e.key][0]) if evidence and e.key in evidence else "" for e in self._entries
         ]
         self._draw_bars(faded=is_test_model(analysis))
         self._plot.setVisible(True)
         best = self._entries[0]
-        confidence = analysis.get("confidence")
-        confidence = best.probability if confidence is None else float(confidence)
+        confidence = best.probability if analysis.confidence is None else float(analysis.confidence)
         low = confidence < low_confidence
         prefix = "Low confidence: " if low else ""
         suffix = " (test model)" if is_test_model(analysis) else ""
@@ -135,13 +135,13 @@ class Top5View(QWidget):
         self._headline.setText(f"{swatch}{escape(prefix + best.display_name)} — {percent(confidence)}{escape(suffix)}")
         self._details.setText(_details_html(analysis, self._model))
 
-    def _show_not_analysed(self, analysis: Mapping[str, Any] | None, absent: str | None) -> None:
+    def _show_not_analysed(self, analysis: StoredAnalysis | None, absent: str | None) -> None:
         self._entries = []
         self._evidence = []
         self._draw_bars(faded=False)
         self._plot.setVisible(False)
         self._headline.setText("Not analysed")
-        error = (analysis or {}).get("error")
+        error = analysis.error if analysis else None
         if error:
             self._details.setText(f"The analysis failed: {escape(str(error))}" + _model_line(analysis))
         elif analysis:
@@ -214,21 +214,21 @@ class Top5View(QWidget):
         return self._warning.text() if not self._warning.isHidden() else None
 
 
-def _details_html(analysis: Mapping[str, Any], model: str) -> str:
+def _details_html(analysis: StoredAnalysis, model: str) -> str:
     lines = []
     pieces = GENRE_MODELS[model]
-    majority = analysis.get("majority")
+    majority = analysis.majority
     if majority:
-        votes = vote_count(analysis.get("window_probabilities"), majority, model)
+        votes = vote_count(analysis.window_probabilities, majority, model)
         count = f" ({votes[0]} of {votes[1]} {pieces.units})" if votes else ""
         lines.append(f"Majority vote: <b>{escape(genre_display_name(majority, model))}</b>{count}")
-    if analysis.get("short_clip"):
+    if analysis.short_clip:
         lines.append(pieces.short_clip)
-    if analysis.get("silent"):
+    if analysis.silent:
         lines.append("The track is silent: the prediction means nothing.")
     return "<br>".join(lines) + _model_line(analysis)
 
 
-def _model_line(analysis: Mapping[str, Any] | None) -> str:
-    label = (analysis or {}).get("model_label")
+def _model_line(analysis: StoredAnalysis | None) -> str:
+    label = analysis.model_label if analysis else None
     return f"<br>Model: {escape(str(label))}" if label else ""

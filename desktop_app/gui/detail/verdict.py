@@ -1,10 +1,10 @@
 """What the detail panel says about a track's analyses, as plain data (no Qt).
 
-The panel receives each analysis as a dict of the ``analyses`` columns plus ``model_name``,
-``model_label`` and ``model_origin``; a row without ``model_name`` is CCMusic's (older callers).
-These helpers turn the rows of the two genre models (``broad-genre``, ``ccmusic``) into their
-Top-5, majority vote and genre timeline, so the widgets only draw and the rules are tested on
-their own. The taggers' own rows feed the broad genres' evidence and the tags line (`tag_line`).
+The panel receives the track as a `TrackDetail` and each analysis as a `StoredAnalysis` (the stored
+record plus the model's name, label and origin). These helpers turn the rows of the two genre models
+(``broad-genre``, ``ccmusic``) into their Top-5, majority vote and genre timeline, so the widgets
+only draw and the rules are tested on their own. The taggers' own rows feed the broad genres'
+evidence and the tags line (`tag_line`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -21,6 +20,8 @@ from desktop_app.audio.mel import PATCH_FRAMES, PATCH_SECONDS
 from desktop_app.audio.mel import SAMPLE_RATE as PATCH_RATE
 from desktop_app.genres import broad
 from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES, Taxonomy
+from desktop_app.library.analyses import StoredAnalysis
+from desktop_app.library.browse import TrackDetail
 
 TOP_K = 5
 TEST_ORIGIN = "test"
@@ -109,36 +110,37 @@ class Timeline:
     model: str = CCMUSIC
 
 
-def model_name(analysis: Mapping[str, Any] | None) -> str:
-    """The model an analysis row comes from; rows without the column are CCMusic's."""
-    return str((analysis or {}).get("model_name") or CCMUSIC)
+def model_name(analysis: StoredAnalysis | None) -> str:
+    """The model an analysis comes from; without one, CCMusic."""
+    return (analysis.model_name if analysis else None) or CCMUSIC
 
 
-def analyses_by_model(track: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
-    """Every analysis of ``track`` by model name: ``track["analyses"]`` plus ``track["analysis"]``."""
-    found: dict[str, Mapping[str, Any]] = dict((track or {}).get("analyses") or {})
-    shown = (track or {}).get("analysis")
-    if shown:
-        found.setdefault(model_name(shown), shown)
+def analyses_by_model(track: TrackDetail | None) -> dict[str, StoredAnalysis]:
+    """Every analysis of ``track`` by model name: ``track.analyses`` plus ``track.analysis``."""
+    if track is None:
+        return {}
+    found = dict(track.analyses)
+    if track.analysis:
+        found.setdefault(model_name(track.analysis), track.analysis)
     return found
 
 
-def has_prediction(analysis: Mapping[str, Any] | None) -> bool:
+def has_prediction(analysis: StoredAnalysis | None) -> bool:
     """True when the row holds probabilities (not missing, not an error row) of a known model."""
-    if not analysis or analysis.get("error") or model_name(analysis) not in TAXONOMIES:
+    if not analysis or analysis.error or model_name(analysis) not in TAXONOMIES:
         return False
-    return _valid(analysis.get("probabilities"), _taxonomy(model_name(analysis)))
+    return _valid(analysis.probabilities, _taxonomy(model_name(analysis)))
 
 
-def is_test_model(analysis: Mapping[str, Any] | None) -> bool:
-    return analysis is not None and analysis.get("model_origin") == TEST_ORIGIN
+def is_test_model(analysis: StoredAnalysis | None) -> bool:
+    return analysis is not None and analysis.model_origin == TEST_ORIGIN
 
 
-def model_heading(model: str, analysis: Mapping[str, Any] | None = None) -> str:
+def model_heading(model: str, analysis: StoredAnalysis | None = None) -> str:
     """ "Broad genre — MusiCNN, built-in", "CCMusic VGG19_BN", "CCMusic VGG19_BN, TEST weights"."""
     known = GENRE_MODELS.get(model)
     title = known.heading if known else _taxonomy(model).title
-    origin = ORIGIN_WORDS.get(str((analysis or {}).get("model_origin")))
+    origin = ORIGIN_WORDS.get(str(analysis.model_origin if analysis else None))
     return f"{title}, {origin}" if origin else title
 
 
@@ -149,12 +151,13 @@ def top_genres(probabilities: Sequence[float], k: int = TOP_K, model: str = CCMU
     return [_share(taxonomy, i, probabilities[i]) for i in order[:k]]
 
 
-def learned_line(analysis: Mapping[str, Any] | None, k: int = 3) -> str | None:
+def learned_line(analysis: StoredAnalysis | None, k: int = 3) -> str | None:
     """ "Rock 97% · Electronic 2% · Classical 1%": the person's learned genres for the track, or
     None when My genres have not classified it (or were learned again with other genres since)."""
     if not has_prediction(analysis) or model_name(analysis) != MY_GENRES_MODEL:
         return None
-    shares = top_genres(analysis["probabilities"], k, MY_GENRES_MODEL)  # type: ignore[index]
+    assert analysis is not None and analysis.probabilities is not None
+    shares = top_genres(analysis.probabilities, k, MY_GENRES_MODEL)
     return " · ".join(f"{s.display_name} {s.probability:.0%}" for s in shares)
 
 
@@ -170,7 +173,7 @@ def vote_count(
     return sum(1 for row in rows if _argmax(row) == index), len(rows)
 
 
-def timeline(analysis: Mapping[str, Any] | None, bounds: Sequence[tuple[float, float]]) -> Timeline:
+def timeline(analysis: StoredAnalysis | None, bounds: Sequence[tuple[float, float]]) -> Timeline:
     """Bands for each window (or patch) at ``bounds`` (seconds, from the audio's own layout).
 
     The bands are only drawn when the stored windows match the file's layout one to one: a
@@ -182,7 +185,7 @@ def timeline(analysis: Mapping[str, Any] | None, bounds: Sequence[tuple[float, f
     assert analysis is not None
     taxonomy = _taxonomy(model)
     pieces = GENRE_MODELS.get(model, GENRE_MODELS[CCMUSIC])
-    rows = analysis.get("window_probabilities") or []
+    rows = analysis.window_probabilities or []
     if not rows or not all(_valid(r, taxonomy) for r in rows):
         return Timeline((), f"no per-{pieces.unit} probabilities stored", model=model)
     if len(rows) != len(bounds):
@@ -212,7 +215,7 @@ def patch_bounds(duration: float, stored: int | None = None) -> tuple[tuple[floa
     return tuple((i * PATCH_SECONDS, min((i + 1) * PATCH_SECONDS, duration)) for i in range(count))
 
 
-def broad_evidence(analyses: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, float]]:
+def broad_evidence(analyses: Mapping[str, StoredAnalysis]) -> dict[str, tuple[str, float]]:
     """For each broad genre, the tag (``msd:rock``) that gave it its probability; {} without both taggers."""
     tags = {}
     for tagger in broad.BROAD_TAGGERS:
@@ -220,7 +223,7 @@ def broad_evidence(analyses: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple
         if not has_prediction(row):
             return {}
         assert row is not None
-        tags[tagger] = np.asarray(row["probabilities"], dtype=np.float32)
+        tags[tagger] = np.asarray(row.probabilities, dtype=np.float32)
     return broad.evidence(tags)
 
 
