@@ -19,7 +19,7 @@ settings and model are never touched):
    the built-in tagger starts on the dropped files meanwhile (torch loads in its worker), as it
    does for a person.
 3. Installs the checkpoint as a ``test`` model (``model_store.import_model``, in a child process),
-   makes the window pick it up (``refresh_model_state``, what it does after an install) and
+   makes the window pick it up (``model_control.refresh``, what it does after an install) and
    drops the clip folder: it is scanned, its first track selected (spectrogram computed) and the
    tracks analysed. The analysis phase lasts from that drop until the analysis has finished and
    the window is idle; it includes importing torch and loading the 488 MB model in the worker.
@@ -386,7 +386,7 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     t0 = scan_start = time.perf_counter()
     accepted = drop(window, [scan_folder])
     run_until(lambda: window.table_model.rowCount() >= args.files and window.is_idle()
-              and window._pending_select is None and shown_spectrogram(window))
+              and window.table.pending_select is None and shown_spectrogram(window))
     scan_seconds = time.perf_counter() - t0
     heartbeat.set_phase("between")
     scan_status = window.status_text.text()
@@ -394,7 +394,7 @@ def measure(args: argparse.Namespace, work: Path) -> int:
 
     # Phase 2: install a test model (child process), pick it up, drop the clips: scan + analysis.
     sha256 = child_python(IMPORT_SCRIPT, str(checkpoint))
-    window.refresh_model_state()
+    window.model_control.refresh()
     assert window.analysis.has_model  # torch is in already: the built-in tagger tagged the drop
     finished: list[object] = []
     loading: dict[str, float] = {}
@@ -405,7 +405,7 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     t0 = analysis_start = time.perf_counter()
     drop(window, [clip_folder])
     run_until(lambda: bool(finished) and not window.analysis.busy and window.is_idle()
-              and window._pending_select is None and shown_spectrogram(window))
+              and window.table.pending_select is None and shown_spectrogram(window))
     analysis_seconds = time.perf_counter() - t0
     heartbeat.set_phase("after")
     heartbeat.stop()

@@ -69,7 +69,7 @@ def test_use_these_genres_classifies_and_switches_the_window(qtbot, window, libr
     assert _learned(library) == 1
     assert window.model_info is not None and window.model_info.name == "my-genres" and window.model_info.id
     qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("predicted", "Rock")) is not None, timeout=20_000)
-    window.select_track(1)  # "Rock" in its tags
+    window.table.select_track(1)  # "Rock" in its tags
     qtbot.waitUntil(lambda: window.detail.my_genres_label.isVisible(), timeout=20_000)
     assert window.detail.my_genres_label.text().startswith("My genres — Rock 1")
     column = window.table_model.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.track_drag import track_ids_from, track_ids_mime
 from desktop_app.gui.workers import JobRunner
@@ -23,7 +24,7 @@ def setup(qtbot, library, tmp_path):
     a, b, c, d = songs.ids
     analyse(library, {a: ("Soft_rock", 0.55), b: ("Soft_rock", 0.9), c: ("Opera", 0.8), d: ("Soft_rock", 0.2)})
     jobs = JobRunner()
-    panel = PlaylistsPanel(library, jobs)
+    panel = PlaylistsPanel(library, jobs, LibraryEvents())
     qtbot.addWidget(panel)
     qtbot.addWidget(panel.view)
     panel.resize(260, 400)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.analysis_queue import CLASSIFYING, TAGGING, AnalysisOutcome, AnalysisProgress, AnalysisQueue
 from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
 from desktop_app.gui.workers import JobRunner
@@ -26,7 +27,10 @@ def test_scans_run_one_after_another_and_report_what_they_found(qtbot, library, 
     _songs(tmp_path / "a", 3), _songs(tmp_path / "b", 2)
     (tmp_path / "b" / "broken.mp3").write_bytes(b"not audio")
     jobs = JobRunner()
-    queue = ScanQueue(library, jobs)
+    events = LibraryEvents()
+    announced: list[bool] = []
+    events.tracksChanged.connect(lambda: announced.append(True))
+    queue = ScanQueue(library, jobs, events)
     outcomes: list[ScanOutcome] = []
     progress: list[object] = []
     queue.scanned.connect(outcomes.append)
@@ -40,13 +44,14 @@ def test_scans_run_one_after_another_and_report_what_they_found(qtbot, library, 
     assert (outcomes[0].result.added, outcomes[1].result.added) == (3, 3)  # the broken file is kept too
     assert len(outcomes[0].track_ids) == 3 and len(outcomes[1].track_ids) == 2, "only readable tracks"
     assert [e["path"] for e in outcomes[1].result.error_files] == [str(tmp_path / "b" / "broken.mp3")]
+    assert len(announced) >= 2, "each scan told the library's views"
     jobs.shutdown()
 
 
 def test_a_cancelled_scan_drops_the_queue(qtbot, library, tmp_path):
     _songs(tmp_path / "a", 2)
     jobs = JobRunner()
-    queue = ScanQueue(library, jobs)
+    queue = ScanQueue(library, jobs, LibraryEvents())
     outcomes: list[ScanOutcome] = []
     queue.scanned.connect(outcomes.append)
     queue.scan([str(tmp_path / "a")])
@@ -59,7 +64,7 @@ def test_a_cancelled_scan_drops_the_queue(qtbot, library, tmp_path):
 
 def _scanned(qtbot, library, folder: Path) -> list[int]:
     jobs = JobRunner()
-    queue = ScanQueue(library, jobs)
+    queue = ScanQueue(library, jobs, LibraryEvents())
     outcomes: list[ScanOutcome] = []
     queue.scanned.connect(outcomes.append)
     queue.scan([str(folder)])
@@ -75,7 +80,10 @@ def _rows_by_model(library) -> dict[str, int]:
 
 def test_the_tagger_pass_comes_first_then_ccmusic_and_nothing_runs_twice(qtbot, library, tmp_path, random_checkpoint):
     ids = _scanned(qtbot, library, _songs(tmp_path / "music", 3)[0].parent)
-    queue = AnalysisQueue(library)
+    events = LibraryEvents()
+    announced: list[object] = []
+    events.analysesChanged.connect(announced.append)
+    queue = AnalysisQueue(library, events)
     queue.set_model(CCMusicSource(random_checkpoint.path, "test", None), "cpu")
     phases: list[str] = []
     reported: set[int] = set()
@@ -97,6 +105,8 @@ def test_the_tagger_pass_comes_first_then_ccmusic_and_nothing_runs_twice(qtbot, 
     assert (outcome.tagged, outcome.analysed, outcome.failed, outcome.cancelled) == (3, 3, 0, False)
     assert outcome.model is not None and outcome.model.origin == "test" and loaded == [outcome.model]
     assert reported == set(ids)
+    assert announced and announced[-1] is None, "the run's end told every view"
+    assert {i for ids_ in announced[:-1] if ids_ for i in ids_} == set(ids), "each batch named its tracks"
     assert _rows_by_model(library) == {"musicnn-msd": 3, "musicnn-mtt": 3, "broad-genre": 3, "ccmusic": 3}
 
     outcomes.clear()
@@ -110,7 +120,7 @@ def test_a_model_that_cannot_load_fails_the_queue_with_the_reason(qtbot, library
     ids = _scanned(qtbot, library, _songs(tmp_path / "music", 1)[0].parent)
     broken = tmp_path / "broken.pt"
     broken.write_bytes(b"PK\x03\x04 not a checkpoint")
-    queue = AnalysisQueue(library)
+    queue = AnalysisQueue(library, LibraryEvents())
     queue.set_model(CCMusicSource(broken, "file", None), "cpu")
     failures: list[Exception] = []
     queue.failed.connect(failures.append)

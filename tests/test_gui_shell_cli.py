@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -47,15 +49,23 @@ def test_scan_command_still_runs_headless(tmp_path, capsys):
 def test_no_arguments_opens_the_window_with_dropped_paths(qapp, tmp_path):
     write_audio(tmp_path / "m" / "a.wav", title="Given on the command line")
     seen = {}
+    deadline = time.monotonic() + 120
 
     def close_when_loaded() -> None:
+        # Whatever happens here (an assertion, an exception, a slow load), the window closes, so
+        # app.exec() returns and the test fails with a reason instead of hanging the run.
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
-        detail = window.detail
-        if detail.current_track() is not None and detail.spectrogram_view.spectrogram() is not None:
-            seen["title"] = window.detail.current_track()["title"]
-            window.close()
-        else:
-            QTimer.singleShot(100, close_when_loaded)
+        try:
+            detail = window.detail
+            loaded = detail.current_track() is not None and detail.spectrogram_view.spectrogram() is not None
+            if loaded:
+                seen["title"] = detail.current_track().title
+            elif time.monotonic() < deadline:
+                QTimer.singleShot(100, close_when_loaded)
+                return
+        except BaseException as error:
+            seen["error"] = repr(error)
+        window.close()
 
     QTimer.singleShot(0, close_when_loaded)
     assert cli.main([str(tmp_path / "m")]) == 0

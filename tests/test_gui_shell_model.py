@@ -30,20 +30,20 @@ def test_install_downloads_with_a_progress_dialog(qtbot, window, hub_server, mon
     monkeypatch.setenv(HUB_URL_ENV, hub_server.base_url)
     assert window.banner.state == "missing"
     window.banner.install_button.click()
-    dialog = window.last_dialog
+    dialog = window.model_control.last_dialog
     assert isinstance(dialog, QProgressDialog) and dialog.isVisible()
     qtbot.waitUntil(lambda: window.analysis.has_model, timeout=120_000)
     assert not dialog.isVisible()
     assert window.status_text.text() == (
         "CCMusic model installed (revision main). SHA-256 checked against the one the server states.")
-    assert window.model_state.source is not None and window.model_state.source.origin == "hub"
+    assert window.model_control.state.source is not None and window.model_control.state.source.origin == "hub"
     assert window.banner.state == "hidden"
     qtbot.waitUntil(lambda: not window.analysis.busy, timeout=120_000)
 
 
 def test_offline_install_explains_without_blocking(qtbot, window, monkeypatch):
     monkeypatch.setenv(HUB_URL_ENV, f"http://127.0.0.1:{closed_port()}")
-    window.install_model()
+    window.model_control.install()
     qtbot.waitUntil(lambda: bool(_message_boxes()), timeout=30_000)
     [box] = _message_boxes()
     assert box.windowTitle() == "The model could not be installed"
@@ -55,7 +55,7 @@ def test_offline_install_explains_without_blocking(qtbot, window, monkeypatch):
 def test_import_refuses_a_file_that_is_not_a_checkpoint(qtbot, window, tmp_path):
     fake = tmp_path / "save.pt"
     fake.write_text("not a checkpoint")
-    window.import_model_file(str(fake))
+    window.model_control.import_file(str(fake))
     qtbot.waitUntil(lambda: bool(_message_boxes()), timeout=30_000)
     [box] = _message_boxes()
     assert box.text().startswith(f"Cannot use {fake} as the genre model: "), "names the chosen file, not a temp copy"

@@ -16,6 +16,7 @@ from desktop_app.gui.track_table_model import (
     TrackTableModel,
     format_duration,
 )
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.workers import JobRunner
 from desktop_app.library.browse import ModelInfo, Scope
 from desktop_app.library.search import parse_search
@@ -40,7 +41,7 @@ def big_library(tmp_path_factory):
 def table(qtbot, big_library):
     library, _ = big_library
     jobs = JobRunner()
-    model = TrackTableModel(library, jobs)
+    model = TrackTableModel(library, jobs, LibraryEvents())
     with qtbot.waitSignal(model.reloaded, timeout=20_000):
         model.request_reload()
     yield model

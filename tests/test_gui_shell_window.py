@@ -127,7 +127,7 @@ def test_dropped_folder_is_scanned_selected_and_broken_files_reported(qtbot, mak
     drop = _drop(window, _mime(music, stray, "http://example.com/song.mp3"))
     assert drop.isAccepted()
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 3 and _idle(window), timeout=20_000)
-    qtbot.waitUntil(lambda: window._pending_select is None)
+    qtbot.waitUntil(lambda: window.table.pending_select is None)
 
     status = next(text for text in said if "tracks ready" in text)
     assert "drop and 1 more: 3 tracks ready" in status and "broken.mp3" in status and "2 could not be read" in status
@@ -156,7 +156,7 @@ def test_drop_outside_the_current_view_switches_to_all_tracks(qtbot, make_window
     window.search.setText("xylo")
     qtbot.waitUntil(lambda: window.table_model.view.search.words == ("xylo",) and _idle(window))
     window.add_paths([str(tmp_path / "two")])
-    qtbot.waitUntil(lambda: window._pending_select is None and _idle(window), timeout=20_000)
+    qtbot.waitUntil(lambda: window.table.pending_select is None and _idle(window), timeout=20_000)
     assert window.search.text() == "" and window.table_model.rowCount() == 2
     assert window.detail.current_track().title == "Yodel"
 
@@ -305,7 +305,7 @@ def test_a_thousand_files_dropped_one_by_one(qtbot, make_window, tmp_path):
     window = make_window()
     _drop(window, _mime(*files))
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 1200 and _idle(window), timeout=120_000)
-    qtbot.waitUntil(lambda: window._pending_select is None)
+    qtbot.waitUntil(lambda: window.table.pending_select is None)
     assert window.detail.current_track().title == "Many 0000"
     assert "1,200 tracks ready" in window.status_text.text()
     assert window.table_model.resets <= window.table_model.started_generation

@@ -41,7 +41,7 @@ def _listed(window: MainWindow) -> list[int]:
 
 
 def _select(qtbot, window: MainWindow, track_id: int) -> None:
-    window.select_track(track_id)
+    window.table.select_track(track_id)
     qtbot.waitUntil(lambda: window.similar.list.count() > 0 and not window.similar.busy
                     and window._shown_track_id == track_id, timeout=20_000)
 
@@ -89,7 +89,7 @@ def test_without_embeddings_the_pane_says_what_to_do(qtbot, library):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.is_idle() and window.table_model.rowCount() == 3, timeout=20_000)
-    window.select_track(2)
+    window.table.select_track(2)
     qtbot.waitUntil(lambda: "analyse the library" in window.similar._state.text(), timeout=20_000)
     assert window.similar.list.count() == 0 and not window.similar.playlist_button.isEnabled()
     window.close()

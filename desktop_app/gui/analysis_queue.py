@@ -9,7 +9,8 @@ loaded only when there is something to analyse (importing torch there, not at st
 for the next requests until the model or device changes. `tag_tracks` and `classify_tracks` do
 the work (decoding overlapped with inference, one commit per track) on chunks of tracks, so a
 100,000-track request never becomes one SQL statement with 100,000 parameters; this reports which
-tracks got their analyses, throttled.
+tracks got their analyses, throttled, as `LibraryEvents.analysesChanged`, and the end of a run
+that wrote any as ``analysesChanged(None)`` (similarity reads every track's embedding).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.genres.broad import BROAD_MODEL
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.workers import Job, JobContext, JobRunner
 from desktop_app.inference.registry import CCMusicSource, builtin_sha256
 from desktop_app.library import analyses as store
@@ -82,9 +84,10 @@ class AnalysisQueue(QObject):
     finished = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library, events: LibraryEvents, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
+        self._events = events
         pool = QThreadPool(self)
         pool.setMaxThreadCount(1)
         self.jobs = JobRunner(pool, self)
@@ -299,6 +302,8 @@ class AnalysisQueue(QObject):
     def _on_progress(self, progress: object) -> None:
         if isinstance(progress, AnalysisProgress):
             self.progress.emit(progress)
+            if progress.track_ids:
+                self._events.analysesChanged.emit(list(progress.track_ids))
         elif progress == _LOADING:
             self.modelLoading.emit()
         else:
@@ -312,6 +317,8 @@ class AnalysisQueue(QObject):
             self._start()
         else:
             self.finished.emit(outcome)
+            if outcome.tagged or outcome.analysed:
+                self._events.analysesChanged.emit(None)
 
     def _failed(self, error: Exception) -> None:
         self._job = None

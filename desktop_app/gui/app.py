@@ -1,7 +1,9 @@
-"""Starting the window: the QApplication, the library, the settings, then the main window.
+"""Starting the window: the QApplication, the library, the settings, the services, then the main window.
 
 Only Qt and the library are imported here; torch and librosa load later, in the workers that
-need them, so the window appears in well under two seconds.
+need them, so the window appears in well under two seconds. The background services (job pool,
+scan and analysis queues, library events) are built here and handed to the window, which only
+shows and drives them.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
         return 2
     app = application()
     from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.services import AppServices
     from desktop_app.gui.settings import AppSettings
     from desktop_app.gui.smoke_check import SmokeCheck, smoke_timeout
     from desktop_app.library.database import open_library
@@ -85,7 +88,7 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
         QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the library {db_path}:\n{exc}")
         return 1
     with library:
-        window = MainWindow(library, AppSettings())
+        window = MainWindow(library, AppSettings(), AppServices(library))
         window.show()
         freeze_long_lived_objects()
         window.start_up([str(Path(p).expanduser()) for p in paths])

@@ -1,17 +1,17 @@
 """The main window: sidebar | search + track table | detail panel, with drops, menus and status.
 
-The window only arranges and connects. Scans, queries, model loading and inference all run on
-pool threads (`ScanQueue`, `AnalysisQueue`, `CoalescingJob`); their results come back as signals
-and every refresh they trigger is coalesced, so a 10,000-file drop or a long analysis leaves the
-event loop free. What cannot be read is listed in the Problems panel and counted in the status
-bar, never raised as a dialog.
+The window only arranges and connects. It receives the app's services (`AppServices`: the job
+pool, `ScanQueue`, `AnalysisQueue` and the library's `LibraryEvents`) rather than creating them;
+scans, queries, model loading and inference all run on pool threads, their results come back as
+signals, and each view refreshes itself on the library's events, coalesced, so a 10,000-file drop
+or a long analysis leaves the event loop free. Getting a model is `ModelController`'s. What cannot
+be read is listed in the Problems panel and counted in the status bar, never raised as a dialog.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
@@ -19,23 +19,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
-    QProgressDialog,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -44,22 +40,25 @@ from PySide6.QtWidgets import (
 from desktop_app.analysis.current import current_models
 from desktop_app.config.logs import log_path
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
-from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress, AnalysisQueue
+from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.model_banner import ModelBanner
+from desktop_app.gui.model_controller import ModelController
 from desktop_app.gui.my_genres_flow import MyGenresFlow
 from desktop_app.gui.playlists_panel import PlaylistsPanel
 from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.resources import app_icon
-from desktop_app.gui.scan_queue import ScanOutcome, ScanQueue
+from desktop_app.gui.scan_queue import ScanOutcome
+from desktop_app.gui.services import AppServices
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
 from desktop_app.gui.similar_panel import SimilarTracksPanel
-from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
-from desktop_app.gui.workers import CoalescingJob, Job, JobContext, JobRunner, describe
+from desktop_app.gui.track_table_model import TrackTableModel
+from desktop_app.gui.track_table_view import TrackTable
+from desktop_app.gui.workers import CoalescingJob, JobContext, describe
 from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
-from desktop_app.inference.registry import CCMUSIC, CCMusicState, builtin_sha256, find_ccmusic
+from desktop_app.inference.registry import CCMUSIC, builtin_sha256
 from desktop_app.library.browse import (
     ModelInfo,
     Scope,
@@ -80,17 +79,7 @@ SEARCH_DELAY_MS = 0
 table's reloads already fold into the one in flight, and an id query takes at most ~50 ms on a
 100,000-track library (bench/startup.py), so a longer delay only made every search slower."""
 COUNTS_INTERVAL_MS = 400
-MAX_RESTORED_SELECTION = 200
 SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
-COLUMN_WIDTHS = {
-    "title": 140,
-    "artist": 110,
-    "album": 105,
-    "duration": 60,
-    "tag_genre": 80,
-    "predicted": 185,
-    "confidence": 76,
-}
 
 
 @dataclass(frozen=True)
@@ -132,20 +121,27 @@ def _missing_reason(path: str) -> str:
 class MainWindow(QMainWindow):
     """Genrescope's window over one open library."""
 
-    def __init__(self, library: Library, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        settings: AppSettings,
+        services: AppServices | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
         self.settings = settings
+        self.services = services if services is not None else AppServices(library, self)
+        """The app's (gui/app.py); a window built without them owns its own."""
         self.setWindowTitle("Genrescope")
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.resize(1400, 820)
 
-        self.jobs = JobRunner(parent=self)
-        self.table_model = TrackTableModel(library, self.jobs, self)
-        self.scans = ScanQueue(library, self.jobs, self)
-        self.analysis = AnalysisQueue(library, self)
+        self.jobs, self.scans, self.analysis = self.services.jobs, self.services.scans, self.services.analysis
+        events = self.services.events
+        self.table_model = TrackTableModel(library, self.jobs, events, self)
         self._counts = CoalescingJob(
             self.jobs,
             "sidebar counts",
@@ -155,16 +151,10 @@ class MainWindow(QMainWindow):
             COUNTS_INTERVAL_MS,
             self,
         )
-        self.model_state = CCMusicState(None)
+        self.model_control = ModelController(self.services, settings, self)
         self.model_info: ModelInfo | None = None
-        self._pending_select: tuple[int, int] | None = None
-        self._restore: tuple[int | None, list[int], int] | None = None
         self._shown_track_id: int | None = None
-        self.last_dialog: QWidget | None = None
-        """The latest non-blocking dialog (download progress or a message)."""
         self._froze_after_model = False
-        self._install_job: Job | None = None
-        """The download or import in progress: the model store takes one install at a time."""
         self._analysis_asked = False
         """The user asked for an analysis (menu): say so even if there turns out to be nothing to do."""
 
@@ -172,7 +162,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._restore_layout()
-        self.refresh_model_state()
+        self.model_control.refresh()
         self.table_model.request_reload()
         self._counts.request()
         self._connect_explanations()
@@ -195,13 +185,13 @@ class MainWindow(QMainWindow):
         browse_layout.setSpacing(4)
         browse_layout.addWidget(self.taxonomy_box)
         browse_layout.addWidget(self.sidebar, 1)
-        self.playlists = PlaylistsPanel(self.library, self.jobs, self)
+        self.playlists = PlaylistsPanel(self.library, self.jobs, self.services.events, self)
         self.left = QSplitter(Qt.Orientation.Vertical, self)
         self.left.setObjectName("leftSplitter")
         self.left.addWidget(browse)
         self.left.addWidget(self.playlists)
-        self.similar = SimilarTracksPanel(self.library, self.jobs, self)
-        self.my_genres = MyGenresFlow(self.library, self.jobs, self)
+        self.similar = SimilarTracksPanel(self.library, self.jobs, self.services.events, self)
+        self.my_genres = MyGenresFlow(self.library, self.jobs, self.services.events, self)
         self.left.addWidget(self.similar)
         self.left.setStretchFactor(0, 3)
         self.left.setStretchFactor(1, 1)
@@ -217,29 +207,7 @@ class MainWindow(QMainWindow):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
 
-        self.table = QTableView(self)
-        self.table.setObjectName("trackTable")
-        self.table.setModel(self.table_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setDragEnabled(True)  # onto a playlist
-        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().hide()
-        # Fixed row heights: the view never measures 100,000 rows.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        for key, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(COLUMN_INDEX[key], width)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COLUMN_INDEX["artist"], Qt.SortOrder.AscendingOrder)
-
+        self.table = TrackTable(self.table_model, self)
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
@@ -392,8 +360,8 @@ class MainWindow(QMainWindow):
         )
         self.cancel_action = self._action("analysis", "&Cancel", self.cancel_work, "Esc", "Stop scanning and analysing")
 
-        self._action("model", "&Install model…", self.install_model)
-        self._action("model", "I&mport model file…", self.import_model)
+        self._action("model", "&Install model…", self.model_control.install)
+        self._action("model", "I&mport model file…", self.model_control.choose_import)
 
         self._menus["playlists"].addActions(list(self.playlists.actions_by_name.values()))
         self._menus["playlists"].addAction(self.playlists.undo_action)
@@ -409,9 +377,8 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self._apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.doubleClicked.connect(lambda _index: self.detail.player.play())
-        self.table_model.modelAboutToBeReset.connect(self._remember_selection)
-        self.table_model.modelReset.connect(self._restore_selection)
         self.table_model.reloaded.connect(self._table_reloaded)
+        self.table.showingAll.connect(self._showing_all)
         self.table_model.reloadFailed.connect(self._background_failed)
         self.scans.progress.connect(self._scan_progress)
         self.scans.scanned.connect(self._scanned)
@@ -421,22 +388,27 @@ class MainWindow(QMainWindow):
         self.analysis.progress.connect(self._analysis_progress)
         self.analysis.finished.connect(self._analysis_finished)
         self.analysis.failed.connect(self._analysis_failed)
-        self.banner.installRequested.connect(self.install_model)
-        self.banner.importRequested.connect(self.import_model)
+        self.banner.installRequested.connect(self.model_control.install)
+        self.banner.importRequested.connect(self.model_control.choose_import)
+        self.model_control.message.connect(self.set_status)
+        events = self.services.events
+        for signal in (events.tracksChanged, events.analysesChanged, events.modelsChanged):
+            signal.connect(self._counts.request)
+        events.analysesChanged.connect(self._analyses_changed)
+        events.modelsChanged.connect(self._update_model_info)
         self.cancel_button.clicked.connect(self.cancel_work)
         self.problems_button.clicked.connect(self.toggle_problems)
         self.problems.countChanged.connect(self._problems_changed)
-        self.detail.player.nextRequested.connect(lambda: self._step(1))
-        self.detail.player.previousRequested.connect(lambda: self._step(-1))
+        self.detail.player.nextRequested.connect(lambda: self.table.step(1))
+        self.detail.player.previousRequested.connect(lambda: self.table.step(-1))
         self.sidebar.itemClicked.connect(self._sidebar_clicked)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.playlists.playlistSelected.connect(self._playlist_selected)
         self.playlists.message.connect(self.set_status)
         self.playlists.problemsFound.connect(self.problems.add)
-        self.playlists.libraryChanged.connect(self._library_changed)
         self.playlists.view.trackSelected.connect(self._show_track)
         self.similar.trackActivated.connect(self._similar_activated)
-        self.similar.playlistCreated.connect(self._playlist_created)
+        self.similar.playlistCreated.connect(self.playlists.select_playlist)
         self.similar.message.connect(self.set_status)
         self.my_genres.message.connect(self.set_status)
         self.my_genres.applied.connect(self._my_genres_applied)
@@ -501,12 +473,6 @@ class MainWindow(QMainWindow):
 
     # --- model ------------------------------------------------------------------------------
 
-    def refresh_model_state(self) -> None:
-        """Find the CCMusic model, tell the analysis queue, and show whose predictions are on screen."""
-        self.model_state = find_ccmusic()
-        self.analysis.set_model(self.model_state.source, self.settings.device)
-        self._update_model_info()
-
     def set_taxonomy(self, model: str) -> None:
         """Browse by ``model``'s genres (``broad-genre`` or ``ccmusic``): sidebar, table, playlists."""
         if model not in TAXONOMIES or model == self.settings.taxonomy:
@@ -523,7 +489,7 @@ class MainWindow(QMainWindow):
     def _update_model_info(self, identity: ModelIdentity | None = None) -> None:
         """Whose analyses the sidebar and table show: the current model of the chosen taxonomy."""
         name = self.settings.taxonomy
-        source = self.model_state.source
+        source = self.model_control.state.source
         with self.library.engine.connect() as conn:
             if name == CCMUSIC:
                 sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
@@ -549,7 +515,7 @@ class MainWindow(QMainWindow):
             self.table_model.set_model_info(info)
             self._counts.request()
         if name == CCMUSIC and source is None:
-            self.banner.show_missing(self.model_state.problem)
+            self.banner.show_missing(self.model_control.state.problem)
         elif info is not None and info.is_test:
             self.banner.show_test_model(info.label)
         else:
@@ -568,101 +534,6 @@ class MainWindow(QMainWindow):
             self._froze_after_model = True
             gc.freeze()
         self._update_model_info(identity)
-
-    def install_model(self) -> None:
-        """Download the published checkpoint in a worker, with a cancellable progress dialog."""
-        from desktop_app.inference import hub
-
-        if self._install_job is not None:
-            self.set_status("A model is being installed already.")
-            return
-
-        dialog = QProgressDialog("Downloading the genre model (about 488 MB)…", "Cancel", 0, 0, self)
-        dialog.setWindowTitle("Install model")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-
-        def work(context: JobContext) -> hub.HubInstall:
-            return hub.download_model(
-                progress=lambda done, total: context.report((done, total)), cancel=context.cancelled
-            )
-
-        def progress(value: tuple[int, int | None]) -> None:
-            done, total = value
-            if total:
-                dialog.setMaximum(1000)
-                dialog.setValue(int(1000 * done / total))
-                dialog.setLabelText(f"Downloading the genre model: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB…")
-
-        def finished(result: hub.HubInstall) -> None:
-            self._install_job = None
-            dialog.close()
-            self.set_status(f"CCMusic model installed (revision {result.revision}). {result.checksum_message()}")
-            self._model_installed()
-
-        def failed(error: Exception) -> None:
-            self._install_job = None
-            dialog.close()
-            if isinstance(error, hub.DownloadCancelled):
-                self.set_status("Download cancelled; the next install resumes where it stopped.")
-            else:
-                self._inform("The model could not be installed", describe(error))
-
-        job = self.jobs.start(work, name="model download", on_done=finished, on_failed=failed, on_progress=progress)
-        self._install_job = job
-        dialog.canceled.connect(job.cancel)
-        dialog.show()
-        self.last_dialog = dialog
-
-    def import_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import a genre model", str(Path.home()), "PyTorch checkpoint (*.pt *.pth *.bin);;All files (*)"
-        )
-        if path:
-            self.import_model_file(path)
-
-    def import_model_file(self, path: str) -> None:
-        """Validate and install ``path`` in a worker; the result shows in the status bar."""
-        from desktop_app.inference import model_store
-
-        if self._install_job is not None:
-            self.set_status("A model is being installed already.")
-            return
-        self.set_status(f"Checking and importing {Path(path).name}…")
-
-        def failed(error: Exception) -> None:
-            self._install_job = None
-            self.set_status("The model file was not imported.")
-            # Not imported here: if the worker never loaded torch, this cannot be a CheckpointError.
-            checkpoint = sys.modules.get("desktop_app.inference.checkpoint")
-            if checkpoint is not None and isinstance(error, checkpoint.CheckpointError):
-                # The store validates its own copy; name the file the user chose, not the copy.
-                self._inform("The model could not be imported", f"Cannot use {path} as the genre model: {error.detail}")
-            else:
-                self._inform("The model could not be imported", describe(error))
-
-        def done(_model: object) -> None:
-            self._install_job = None
-            self.set_status(f"Imported {Path(path).name} as the genre model.")
-            self._model_installed()
-
-        self._install_job = self.jobs.start(
-            lambda _context: model_store.import_model(path), name="model import", on_done=done, on_failed=failed
-        )
-
-    def _model_installed(self) -> None:
-        self.refresh_model_state()
-        self.analysis.enqueue(None)
-
-    def _inform(self, title: str, text: str) -> None:
-        """A window-modal message that does not block the event loop (workers keep reporting)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("informBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.last_dialog = box
 
     # --- adding files -----------------------------------------------------------------------
 
@@ -736,8 +607,6 @@ class MainWindow(QMainWindow):
             self._show_progress(0, 0, f"Looking for files… {progress.done:,}")
         elif progress.phase == "reading":
             self._show_progress(progress.done, progress.total, "Reading tags %v / %m")
-            self.table_model.request_reload()
-            self._counts.request()
 
     def _scanned(self, outcome: ScanOutcome) -> None:
         result = outcome.result
@@ -749,10 +618,8 @@ class MainWindow(QMainWindow):
             text += f"; {problems:,} could not be read ({names}{more}; see Problems)"
         prefix = "Scan cancelled: " if result.cancelled else ""
         self.set_status(prefix + text + ".")
-        self.table_model.request_reload()
-        self._counts.request()
         if outcome.request.select_first and outcome.track_ids:
-            self.select_track(outcome.track_ids[0])
+            self.table.select_track(outcome.track_ids[0])
         if outcome.track_ids and not result.cancelled:
             self.analysis.enqueue(outcome.track_ids)
         self._hide_progress_if_idle()
@@ -764,8 +631,7 @@ class MainWindow(QMainWindow):
     # --- analysis ---------------------------------------------------------------------------
 
     def analyse_selection(self) -> None:
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        ids = self.table_model.track_ids(rows)
+        ids = self.table.selected_track_ids()
         if not ids:
             self.set_status("Select tracks to analyse first.")
             return
@@ -790,11 +656,11 @@ class MainWindow(QMainWindow):
             self._show_progress(progress.done, progress.total, f"{progress.phase} %v / %m")
         if self.model_info is None or self.model_info.id is None:
             self._update_model_info()
-        if progress.track_ids:
-            self.table_model.request_reload()
-            self._counts.request()
-            if self._shown_track_id in progress.track_ids:
-                self._show_track(self._shown_track_id)
+
+    def _analyses_changed(self, track_ids: list[int] | None) -> None:
+        """The detail panel shows the selected track's new analyses as they arrive."""
+        if track_ids is not None and self._shown_track_id in track_ids:
+            self._show_track(self._shown_track_id)
 
     def _analysis_finished(self, outcome: AnalysisOutcome) -> None:
         self._hide_progress_if_idle()
@@ -815,7 +681,6 @@ class MainWindow(QMainWindow):
             text += " (CCMusic with TEST weights: not real predictions)"
         self.set_status(("Analysis stopped. " if outcome.cancelled else "") + text + ".")
         self._update_model_info(outcome.model)
-        self.similar.refresh()
 
     def _analysis_failed(self, error: Exception) -> None:
         self.set_status(f"Analysis stopped: {describe(error)}")
@@ -857,10 +722,6 @@ class MainWindow(QMainWindow):
         menu.addAction("Playlists for all genres…", self.playlists.new_for_all_genres)
         menu.popup(self.sidebar.viewport().mapToGlobal(point))
 
-    def _library_changed(self) -> None:
-        self.table_model.request_reload()
-        self._counts.request()
-
     def _counts_work(self) -> Callable[[JobContext], CountsResult]:
         info, threshold, library = self.model_info, self.settings.low_confidence, self.library
         taxonomy = self.settings.taxonomy
@@ -876,91 +737,33 @@ class MainWindow(QMainWindow):
     def _show_counts(self, result: CountsResult) -> None:
         self.sidebar.set_counts(result.counts, result.model, result.threshold, TAXONOMIES[result.taxonomy])
         self.playlists.set_models(result.models, result.taxonomy)
-        self.playlists.refresh()  # smart playlists follow scans and analyses
-
-    def select_track(self, track_id: int) -> None:
-        """Select ``track_id`` once the table has data that includes it (switching to All tracks if hidden)."""
-        self._pending_select = (track_id, self.table_model.started_generation)
-        self.table_model.request_reload()
 
     def _table_reloaded(self) -> None:
         shown = self.table_model.rowCount()
         view = self.table_model.view
         filtered = view.scope != Scope("all") or not view.search.is_empty
         self.count_label.setText(plural(shown, "track") + (" shown" if filtered else ""))
-        if self._pending_select is None:
-            return
-        track_id, after = self._pending_select
-        if self.table_model.shown_generation <= after:
-            return  # this list was read before the track existed
-        row = self.table_model.row_of(track_id)
-        if row is not None:
-            self._pending_select = None
-            index = self.table_model.index(row, 0)
-            self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            )
-            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-        elif self.table_model.view.scope != Scope("all") or not self.table_model.view.search.is_empty:
-            self._pending_select = (track_id, self.table_model.started_generation)
-            self.search.blockSignals(True)
-            self.search.clear()
-            self.search.blockSignals(False)
-            self.table_model.set_view(replace(self.table_model.view, scope=Scope("all"), search=parse_search("")))
-            self.sidebar.blockSignals(True)
-            self.sidebar.select_scope(Scope("all"))
-            self.sidebar.blockSignals(False)
-        else:
-            self._pending_select = None
 
-    def _remember_selection(self) -> None:
-        current = self.table.selectionModel().currentIndex()
-        rows = [index.row() for index in self.table.selectionModel().selectedRows()]
-        selected = self.table_model.track_ids(rows) if len(rows) <= MAX_RESTORED_SELECTION else []
-        self._restore = (
-            self.table_model.track_id(current.row()) if current.isValid() else None,
-            selected,
-            self.table.verticalScrollBar().value(),
-        )
+    def _showing_all(self) -> None:
+        """The table switched to All tracks to show a track: clear the search box and the sidebar to match."""
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.sidebar.blockSignals(True)
+        self.sidebar.select_scope(Scope("all"))
+        self.sidebar.blockSignals(False)
 
-    def _restore_selection(self) -> None:
-        """After a reset, reselect the same tracks without jumping the scroll position."""
-        if self._restore is None:
-            return
-        current_id, selected, scroll = self._restore
-        self._restore = None
-        model, selection = self.table_model, self.table.selectionModel()
-        self.table.setAutoScroll(False)
-        try:
-            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            for track_id in selected:
-                row = model.row_of(track_id)
-                if row is not None:
-                    selection.select(model.index(row, 0), flags)
-            row = model.row_of(current_id) if current_id is not None else None
-            if row is not None:
-                selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
-            self.table.verticalScrollBar().setValue(scroll)
-        finally:
-            self.table.setAutoScroll(True)
-
-    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        track_id = self.table_model.track_id(current.row()) if current.isValid() else None
+    def _current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        track_id = self.table.current_track_id()
         if track_id != self._shown_track_id:
             self._show_track(track_id)
 
     def _my_genres_applied(self, _model_id: int) -> None:
-        self._update_model_info()
         self.set_taxonomy(MY_GENRES_MODEL)
-        self._library_changed()
 
     def _similar_activated(self, track_id: int) -> None:
         self.playlists.select_playlist(None)
-        self.select_track(track_id)
-
-    def _playlist_created(self, playlist_id: int) -> None:
-        self.playlists.refresh()
-        self.playlists.select_playlist(playlist_id)
+        self.table.select_track(track_id)
 
     def _show_track(self, track_id: int | None) -> None:
         self._shown_track_id = track_id
@@ -970,16 +773,6 @@ class MainWindow(QMainWindow):
             return
         with self.library.engine.connect() as conn:
             self.detail.show_track(track_detail(conn, track_id, self.model_info, current_models(conn)))
-
-    def _step(self, delta: int) -> None:
-        """Next or previous track in the current view (the player asks at the end of a track too)."""
-        current = self.table.selectionModel().currentIndex()
-        row = (current.row() if current.isValid() else -1) + delta
-        if 0 <= row < self.table_model.rowCount():
-            index = self.table_model.index(row, 0)
-            self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            )
 
     # --- settings and lifetime ----------------------------------------------------------------
 
@@ -997,7 +790,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self) -> None:
         """Make the window follow the stored settings (device, threshold)."""
         threshold = self.settings.low_confidence
-        self.analysis.set_model(self.model_state.source, self.settings.device)
+        self.model_control.use_settings()
         self.table_model.set_view(replace(self.table_model.view, low_confidence=threshold))
         self.detail.set_low_confidence_thresholds(self.settings.low_confidence_thresholds())
         self._counts.request()
@@ -1025,9 +818,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop workers and wait for them, so the library can be closed safely."""
-        self.scans.cancel()
-        self.analysis.shutdown()
-        self.jobs.shutdown()
+        self.services.shutdown()
         self.detail.player.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -3,9 +3,10 @@
 The person sees the cross-validated accuracy, the accuracy of always guessing the commonest genre,
 each genre's precision and recall and the genres left out before anything is stored; "Use these
 genres" stores the model and classifies every analysed track (a matrix product over the stored
-embeddings, no audio), both on the job pool, then announces the model (`applied`) so the window
-can switch to My genres. A refusal (no labels, one genre, too few examples) is shown as such.
-The flow tells the window by signals and never calls it.
+embeddings, no audio), both on the job pool, then announces the new model and analyses on the
+library's events (`LibraryEvents`) and the model to the window (`applied`) so it can switch to My
+genres. A refusal (no labels, one genre, too few examples) is shown as such. The flow tells the
+window by signals and never calls it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from html import escape
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.workers import JobContext, JobRunner, describe
 from desktop_app.library.database import Library
 from desktop_app.wording import plural
@@ -42,10 +44,11 @@ class MyGenresFlow(QObject):
     message = Signal(str)
     applied = Signal(int)
 
-    def __init__(self, library: Library, jobs: JobRunner, window: QWidget) -> None:
+    def __init__(self, library: Library, jobs: JobRunner, events: LibraryEvents, window: QWidget) -> None:
         super().__init__(window)
         self._library = library
         self._jobs = jobs
+        self._events = events
         self._window = window
         self.last_dialog: QMessageBox | None = None
         self.busy = False
@@ -105,6 +108,8 @@ class MyGenresFlow(QObject):
             self.busy = False
             model_id, count = result
             self.message.emit(f"My genres: {plural(count, 'track')} classified.")
+            self._events.modelsChanged.emit()
+            self._events.analysesChanged.emit(None)
             self.applied.emit(model_id)
 
         self._jobs.start(work, name="apply my genres", on_done=done, on_failed=self._failed)

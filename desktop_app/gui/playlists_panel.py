@@ -5,7 +5,10 @@ rules, export (one, or all genre playlists into a folder), delete with confirmat
 Tracks dragged from the track table drop onto a manual playlist. Dialogs open window-modal
 without blocking (``open()``), so scans and analyses keep reporting; exports and imports run on
 the window's job pool, since a genre playlist can hold thousands of tracks and an import may scan.
-The panel owns the `PlaylistView` that shows the selected playlist; the window places it.
+The panel owns the `PlaylistView` that shows the selected playlist; the window places it. Its
+writes are announced as `LibraryEvents.playlistsChanged` (an import that scanned files also as
+``tracksChanged``), and it reads the playlists again on any change to tracks, analyses or
+playlists, whoever made it: smart and genre playlists follow scans and analyses.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.genres.taxonomy import TAXONOMIES
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.playlist_dialogs import ExportDialog, GenrePlaylistDialog, SmartRulesDialog
 from desktop_app.gui.playlist_view import PlaylistView
 from desktop_app.gui.track_drag import track_ids_from
@@ -127,14 +131,13 @@ class PlaylistsPanel(QWidget):
     """One line for the status bar."""
     problemsFound = Signal(list, str)
     """Entries an import could not find, as {"path", "reason"}, and where they came from."""
-    libraryChanged = Signal()
-    """An import scanned new files into the library."""
 
-    def __init__(self, library: Library, jobs: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library, jobs: JobRunner, events: LibraryEvents, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("playlistsPanel")
         self.library = library
         self.jobs = jobs
+        self.events = events
         self.models: dict[str, int] = {}
         """The library id of the current model of each name: what smart and genre playlists read."""
         self.taxonomy = BROAD_MODEL
@@ -206,7 +209,9 @@ class PlaylistsPanel(QWidget):
         self.list.itemChanged.connect(self._item_edited)
         self.list.tracksDropped.connect(self.add_to_playlist)
         self.list.customContextMenuRequested.connect(self._context_menu)
-        self.view.model.edited.connect(self.refresh)
+        self.view.model.edited.connect(events.playlistsChanged)
+        for signal in (events.tracksChanged, events.analysesChanged, events.playlistsChanged):
+            signal.connect(self.refresh)
         self.view.model.failed.connect(self.message.emit)
         self.view.editRulesRequested.connect(self.edit_rules)
         self.view.exportRequested.connect(self.export)
@@ -224,9 +229,9 @@ class PlaylistsPanel(QWidget):
 
     def set_models(self, models: dict[str, int], taxonomy: str) -> None:
         """Whose predictions genre and smart playlists use (re-evaluated when they change), and
-        which genres new genre playlists offer."""
-        self.taxonomy = taxonomy
-        if models != self.models:
+        which genres new genre playlists offer (a smart playlist shown is shown in them again)."""
+        if models != self.models or taxonomy != self.taxonomy:
+            self.taxonomy = taxonomy
             self.models = dict(models)
             self.refresh()
 
@@ -319,7 +324,7 @@ class PlaylistsPanel(QWidget):
             return None
         if done:
             self.message.emit(done)
-        self.refresh()
+        self.events.playlistsChanged.emit()
         return result
 
     def new_manual(self) -> int | None:
@@ -554,7 +559,7 @@ class PlaylistsPanel(QWidget):
         self.message.emit(f"Importing {Path(path).name}…")
 
         def done(result) -> None:
-            self.refresh()
+            self.events.playlistsChanged.emit()
             self.select_playlist(result.playlist_id)
             self.message.emit(result.describe() + (" (see Problems)." if result.not_found else "."))
             if result.not_found:
@@ -562,7 +567,7 @@ class PlaylistsPanel(QWidget):
                     [{"path": p["entry"], "reason": p["reason"]} for p in result.not_found], "playlist import"
                 )
             if result.scanned:
-                self.libraryChanged.emit()
+                self.events.tracksChanged.emit()
 
         self.jobs.start(
             lambda _context: import_playlist(library, path),

@@ -2,7 +2,8 @@
 
 The library's `Scanner` does the work (tag reading in worker processes, batched writes); this
 wraps it in a `Job`, turns its progress into throttled signals and, when it ends, finds the
-scanned tracks so the window can select the first one and queue them all for analysis.
+scanned tracks so the window can select the first one and queue them all for analysis. Every
+batch of tags written and every scan's end is announced as `LibraryEvents.tracksChanged`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.workers import Job, JobContext, JobRunner
 from desktop_app.library.browse import track_ids_under
 from desktop_app.library.database import Library
@@ -53,10 +55,11 @@ class ScanQueue(QObject):
     scanned = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, library: Library, jobs: JobRunner, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library, jobs: JobRunner, events: LibraryEvents, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
         self._jobs = jobs
+        self._events = events
         self._pending: deque[ScanRequest] = deque()
         self._job: Job | None = None
 
@@ -103,9 +106,12 @@ class ScanQueue(QObject):
 
     def _progress(self, progress: ScanProgress) -> None:
         self.progress.emit(progress)
+        if progress.phase == "reading":
+            self._events.tracksChanged.emit()
 
     def _done(self, outcome: ScanOutcome) -> None:
         self._job = None
+        self._events.tracksChanged.emit()
         self.scanned.emit(outcome)
         self._next()
 

@@ -5,7 +5,9 @@ The window tells the panel which track is selected (`show_track`); the query run
 milliseconds), the latest selection wins, and the list shows each track with its similarity.
 Clicking one asks the window to select it (`trackActivated`); the rows drag onto a manual playlist
 like the table's. "Playlist from this track" builds a seed playlist (`analysis.similar`) of the
-chosen length on a worker and announces it (`playlistCreated`), so the playlists pane can show it.
+chosen length on a worker and announces it (`LibraryEvents.playlistsChanged` for the playlists
+pane, `playlistCreated` for the window to select it). When an analysis run ends the list is asked
+for again, since new embeddings may have arrived.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
 from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner, describe
 from desktop_app.library.database import Library
@@ -68,11 +71,12 @@ class SimilarTracksPanel(QWidget):
     playlistCreated = Signal(int)
     message = Signal(str)
 
-    def __init__(self, library: Library, jobs: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library, jobs: JobRunner, events: LibraryEvents, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("similarPanel")
         self._library = library
         self._jobs = jobs
+        self._events = events
         self._track_id: int | None = None
         self._title = QLabel("Similar tracks", objectName="similarTitle")
         self._state = QLabel(NOTHING_SELECTED, objectName="similarState", wordWrap=True)
@@ -99,6 +103,7 @@ class SimilarTracksPanel(QWidget):
         self.list.itemClicked.connect(lambda item: self.trackActivated.emit(int(item.data(ID_ROLE))))
         self.list.itemActivated.connect(lambda item: self.trackActivated.emit(int(item.data(ID_ROLE))))
         self.playlist_button.clicked.connect(self.create_playlist)
+        events.analysesChanged.connect(self._analyses_changed)
 
     @property
     def busy(self) -> bool:
@@ -117,9 +122,10 @@ class SimilarTracksPanel(QWidget):
             return
         self._query.request(now=True)
 
-    def refresh(self) -> None:
-        """Ask again for the shown track (new analyses may have brought embeddings)."""
-        if self._track_id is not None:
+    def _analyses_changed(self, track_ids: list[int] | None) -> None:
+        """Ask again for the shown track once an analysis run has ended (it may have brought
+        embeddings): every batch would repeat a search over every embedding while tracks stream in."""
+        if track_ids is None and self._track_id is not None:
             self._query.request()
 
     def _work(self) -> Callable[[JobContext], Any]:
@@ -176,6 +182,7 @@ class SimilarTracksPanel(QWidget):
             count = len(ids)
             self.playlist_button.setEnabled(True)
             self.message.emit(f"Created playlist “{name}”: {plural(count, 'track')}")
+            self._events.playlistsChanged.emit()
             self.playlistCreated.emit(playlist_id)
 
         def failed(error: Exception) -> None:

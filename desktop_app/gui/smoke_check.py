@@ -127,7 +127,7 @@ class SmokeCheck(QObject):
             )
         analysed = by_model.get("ccmusic", 0)
         tagged = by_model.get("broad-genre", 0)
-        source = window.model_state.source
+        source = window.model_control.state.source
         player_status = window.detail.player.media_player.mediaStatus()
         decodable = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
         report: dict[str, Any] = {

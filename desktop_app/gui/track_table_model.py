@@ -10,7 +10,7 @@ two reloads start at least ``MIN_RELOAD_INTERVAL_MS`` apart, so a scan or analys
 rows causes a handful of updates per second at most. A new view (search, sort, sidebar) skips that
 spacing: what the user asked for is read at once. When the new id list equals the old one only
 the cached rows are refreshed; when it extends it, rows are appended; only otherwise is the model
-reset.
+reset. The model reloads itself whenever the library's tracks or analyses change (`LibraryEvents`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QObject,
 from PySide6.QtGui import QColor, QFont, QIcon
 
 from desktop_app.genres.taxonomy import TAXONOMIES
+from desktop_app.gui.library_events import LibraryEvents
 from desktop_app.gui.resources import genre_palette
 from desktop_app.gui.sidebar import genre_dot
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
@@ -87,7 +88,7 @@ class TrackTableModel(QAbstractTableModel):
     reloaded = Signal()
     reloadFailed = Signal(object)
 
-    def __init__(self, library: Library, jobs: JobRunner, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library, jobs: JobRunner, events: LibraryEvents, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
         self._jobs = jobs
@@ -117,6 +118,8 @@ class TrackTableModel(QAbstractTableModel):
         self.started_generation = 0
         """Counts reloads started; a reload numbered above a value read now sees today's data."""
         self.shown_generation = 0
+        events.tracksChanged.connect(self.request_reload)
+        events.analysesChanged.connect(self.request_reload)
 
     # --- the view ---------------------------------------------------------------------------
 

@@ -1,0 +1,138 @@
+"""The track table: the view over `TrackTableModel` that keeps the person's place while rows change.
+
+A reload that resets the model (a scan, an analysis, a new sort) reselects the same tracks without
+jumping the scroll position. `select_track` waits for a list read after the request, so a track
+just scanned is found, switches to All tracks when the current scope or search hides the track,
+and centres it. Row heights are fixed, so the view never measures 100,000 rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
+from desktop_app.library.browse import Scope
+from desktop_app.library.search import parse_search
+
+MAX_RESTORED_SELECTION = 200
+COLUMN_WIDTHS = {
+    "title": 140,
+    "artist": 110,
+    "album": 105,
+    "duration": 60,
+    "tag_genre": 80,
+    "predicted": 185,
+    "confidence": 76,
+}
+SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+
+
+class TrackTable(QTableView):
+    """Public: `select_track`, ``pending_select``, `step`, `selected_track_ids`, `current_track_id`."""
+
+    showingAll = Signal()
+    """The table switched to All tracks to show a track chosen elsewhere: the search box and the
+    sidebar should say so."""
+
+    def __init__(self, model: TrackTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trackTable")
+        self.setModel(model)
+        self._model = model
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)  # onto a playlist
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setShowGrid(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        for key, width in COLUMN_WIDTHS.items():
+            self.setColumnWidth(COLUMN_INDEX[key], width)
+        self.setSortingEnabled(True)
+        self.sortByColumn(COLUMN_INDEX["artist"], Qt.SortOrder.AscendingOrder)
+        self.pending_select: tuple[int, int] | None = None
+        """The track to select and the reload it must come after, until a list has it."""
+        self._restore: tuple[int | None, list[int], int] | None = None
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.modelReset.connect(self._restore_selection)
+        model.reloaded.connect(self._select_pending)
+
+    def current_track_id(self) -> int | None:
+        current = self.selectionModel().currentIndex()
+        return self._model.track_id(current.row()) if current.isValid() else None
+
+    def selected_track_ids(self) -> list[int]:
+        return self._model.track_ids(sorted({index.row() for index in self.selectionModel().selectedRows()}))
+
+    def select_track(self, track_id: int) -> None:
+        """Select ``track_id`` once the table has data that includes it (switching to All tracks if hidden)."""
+        self.pending_select = (track_id, self._model.started_generation)
+        self._model.request_reload()
+
+    def step(self, delta: int) -> None:
+        """Select the next (1) or previous (-1) track in the current view."""
+        current = self.selectionModel().currentIndex()
+        row = (current.row() if current.isValid() else -1) + delta
+        if 0 <= row < self._model.rowCount():
+            self.selectionModel().setCurrentIndex(self._model.index(row, 0), SELECT_ROW)
+
+    def _select_pending(self) -> None:
+        if self.pending_select is None:
+            return
+        model = self._model
+        track_id, after = self.pending_select
+        if model.shown_generation <= after:
+            return  # this list was read before the track existed
+        row = model.row_of(track_id)
+        if row is not None:
+            self.pending_select = None
+            index = model.index(row, 0)
+            self.selectionModel().setCurrentIndex(index, SELECT_ROW)
+            self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        elif model.view.scope != Scope("all") or not model.view.search.is_empty:
+            self.pending_select = (track_id, model.started_generation)
+            model.set_view(replace(model.view, scope=Scope("all"), search=parse_search("")))
+            self.showingAll.emit()
+        else:
+            self.pending_select = None
+
+    def _remember_selection(self) -> None:
+        current = self.selectionModel().currentIndex()
+        rows = [index.row() for index in self.selectionModel().selectedRows()]
+        selected = self._model.track_ids(rows) if len(rows) <= MAX_RESTORED_SELECTION else []
+        self._restore = (
+            self._model.track_id(current.row()) if current.isValid() else None,
+            selected,
+            self.verticalScrollBar().value(),
+        )
+
+    def _restore_selection(self) -> None:
+        """After a reset, reselect the same tracks without jumping the scroll position."""
+        if self._restore is None:
+            return
+        current_id, selected, scroll = self._restore
+        self._restore = None
+        model, selection = self._model, self.selectionModel()
+        self.setAutoScroll(False)
+        try:
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            for track_id in selected:
+                row = model.row_of(track_id)
+                if row is not None:
+                    selection.select(model.index(row, 0), flags)
+            row = model.row_of(current_id) if current_id is not None else None
+            if row is not None:
+                selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.verticalScrollBar().setValue(scroll)
+        finally:
+            self.setAutoScroll(True)
