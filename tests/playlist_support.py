@@ -58,3 +58,20 @@ def current_ids(conn) -> dict[str, int]:
     from desktop_app.analysis.current import current_models
 
     return {name: info.id for name, info in current_models(conn).items() if info.id is not None}
+
+
+def created(qtbot, panel, start) -> int:
+    """Run ``start()`` (a pane command that creates a playlist) and wait for the new playlist's id:
+    playlist writes run on a worker, and the pane is asked to select what was created."""
+    made: list[int] = []
+
+    def record(playlist_id: int) -> None:
+        made.append(playlist_id)
+
+    panel.commands.selectRequested.connect(record)
+    try:
+        start()
+        qtbot.waitUntil(lambda: bool(made), timeout=10_000)
+    finally:
+        panel.commands.selectRequested.disconnect(record)
+    return made[0]

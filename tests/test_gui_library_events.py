@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.playlists_panel import PlaylistsPanel
+from desktop_app.gui.playlists import PlaylistsPanel
 from desktop_app.gui.services import AppServices
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.track_table_model import TrackTableModel
 from desktop_app.library.browse import Scope
 from tests.audio_files import write_audio
-from tests.playlist_support import make_songs
+from tests.playlist_support import created, make_songs
 
 
 @pytest.fixture
@@ -80,8 +80,9 @@ def test_a_playlist_edit_reaches_every_subscribed_pane(qtbot, library, services,
     for panel in (editing, watching):
         qtbot.addWidget(panel)
         qtbot.addWidget(panel.view)
-    playlist_id = editing.new_manual()
+    playlist_id = created(qtbot, editing, editing.commands.new_manual)
     editing.add_to_playlist(playlist_id, songs.ids[:2])
+    qtbot.waitUntil(lambda: not editing.writer.busy, timeout=10_000)
     assert len(edited) == 2
     qtbot.waitUntil(lambda: watching.names() == [("New playlist", "2")] and not watching.refreshing, timeout=10_000)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.genres.taxonomy import BROAD, CCMUSIC
-from desktop_app.gui.playlist_dialogs import ExportDialog, GenrePlaylistDialog, RuleRow, SmartRulesDialog
+from desktop_app.gui.playlists.dialogs import ExportDialog, GenrePlaylistDialog, RuleRow, SmartRulesDialog
 from desktop_app.library.smart_rules import Rule, SmartRules
 
 EVERY_FIELD = [

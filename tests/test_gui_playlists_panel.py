@@ -10,12 +10,12 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.gui.library_events import LibraryEvents
-from desktop_app.gui.playlists_panel import PlaylistsPanel
+from desktop_app.gui.playlists import PlaylistsPanel
 from desktop_app.gui.track_drag import track_ids_from, track_ids_mime
 from desktop_app.gui.workers import JobRunner
 from desktop_app.library.playlist_formats import read_playlist
 from desktop_app.library.playlists import find_playlist, playlist_track_ids
-from tests.playlist_support import analyse, make_songs, current_ids
+from tests.playlist_support import analyse, created, current_ids, make_songs
 
 
 @pytest.fixture
@@ -60,13 +60,14 @@ def _drop(panel, item, track_ids: list[int]) -> bool:
 
 
 def _view_ids(panel) -> list[int]:
-    return [row.track_id for row in panel.view.model.rows]
+    model = panel.view.model
+    return model.track_ids(range(model.rowCount()))
 
 
 def test_playlist_from_genre_dialog_creates_selects_and_shows_it(qtbot, setup, library):
     panel, songs, messages = setup
     a, b, _c, _d = songs.ids
-    dialog = panel.new_from_genre("Soft_rock")
+    dialog = panel.commands.new_from_genre("Soft_rock")
     assert dialog.name.text() == "Soft rock"
     dialog.min_confidence.setValue(50)
     dialog.accept()
@@ -74,13 +75,13 @@ def test_playlist_from_genre_dialog_creates_selects_and_shows_it(qtbot, setup, l
     assert panel.names() == [("Soft rock", "2")]
     assert _view_ids(panel) == [b, a], "highest confidence first"
     assert panel.view.title.text() == "Soft rock"
-    assert panel.view.model.rows[0].cells[5:] == ("Soft rock", "90%")
+    assert panel.view.model.row(0).cells[5:] == ("Soft rock", "90%")
     assert messages[-1] == "Created playlist 'Soft rock'."
 
 
 def test_playlists_for_all_genres(qtbot, setup):
     panel, _songs, messages = setup
-    dialog = panel.new_for_all_genres()
+    dialog = panel.commands.new_for_all_genres()
     dialog.smart.setChecked(True)
     dialog.accept()
     _settle(qtbot, panel)
@@ -91,7 +92,7 @@ def test_playlists_for_all_genres(qtbot, setup):
 def test_smart_playlist_dialog_builds_rules_and_follows_a_re_analysis(qtbot, setup, library):
     panel, songs, _messages = setup
     a, b, c, d = songs.ids
-    dialog = panel.new_smart()
+    dialog = panel.commands.new_smart()
     dialog.name.setText("Confident rock")
     genres = dialog.rows[0].editor("predicted")
     genres.show_rule(type(dialog.rows[0].rule())("predicted", values=("Soft_rock", "Opera")))
@@ -115,7 +116,7 @@ def test_smart_playlist_dialog_builds_rules_and_follows_a_re_analysis(qtbot, set
     assert panel.names() == [("Confident rock", "3")]
     assert _view_ids(panel) == [d, c, a]
 
-    edit = panel.edit_rules(find_playlist_id(library, "Confident rock"))
+    edit = panel.commands.edit_rules(find_playlist_id(library, "Confident rock"))
     assert [r.rule() for r in edit.rows] == list(rules.rules)
     edit.rows[1].editor("confidence").low.setValue(85)
     edit.accept()
@@ -130,7 +131,7 @@ def find_playlist_id(library, name: str) -> int:
 
 def test_a_rule_that_makes_no_sense_keeps_the_dialog_open(qtbot, setup):
     panel, _songs, _messages = setup
-    dialog = panel.new_smart()
+    dialog = panel.commands.new_smart()
     dialog.rows[0].editor("predicted").show_rule(dialog.rows[0].rule().__class__("predicted"))
     dialog.accept()
     assert dialog.isVisible()
@@ -141,7 +142,7 @@ def test_a_rule_that_makes_no_sense_keeps_the_dialog_open(qtbot, setup):
 def test_tracks_dropped_on_a_manual_playlist_then_reordered_and_removed(qtbot, setup, library):
     panel, songs, _messages = setup
     a, b, c, d = songs.ids
-    playlist_id = panel.new_manual()
+    playlist_id = created(qtbot, panel, panel.commands.new_manual)
     _settle(qtbot, panel)
     for ids in ([a, b], [c, d]):
         assert _drop(panel, panel.item_for(playlist_id), ids)
@@ -153,12 +154,15 @@ def test_tracks_dropped_on_a_manual_playlist_then_reordered_and_removed(qtbot, s
     dragged = model.mimeData([model.index(0, 0), model.index(1, 0)])
     assert track_ids_from(dragged) == [a, b]
     assert model.dropMimeData(dragged, Qt.DropAction.MoveAction, 4, 0, QModelIndex())  # to the end
+    _settle(qtbot, panel)
     assert _view_ids(panel) == [c, d, a, b]
     assert model.dropMimeData(track_ids_mime([d]), Qt.DropAction.CopyAction, -1, 0, model.index(0, 0))
+    _settle(qtbot, panel)
     assert _view_ids(panel) == [d, c, d, a, b]
 
     panel.view.table.selectRow(1)
     qtbot.keyClick(panel.view.table, Qt.Key.Key_Delete)
+    _settle(qtbot, panel)
     assert _ids(library, "New playlist") == [d, d, a, b]
     _settle(qtbot, panel)
     assert panel.names() == [("New playlist", "4")]
@@ -166,7 +170,7 @@ def test_tracks_dropped_on_a_manual_playlist_then_reordered_and_removed(qtbot, s
 
 def test_smart_playlists_take_no_drops(qtbot, setup):
     panel, songs, _messages = setup
-    panel.new_smart().accept()
+    panel.commands.new_smart().accept()
     _settle(qtbot, panel)
     assert not _drop(panel, panel.list.topLevelItem(0), songs.ids[:1])
     assert not panel.view.model.dropMimeData(track_ids_mime(songs.ids[:1]), Qt.DropAction.CopyAction, 0, 0,
@@ -175,13 +179,13 @@ def test_smart_playlists_take_no_drops(qtbot, setup):
 
 def test_rename_in_place_duplicate_delete_with_confirmation_and_undo(qtbot, setup, library):
     panel, songs, messages = setup
-    playlist_id = panel.new_manual()
+    playlist_id = created(qtbot, panel, panel.commands.new_manual)
     _settle(qtbot, panel)
     panel.add_to_playlist(playlist_id, songs.ids[:2])
     _settle(qtbot, panel)
     panel.item_for(playlist_id).setText(0, "Road trip")
     _settle(qtbot, panel)
-    copy = panel.duplicate(playlist_id)
+    copy = created(qtbot, panel, lambda: panel.commands.duplicate(playlist_id))
     _settle(qtbot, panel)
     assert panel.names() == [("Road trip", "2"), ("Road trip copy", "2")]
     panel.item_for(copy).setText(0, "road TRIP")  # taken, whatever the case
@@ -189,29 +193,29 @@ def test_rename_in_place_duplicate_delete_with_confirmation_and_undo(qtbot, setu
     assert messages[-1] == "a playlist named 'road TRIP' exists already"
     assert panel.names() == [("Road trip", "2"), ("Road trip copy", "2")]
 
-    box = panel.delete(playlist_id)
+    box = panel.commands.delete(playlist_id)
     box.button(QMessageBox.StandardButton.Cancel).click()
     _settle(qtbot, panel)
     assert len(panel.names()) == 2
-    box = panel.delete(playlist_id)
+    box = panel.commands.delete(playlist_id)
     next(b for b in box.buttons() if b.text() == "Delete").click()
     _settle(qtbot, panel)
     assert panel.names() == [("Road trip copy", "2")]
-    assert panel.undo_action.isEnabled() and "Ctrl+Z" in messages[-1]
+    assert panel.commands.undo_action.isEnabled() and "Ctrl+Z" in messages[-1]
 
-    panel.undo_action.trigger()
+    panel.commands.undo_action.trigger()
     _settle(qtbot, panel)
     assert panel.names() == [("Road trip", "2"), ("Road trip copy", "2")]
     assert _ids(library, "Road trip") == songs.ids[:2]
-    assert not panel.undo_action.isEnabled()
+    assert not panel.commands.undo_action.isEnabled()
 
 
 def test_export_runs_in_the_background_and_reports(qtbot, setup, tmp_path):
     panel, songs, messages = setup
-    playlist_id = panel.new_manual()
+    playlist_id = created(qtbot, panel, panel.commands.new_manual)
     _settle(qtbot, panel)
     panel.add_to_playlist(playlist_id, songs.ids)
-    dialog = panel.export(playlist_id)
+    dialog = panel.commands.export(playlist_id)
     assert dialog.path.text().endswith("New playlist.m3u8")
     dialog.format.setCurrentIndex(dialog.format.findData("xspf"))
     dialog.path.setText(str(tmp_path / "out" / "mine.xspf"))
@@ -221,7 +225,7 @@ def test_export_runs_in_the_background_and_reports(qtbot, setup, tmp_path):
     assert messages[-1] == f"Exported 'New playlist': 4 tracks written to {tmp_path / 'out' / 'mine.xspf'}."
     assert [e.path for e in read_playlist(tmp_path / "out" / "mine.xspf")] == [str(p) for p in songs.paths]
 
-    genres = panel.export_all_genres()
+    genres = panel.commands.export_all_genres()
     genres.path.setText(str(tmp_path / "genres"))
     genres.min_confidence.setValue(50)
     genres.accept()
@@ -232,10 +236,10 @@ def test_export_runs_in_the_background_and_reports(qtbot, setup, tmp_path):
 def test_import_selects_the_new_playlist_and_lists_what_was_not_found(qtbot, setup, tmp_path):
     panel, songs, messages = setup
     problems: list = []
-    panel.problemsFound.connect(lambda entries, where: problems.append((entries, where)))
+    panel.commands.problemsFound.connect(lambda entries, where: problems.append((entries, where)))
     playlist = tmp_path / "From elsewhere.m3u"
     playlist.write_text(f"#EXTM3U\n{songs.paths[3]}\nnot-here.mp3\n", encoding="utf-8")
-    panel.import_file(str(playlist))
+    panel.commands.import_file(str(playlist))
     qtbot.waitUntil(lambda: messages[-1].startswith("Imported"), timeout=10_000)
     _settle(qtbot, panel)
     assert panel.names() == [("From elsewhere", "1")]
@@ -243,4 +247,4 @@ def test_import_selects_the_new_playlist_and_lists_what_was_not_found(qtbot, set
     qtbot.waitUntil(lambda: panel.view.title.text() == "From elsewhere", timeout=10_000)
     assert problems == [([{"path": "not-here.mp3", "reason": f"no such file: {tmp_path / 'not-here.mp3'}"}],
                          "playlist import")]
-    assert Path(panel.last_folder) == tmp_path
+    assert Path(panel.commands.last_folder) == tmp_path

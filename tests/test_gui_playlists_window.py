@@ -13,6 +13,7 @@ from desktop_app.gui.track_drag import track_ids_from
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.library.browse import Scope
 from tests.generated_library import confidence_of, insert_analyses, insert_model, insert_tracks, predicted_index
+from tests.playlist_support import created
 
 N = 64
 
@@ -44,7 +45,7 @@ def _click_sidebar(window: MainWindow, scope: Scope) -> None:
 
 
 def test_table_rows_drag_onto_a_playlist_in_the_pane(qtbot, window):
-    playlist_id = window.playlists.new_manual()
+    playlist_id = created(qtbot, window.playlists, window.playlists.commands.new_manual)
     qtbot.waitUntil(lambda: window.playlists.item_for(playlist_id) is not None)
     _click_sidebar(window, Scope("all"))
     qtbot.waitUntil(lambda: window.centre_stack.currentIndex() == 0 and _settled(window))
@@ -67,14 +68,14 @@ def test_table_rows_drag_onto_a_playlist_in_the_pane(qtbot, window):
 
 def test_selecting_a_playlist_shows_it_and_a_sidebar_click_goes_back(qtbot, window):
     genre = GENRES[predicted_index(5)]
-    dialog = window.playlists.new_from_genre(genre.key)
+    dialog = window.playlists.commands.new_from_genre(genre.key)
     dialog.min_confidence.setValue(0)
     dialog.smart.setChecked(True)
     dialog.accept()
     expected = [i for i in range(1, N + 1) if predicted_index(i) == predicted_index(5)]
     qtbot.waitUntil(lambda: window.centre_stack.currentWidget() is window.playlists.view and _settled(window))
     view = window.playlists.view
-    shown = [row.track_id for row in view.model.rows]
+    shown = view.model.track_ids(range(view.model.rowCount()))
     assert sorted(shown) == expected
     assert [confidence_of(i) for i in shown] == sorted((confidence_of(i) for i in expected), reverse=True)
     assert window.playlists.names() == [(genre.display_name, str(len(expected)))]

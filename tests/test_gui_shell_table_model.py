@@ -8,10 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
+from desktop_app.gui.paged_rows import MAX_CACHED_PAGES, PAGE_SIZE
 from desktop_app.gui.track_table_model import (
     COLUMN_INDEX,
-    MAX_CACHED_PAGES,
-    PAGE_SIZE,
     TRACK_ID_ROLE,
     TrackTableModel,
     format_duration,

@@ -45,7 +45,7 @@ from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.model_banner import ModelBanner
 from desktop_app.gui.model_controller import ModelController
 from desktop_app.gui.my_genres_flow import MyGenresFlow
-from desktop_app.gui.playlists_panel import PlaylistsPanel
+from desktop_app.gui.playlists import PlaylistsPanel
 from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.resources import app_icon
 from desktop_app.gui.scan_queue import ScanOutcome
@@ -363,8 +363,8 @@ class MainWindow(QMainWindow):
         self._action("model", "&Install model…", self.model_control.install)
         self._action("model", "I&mport model file…", self.model_control.choose_import)
 
-        self._menus["playlists"].addActions(list(self.playlists.actions_by_name.values()))
-        self._menus["playlists"].addAction(self.playlists.undo_action)
+        self._menus["playlists"].addActions(list(self.playlists.commands.menu_actions.values()))
+        self._menus["playlists"].addAction(self.playlists.commands.undo_action)
 
         self._action("help", "&About Genrescope", self.show_about)
 
@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.playlists.playlistSelected.connect(self._playlist_selected)
         self.playlists.message.connect(self.set_status)
-        self.playlists.problemsFound.connect(self.problems.add)
+        self.playlists.commands.problemsFound.connect(self.problems.add)
         self.playlists.view.trackSelected.connect(self._show_track)
         self.similar.trackActivated.connect(self._similar_activated)
         self.similar.playlistCreated.connect(self.playlists.select_playlist)
@@ -567,7 +567,7 @@ class MainWindow(QMainWindow):
             self.problems.add(({"path": printable_path(p), "reason": _missing_reason(p)} for p in missing), "add")
         playlist_files = [p for p in existing if os.path.isfile(p) and Path(p).suffix.lower() in PLAYLIST_READERS]
         for path in playlist_files:
-            self.playlists.import_file(path)
+            self.playlists.commands.import_file(path)
         existing = [p for p in existing if p not in playlist_files]
         if not existing:
             if not playlist_files:
@@ -718,8 +718,10 @@ class MainWindow(QMainWindow):
         scope = item.data(0, SCOPE_ROLE) if item is not None else None
         menu = QMenu(self)
         if item is not None and scope is not None and scope.kind == "predicted":
-            menu.addAction(f"Playlist from {item.text(0)}…", lambda: self.playlists.new_from_genre(scope.value))
-        menu.addAction("Playlists for all genres…", self.playlists.new_for_all_genres)
+            menu.addAction(
+                f"Playlist from {item.text(0)}…", lambda: self.playlists.commands.new_from_genre(scope.value)
+            )
+        menu.addAction("Playlists for all genres…", self.playlists.commands.new_for_all_genres)
         menu.popup(self.sidebar.viewport().mapToGlobal(point))
 
     def _counts_work(self) -> Callable[[JobContext], CountsResult]:

@@ -1,6 +1,6 @@
 """The left sidebar: all tracks, predicted genres, tag genres, artists, albums, with counts.
 
-Playlists have their own pane below it (`playlists_panel`).
+Playlists have their own pane below it (`desktop_app.gui.playlists`).
 
 Each entry carries a `Scope` that the track table filters by. Counts arrive from a worker as a
 `SidebarCounts`; entries are updated in place so expansion and selection survive a refresh.

@@ -1,9 +1,9 @@
 """The track table's model: a window onto the database, never the whole library in Python objects.
 
-A worker resolves the current view (sidebar scope, search, sort) to the ordered track ids, packed
-in an ``array`` (8 bytes per track). Rows are read by primary key a page at a time when the view
-first asks for them (about a millisecond for a page) and kept in a small LRU cache, so a
-100,000-track library opens at once and scrolls smoothly with a real scroll bar.
+A worker resolves the current view (sidebar scope, search, sort) to the ordered track ids; the
+rows are read a page at a time when the view first asks for them (`PagedRows`, shared with the
+playlist view), so a 100,000-track library opens at once and scrolls smoothly with a real scroll
+bar.
 
 Reloads are coalesced (`CoalescingJob`): while one runs, further requests fold into one more, and
 two reloads start at least ``MIN_RELOAD_INTERVAL_MS`` apart, so a scan or analysis writing thousands of
@@ -16,7 +16,6 @@ reset. The model reloads itself whenever the library's tracks or analyses change
 from __future__ import annotations
 
 from array import array
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
@@ -27,6 +26,7 @@ from PySide6.QtGui import QColor, QFont, QIcon
 
 from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.gui.library_events import LibraryEvents
+from desktop_app.gui.paged_rows import PagedRows
 from desktop_app.gui.resources import genre_palette
 from desktop_app.gui.sidebar import genre_dot
 from desktop_app.gui.track_drag import TRACK_IDS_MIME, track_ids_mime
@@ -34,8 +34,6 @@ from desktop_app.gui.workers import CoalescingJob, JobContext, JobRunner
 from desktop_app.library.browse import ModelInfo, SortKey, TrackRow, TrackView, ordered_track_ids, track_rows
 from desktop_app.library.database import Library
 
-PAGE_SIZE = 256
-MAX_CACHED_PAGES = 32
 MIN_RELOAD_INTERVAL_MS = 150
 
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -94,9 +92,8 @@ class TrackTableModel(QAbstractTableModel):
         self._jobs = jobs
         self._view = TrackView()
         self._model: ModelInfo | None = None
-        self._ids: array[int] = array("q")
         self._shown_view = self._view
-        self._pages: OrderedDict[int, list[TrackRow | None]] = OrderedDict()
+        self._rows: PagedRows[TrackRow] = PagedRows(self._fetch)
         palette = genre_palette()
         self._dots: dict[str, QIcon] = {
             label.key: genre_dot(palette.qcolor(label.key), 10)
@@ -166,23 +163,23 @@ class TrackTableModel(QAbstractTableModel):
         return work
 
     def _apply(self, snapshot: _Snapshot) -> None:
-        old, new = self._ids, snapshot.ids
+        old, new = self._rows.ids, snapshot.ids
         same_columns = snapshot.view.model_id == self._shown_view.model_id
         self._shown_view = snapshot.view
         self.shown_generation = snapshot.generation
-        self._pages.clear()
+        self._rows.forget()
         if new == old and same_columns:
             if new:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(new) - 1, len(COLUMNS) - 1))
         elif same_columns and len(new) > len(old) and new[: len(old)] == old:
             self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
-            self._ids = new
+            self._rows.reset(new)
             self.endInsertRows()
             if old:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(old) - 1, len(COLUMNS) - 1))
         else:
             self.beginResetModel()
-            self._ids = new
+            self._rows.reset(new)
             self.resets += 1
             self.endResetModel()
         self.reloaded.emit()
@@ -190,50 +187,37 @@ class TrackTableModel(QAbstractTableModel):
     # --- rows -------------------------------------------------------------------------------
 
     def track_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        return self._rows.track_id(row)
 
     def row_of(self, track_id: int) -> int | None:
         """The row showing ``track_id`` (a linear scan of packed ints: a few ms at 100,000)."""
         try:
-            return self._ids.index(track_id)
+            return self._rows.ids.index(track_id)
         except ValueError:
             return None
 
     def track_ids(self, rows: list[int]) -> list[int]:
-        return [self._ids[r] for r in rows if 0 <= r < len(self._ids)]
+        ids = self._rows.ids
+        return [ids[r] for r in rows if 0 <= r < len(ids)]
 
     def all_track_ids(self) -> array[int]:
-        return self._ids
+        return self._rows.ids
 
     def cached_row_count(self) -> int:
         """How many rows are held in Python right now (bounded by the cache, not the library)."""
-        return sum(len(page) for page in self._pages.values())
+        return self._rows.cached_row_count()
 
     def row(self, row: int) -> TrackRow | None:
-        if not 0 <= row < len(self._ids):
-            return None
-        number = row // PAGE_SIZE
-        page = self._pages.get(number)
-        if page is None:
-            page = self._load_page(number)
-        else:
-            self._pages.move_to_end(number)
-        return page[row - number * PAGE_SIZE]
+        return self._rows.row(row)
 
-    def _load_page(self, number: int) -> list[TrackRow | None]:
-        ids = self._ids[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+    def _fetch(self, ids: Sequence[int]) -> dict[int, TrackRow]:
         with self._library.engine.connect() as conn:
-            by_id = track_rows(conn, ids, self._shown_view.model_id)
-        page = [by_id.get(track_id) for track_id in ids]
-        self._pages[number] = page
-        while len(self._pages) > MAX_CACHED_PAGES:
-            self._pages.popitem(last=False)
-        return page
+            return track_rows(conn, ids, self._shown_view.model_id)
 
     # --- Qt model interface -----------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)

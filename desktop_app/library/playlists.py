@@ -8,7 +8,7 @@ from `analysis.current.current_models`), so they are never stale. Functions take
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -118,12 +118,18 @@ def name_taken(conn: Connection, name: str, except_id: int | None = None) -> boo
     return conn.execute(query).first() is not None
 
 
-def unique_name(conn: Connection, base: str) -> str:
-    """``base``, or "base (2)", "base (3)", … whichever is free."""
+def free_name(base: str, taken: Iterable[str]) -> str:
+    """``base``, or "base (2)", "base (3)", … whichever is not in ``taken`` (ignoring case)."""
+    used = {name.casefold() for name in taken}
     name, n = base.strip(), 2
-    while name_taken(conn, name):
+    while name.casefold() in used:
         name, n = f"{base.strip()} ({n})", n + 1
     return name
+
+
+def unique_name(conn: Connection, base: str) -> str:
+    """``base``, or "base (2)", "base (3)", … whichever is free in the library."""
+    return free_name(base, (playlist.name for playlist in list_playlists(conn)))
 
 
 def _check_name(conn: Connection, name: str, except_id: int | None = None) -> str:

@@ -1,0 +1,72 @@
+"""Rows of a long, ordered id list, read from the library a page at a time when a view asks.
+
+What the track table and the playlist view share: the id list is resolved on a worker and packed
+in an ``array`` (8 bytes per row), and a row is read only when the view paints it, with its page
+of neighbours (a primary-key query of about a millisecond), into a small LRU of pages. A
+100,000-row list costs under a megabyte until someone scrolls through it, and then no more than
+``max_pages`` pages.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Generic, TypeVar
+
+PAGE_SIZE = 256
+MAX_CACHED_PAGES = 32
+
+Row = TypeVar("Row")
+
+
+class PagedRows(Generic[Row]):
+    """``ids`` in order and their rows on demand; ``fetch(ids)`` reads one page, by id."""
+
+    def __init__(
+        self,
+        fetch: Callable[[Sequence[int]], Mapping[int, Row]],
+        page_size: int = PAGE_SIZE,
+        max_pages: int = MAX_CACHED_PAGES,
+    ) -> None:
+        self._fetch = fetch
+        self._page_size = page_size
+        self._max_pages = max_pages
+        self._pages: OrderedDict[int, list[Row | None]] = OrderedDict()
+        self.ids: array[int] = array("q")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def reset(self, ids: array[int]) -> None:
+        """Show ``ids`` from now on; every cached row is read again when next asked for."""
+        self.ids = ids
+        self._pages.clear()
+
+    def forget(self) -> None:
+        """Keep the ids, read the rows again (their data changed)."""
+        self._pages.clear()
+
+    def track_id(self, row: int) -> int | None:
+        return self.ids[row] if 0 <= row < len(self.ids) else None
+
+    def row(self, row: int) -> Row | None:
+        """The row at ``row`` (None past the end, or for an id that vanished meanwhile)."""
+        if not 0 <= row < len(self.ids):
+            return None
+        number = row // self._page_size
+        page = self._pages.get(number)
+        if page is None:
+            ids = self.ids[number * self._page_size : (number + 1) * self._page_size]
+            by_id = self._fetch(ids)
+            page = [by_id.get(track_id) for track_id in ids]
+            self._pages[number] = page
+            while len(self._pages) > self._max_pages:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        return page[row - number * self._page_size]
+
+    def cached_row_count(self) -> int:
+        """How many rows are held in Python right now (bounded by the cache, not the list)."""
+        return sum(len(page) for page in self._pages.values())
