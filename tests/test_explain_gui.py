@@ -183,9 +183,9 @@ def test_the_window_explains_with_its_one_loaded_model(
     qtbot.addWidget(window)
     window.show()
     try:
-        menu = [a.text() for a in window._menus["analysis"].actions()]
+        menu = [a.text() for a in window.menus.by_name["analysis"].actions()]
         assert "Acti&vation explorer…" in menu
-        window.add_paths([str(song)])
+        window.intake.add_paths([str(song)])
         qtbot.waitUntil(lambda: window.detail.current_track() is not None
                         and window.detail.spectrogram_view.spectrogram() is not None, timeout=60_000)
         window.detail.explain.toggle.setChecked(True)

@@ -62,7 +62,7 @@ def test_an_analysis_announces_its_tracks_then_its_end_and_the_window_follows(qt
     window.show()
     changed = _recorder(services.events.analysesChanged)
     write_audio(tmp_path / "music" / "a.wav", seconds=3.0, title="A")
-    window.add_paths([str(tmp_path / "music")])  # scanned, selected, then tagged by the built-in tagger
+    window.intake.add_paths([str(tmp_path / "music")])  # scanned, selected, then tagged by the built-in tagger
     qtbot.waitUntil(lambda: bool(changed) and changed[-1] is None and not services.analysis.busy, timeout=60_000)
     [track_id] = next(ids for ids in changed if ids is not None)
     # Nobody told the sidebar or the detail panel: they followed the events.

@@ -90,6 +90,6 @@ def test_selecting_a_playlist_shows_it_and_a_sidebar_click_goes_back(qtbot, wind
 
 
 def test_the_playlists_menu_offers_every_action(window):
-    texts = [a.text() for a in window._menus["playlists"].actions()]
+    texts = [a.text() for a in window.menus.by_name["playlists"].actions()]
     assert texts == ["Empty playlist", "Smart playlist…", "Playlist from genre…", "Playlists for all genres…",
                      "Import playlist file…", "Export all genre playlists…", "Undo delete playlist"]

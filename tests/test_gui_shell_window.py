@@ -10,7 +10,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.gui.main_window import MainWindow, local_paths
+from desktop_app.gui.library_intake import local_paths
+from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.track_table_model import COLUMN_INDEX
 from desktop_app.genres.ccmusic import GENRES
@@ -82,13 +83,13 @@ def test_opens_with_broad_genres_and_offers_ccmusic_where_it_is_asked_for(qtbot,
     assert sections == ["All tracks", "Broad genre", "Genre tags", "Artists", "Albums"]
     assert window.sidebar.item_for(Scope("predicted", "Hip_hop")).text(0) == "Hip-hop"
     assert window.playlists.isVisible(), "playlists have their own pane under the sidebar"
-    shortcuts = {a.text(): a.shortcut().toString() for m in window._menus.values() for a in m.actions()}
+    shortcuts = {a.text(): a.shortcut().toString() for m in window.menus.by_name.values() for a in m.actions()}
     assert shortcuts["&Open folder…"] == "Ctrl+O" and shortcuts["&Find"] == "Ctrl+F"
     assert shortcuts["Analyse &selection"] == "Ctrl+R" and shortcuts["&Quit"] == "Ctrl+Q"
     assert shortcuts["Play/Pause"] == "Space"
     assert shortcuts["Show Broad genre genres"] == "Ctrl+1" and shortcuts["Show CCMusic genres"] == "Ctrl+2"
     assert shortcuts["Show My genres"] == "Ctrl+3"
-    actions = {a.text(): a for m in window._menus.values() for a in m.actions()}
+    actions = {a.text(): a for m in window.menus.by_name.values() for a in m.actions()}
     actions["Show My genres"].trigger()  # the menu (and its shortcut) switch, not only the box
     assert window.settings.taxonomy == "my-genres" and actions["Show My genres"].isChecked()
     actions["Show Broad genre genres"].trigger()
@@ -151,11 +152,11 @@ def test_drop_outside_the_current_view_switches_to_all_tracks(qtbot, make_window
     write_audio(tmp_path / "one" / "x.wav", title="Xylophone")
     write_audio(tmp_path / "two" / "y.wav", title="Yodel")
     window = make_window()
-    window.add_paths([str(tmp_path / "one")])
+    window.intake.add_paths([str(tmp_path / "one")])
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and _idle(window), timeout=20_000)
     window.search.setText("xylo")
     qtbot.waitUntil(lambda: window.table_model.view.search.words == ("xylo",) and _idle(window))
-    window.add_paths([str(tmp_path / "two")])
+    window.intake.add_paths([str(tmp_path / "two")])
     qtbot.waitUntil(lambda: window.table.pending_select is None and _idle(window), timeout=20_000)
     assert window.search.text() == "" and window.table_model.rowCount() == 2
     assert window.detail.current_track().title == "Yodel"
@@ -197,7 +198,7 @@ def test_sidebar_counts_predicted_genres_from_the_database(qtbot, make_window, a
 def test_search_box_and_sorting(qtbot, make_window, analysed_library):
     window = make_window()
     qtbot.waitUntil(lambda: window.table_model.rowCount() == N and _idle(window), timeout=20_000)
-    window.find_action.trigger()
+    window.menus.find.trigger()
     qtbot.keyClicks(window.search, 'artist:"Artist 007" year:1967')
     expected = [i for i in range(N) if i % 50 == 7 and i % 60 == 7]
     qtbot.waitUntil(lambda: window.table_model.rowCount() == len(expected) and _idle(window))
@@ -264,7 +265,7 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
         write_audio(tmp_path / "songs" / name, seconds=2, freq=220.0 * (i + 1), title=name)
     window = make_window(_ccmusic())
     assert window.analysis.has_model
-    window.add_paths([str(tmp_path / "songs")])
+    window.intake.add_paths([str(tmp_path / "songs")])
     qtbot.waitUntil(lambda: window.sidebar.item_for(Scope("not_analysed")).text(1) == "0" and _idle(window)
                     and not window.analysis.busy, timeout=120_000)
     assert window.model_info is not None and window.model_info.is_test
@@ -282,7 +283,7 @@ def test_dropped_tracks_are_analysed_with_a_test_model_and_labelled(qtbot, make_
     assert "Built-in tagger tagged 2 tracks, CCMusic analysed 2" in window.status_text.text()
 
     window.table.selectAll()
-    window.analyse_action.trigger()
+    window.menus.analyse.trigger()
     qtbot.waitUntil(lambda: not window.analysis.busy)
     assert window.status_text.text() == "Nothing to analyse: the models have analysed those tracks already."
 
@@ -318,7 +319,7 @@ def test_open_folder_remembers_it_and_start_up_rescans_it(qtbot, make_window, tm
     write_audio(folder / "one.wav", title="One")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
     window = make_window()
-    window.open_folder_action.trigger()
+    window.menus.open_folder.trigger()
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and _idle(window), timeout=20_000)
     assert window.settings.library_folders == [str(folder)]
     window.close()
@@ -363,9 +364,9 @@ def test_cancel_stops_the_analysis_queue(qtbot, make_window, tmp_path, random_ch
     window = make_window()
     progress = []
     window.analysis.progress.connect(lambda p: progress.append(p.done))
-    window.add_paths([str(tmp_path / "songs")])
+    window.intake.add_paths([str(tmp_path / "songs")])
     qtbot.waitUntil(lambda: any(done >= 1 for done in progress), timeout=120_000)
-    window.cancel_action.trigger()
+    window.menus.cancel.trigger()
     qtbot.waitUntil(lambda: not window.analysis.busy, timeout=60_000)
     assert window.status_text.text().startswith("Analysis stopped.")
     qtbot.waitUntil(lambda: _idle(window))

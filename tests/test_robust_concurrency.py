@@ -83,7 +83,7 @@ def test_the_window_reads_and_scans_while_the_command_line_scans(qtbot, tmp_path
 
     scan = start(["scan", str(tmp_path / "cli"), "--db", str(db)], cli_env)
     reloads = 0
-    window.add_paths([str(tmp_path / "gui")])  # the window writes too, while the CLI writes
+    window.intake.add_paths([str(tmp_path / "gui")])  # the window writes too, while the CLI writes
     while scan.poll() is None or window.scans.busy:
         window.table_model.request_reload()
         window._counts.request()

@@ -11,19 +11,13 @@ be read is listed in the Problems panel and counted in the status bar, never rai
 from __future__ import annotations
 
 import gc
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from html import escape
-from pathlib import Path
-from typing import Any
-from urllib.parse import unquote_to_bytes
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -40,82 +34,43 @@ from PySide6.QtWidgets import (
 from desktop_app.analysis.current import current_models
 from desktop_app.config.logs import log_path
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
-from desktop_app.gui.analysis_queue import AnalysisOutcome, AnalysisProgress
+from desktop_app.gui.analysis_commands import AnalysisCommands
+from desktop_app.gui.analysis_queue import AnalysisProgress
 from desktop_app.gui.detail import DetailPanel
+from desktop_app.gui.library_intake import LibraryIntake
 from desktop_app.gui.model_banner import ModelBanner
 from desktop_app.gui.model_controller import ModelController
 from desktop_app.gui.my_genres_flow import MyGenresFlow
 from desktop_app.gui.playlists import PlaylistsPanel
 from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.resources import app_icon
-from desktop_app.gui.scan_queue import ScanOutcome
 from desktop_app.gui.services import AppServices
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
+from desktop_app.gui.sidebar_counts import CountsResult, SidebarCounter
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.track_table_model import TrackTableModel
 from desktop_app.gui.track_table_view import TrackTable
-from desktop_app.gui.workers import CoalescingJob, JobContext, describe
+from desktop_app.gui.window_menus import build_menus
+from desktop_app.gui.workers import describe
 from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
-from desktop_app.inference.registry import CCMUSIC, builtin_sha256
+from desktop_app.inference.registry import CCMUSIC
 from desktop_app.library.browse import (
     ModelInfo,
     Scope,
-    SidebarCounts,
-    current_model,
-    sidebar_counts,
     track_detail,
 )
 from desktop_app.library.database import Library
-from desktop_app.library.playlist_formats import READERS as PLAYLIST_READERS
 from desktop_app.library.scanner import ScanProgress
 from desktop_app.library.search import parse_search
-from desktop_app.library.tags import printable_path
 from desktop_app.wording import plural
 
 SEARCH_DELAY_MS = 0
 """Typing is applied on the next event-loop turn (a paste or a burst of keys makes one search): the
 table's reloads already fold into the one in flight, and an id query takes at most ~50 ms on a
 100,000-track library (bench/startup.py), so a longer delay only made every search slower."""
-COUNTS_INTERVAL_MS = 400
 SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
-
-
-@dataclass(frozen=True)
-class CountsResult:
-    """What the sidebar-counts job read, with what it was read for."""
-
-    model: ModelInfo | None
-    threshold: float
-    counts: SidebarCounts
-    taxonomy: str
-    models: dict[str, int]
-    """The current model id of each name, for smart and genre playlists."""
-
-
-def local_paths(urls: list[QUrl]) -> tuple[list[str], list[str]]:
-    """(local file paths, other URLs as text) from dropped URLs."""
-    paths, others = [], []
-    for url in urls:
-        if url.isLocalFile() and url.toLocalFile():
-            paths.append(_os_path(url))
-        else:
-            others.append(url.toString())
-    return paths, others
-
-
-def _os_path(url: QUrl) -> str:
-    """The path as the file system spells it. A file manager percent-encodes a name's bytes;
-    toLocalFile() decodes them as UTF-8 and turns a name that is not UTF-8 into one that does
-    not exist, so on POSIX the bytes are decoded here, as Python names files."""
-    if os.name == "nt":
-        return url.toLocalFile()
-    return os.fsdecode(unquote_to_bytes(url.path(QUrl.ComponentFormattingOption.FullyEncoded)))
-
-
-def _missing_reason(path: str) -> str:
-    return "broken link: what it points to does not exist" if os.path.islink(path) else "not found"
 
 
 class MainWindow(QMainWindow):
@@ -142,30 +97,19 @@ class MainWindow(QMainWindow):
         self.jobs, self.scans, self.analysis = self.services.jobs, self.services.scans, self.services.analysis
         events = self.services.events
         self.table_model = TrackTableModel(library, self.jobs, events, self)
-        self._counts = CoalescingJob(
-            self.jobs,
-            "sidebar counts",
-            self._counts_work,
-            self._show_counts,
-            self._background_failed,
-            COUNTS_INTERVAL_MS,
-            self,
-        )
+        self._counts = SidebarCounter(library, self.jobs, events, settings, self)
         self.model_control = ModelController(self.services, settings, self)
         self.model_info: ModelInfo | None = None
         self._shown_track_id: int | None = None
         self._froze_after_model = False
-        self._analysis_asked = False
-        """The user asked for an analysis (menu): say so even if there turns out to be nothing to do."""
 
         self._build_widgets()
-        self._build_menus()
+        self.menus = build_menus(self)
         self._connect()
         self._restore_layout()
         self.model_control.refresh()
         self.table_model.request_reload()
         self._counts.request()
-        self._connect_explanations()
 
     # --- construction -----------------------------------------------------------------------
 
@@ -238,6 +182,8 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems)
         self.problems.hide()
+        self.analysis_commands = AnalysisCommands(self.services, self.problems, self)
+        self.intake = LibraryIntake(self.services, self.settings, self.problems, self.playlists.commands, self)
 
         status = self.statusBar()
         self.status_text = QLabel("Ready", self)
@@ -265,109 +211,6 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.problems_button)
         status.addPermanentWidget(self.model_label)
 
-    def _action(
-        self,
-        menu_name: str,
-        text: str,
-        slot: Callable[[], Any],
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-        tip: str | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self._menus[menu_name].addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self._menus = {
-            name: bar.addMenu(title)
-            for name, title in [
-                ("file", "&File"),
-                ("edit", "&Edit"),
-                ("play", "&Playback"),
-                ("analysis", "&Analysis"),
-                ("model", "&Model"),
-                ("playlists", "P&laylists"),
-                ("help", "&Help"),
-            ]
-        }
-        self.open_folder_action = self._action(
-            "file",
-            "&Open folder…",
-            self.choose_folder,
-            QKeySequence.StandardKey.Open,
-            "Add a music folder to the library",
-        )
-        self._action("file", "&Add files…", self.choose_files, "Ctrl+Shift+O")
-        self._action("file", "&Rescan library folders", self.rescan_library_folders, "F5")
-        self._menus["file"].addSeparator()
-        self._action("file", "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
-        self._menus["file"].addSeparator()
-        self._action("file", "&Quit", self.close, "Ctrl+Q")
-
-        self.find_action = self._action("edit", "&Find", self.focus_search, QKeySequence.StandardKey.Find)
-        self._action("edit", "Select &all", self.table.selectAll, QKeySequence.StandardKey.SelectAll)
-        self._action("edit", "Show &problems", self.toggle_problems)
-
-        play = self.detail.play_pause_action
-        play.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.addAction(play)
-        self._menus["play"].addAction(play)
-        self._action("play", "&Next track", self.detail.player.request_next, "Ctrl+Right")
-        self._action("play", "&Previous track", self.detail.player.request_previous, "Ctrl+Left")
-
-        self._taxonomy_actions = QActionGroup(self)
-        for number, taxonomy in enumerate(GENRE_TAXONOMIES, start=1):
-
-            def show(_checked: bool = False, model: str = taxonomy.model) -> None:
-                # QAction.triggered passes ``checked``: a lone default argument would receive it
-                self.set_taxonomy(model)
-
-            action = self._action(
-                "analysis",
-                f"Show {taxonomy.title}" + ("" if taxonomy.title.endswith("genres") else " genres"),
-                show,
-                f"Ctrl+{number}",
-            )
-            action.setCheckable(True)
-            action.setData(taxonomy.model)
-            action.setChecked(taxonomy.model == self.settings.taxonomy)
-            self._taxonomy_actions.addAction(action)
-        self._menus["analysis"].addSeparator()
-
-        self.analyse_action = self._action(
-            "analysis", "Analyse &selection", self.analyse_selection, "Ctrl+R", "Classify the selected tracks' genres"
-        )
-        self._action("analysis", "Analyse &everything not analysed", self.analyse_all, "Ctrl+Shift+R")
-        self._menus["analysis"].addSeparator()
-        self._action(
-            "analysis",
-            "&Learn my genres from genre tags…",
-            lambda: self.my_genres.start("tags"),
-            "Ctrl+L",
-            "Learn your own genres from the tracks whose files carry a genre tag",
-        )
-        self._action(
-            "analysis",
-            "Learn my genres from &playlists…",
-            lambda: self.my_genres.start("playlists"),
-            tip="Learn your own genres from your manual playlists, each named after a genre",
-        )
-        self.cancel_action = self._action("analysis", "&Cancel", self.cancel_work, "Esc", "Stop scanning and analysing")
-
-        self._action("model", "&Install model…", self.model_control.install)
-        self._action("model", "I&mport model file…", self.model_control.choose_import)
-
-        self._menus["playlists"].addActions(list(self.playlists.commands.menu_actions.values()))
-        self._menus["playlists"].addAction(self.playlists.commands.undo_action)
-
-        self._action("help", "&About Genrescope", self.show_about)
-
     def _connect(self) -> None:
         self.sidebar.scopeSelected.connect(self._scope_selected)
         self.taxonomy_box.currentIndexChanged.connect(
@@ -381,22 +224,24 @@ class MainWindow(QMainWindow):
         self.table.showingAll.connect(self._showing_all)
         self.table_model.reloadFailed.connect(self._background_failed)
         self.scans.progress.connect(self._scan_progress)
-        self.scans.scanned.connect(self._scanned)
-        self.scans.failed.connect(self._scan_failed)
+        self.scans.scanned.connect(self._hide_progress_if_idle)
+        self.scans.failed.connect(self._hide_progress_if_idle)
+        self.intake.message.connect(self.set_status)
+        self.intake.selectTrack.connect(self.table.select_track)
         self.analysis.modelLoading.connect(lambda: self._show_progress(0, 0, "Loading the CCMusic model…"))
         self.analysis.modelLoaded.connect(self._model_loaded)
         self.analysis.progress.connect(self._analysis_progress)
-        self.analysis.finished.connect(self._analysis_finished)
-        self.analysis.failed.connect(self._analysis_failed)
+        self.analysis_commands.message.connect(self.set_status)
+        self.analysis_commands.runEnded.connect(self._analysis_ended)
         self.banner.installRequested.connect(self.model_control.install)
         self.banner.importRequested.connect(self.model_control.choose_import)
         self.model_control.message.connect(self.set_status)
         events = self.services.events
-        for signal in (events.tracksChanged, events.analysesChanged, events.modelsChanged):
-            signal.connect(self._counts.request)
+        self._counts.counted.connect(self._show_counts)
+        self._counts.failed.connect(self._background_failed)
         events.analysesChanged.connect(self._analyses_changed)
         events.modelsChanged.connect(self._update_model_info)
-        self.cancel_button.clicked.connect(self.cancel_work)
+        self.cancel_button.clicked.connect(self.analysis_commands.cancel)
         self.problems_button.clicked.connect(self.toggle_problems)
         self.problems.countChanged.connect(self._problems_changed)
         self.detail.player.nextRequested.connect(lambda: self.table.step(1))
@@ -412,6 +257,9 @@ class MainWindow(QMainWindow):
         self.similar.message.connect(self.set_status)
         self.my_genres.message.connect(self.set_status)
         self.my_genres.applied.connect(self._my_genres_applied)
+        # Grad-CAM and the activation explorer use the analysis queue's models: one copy in memory.
+        self.detail.set_classifier_source(self.analysis.classifier)
+        self.detail.set_tagger_source(self.analysis.tagger)
 
     def _restore_layout(self) -> None:
         for name, restore in (
@@ -479,8 +327,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.taxonomy = model
         self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(model))
-        for action in self._taxonomy_actions.actions():
-            action.setChecked(action.data() == model)
+        self.menus.check_taxonomy(model)
         self.apply_settings()
         self._update_model_info()
         title = TAXONOMIES[model].title
@@ -488,33 +335,13 @@ class MainWindow(QMainWindow):
 
     def _update_model_info(self, identity: ModelIdentity | None = None) -> None:
         """Whose analyses the sidebar and table show: the current model of the chosen taxonomy."""
-        name = self.settings.taxonomy
+        info = self.model_control.shown_model(self.settings.taxonomy, identity)
         source = self.model_control.state.source
-        with self.library.engine.connect() as conn:
-            if name == CCMUSIC:
-                sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
-                # A file not hashed yet (sha None) shows the last model's analyses until it loads.
-                info = current_model(conn, sha, name)
-            elif name == MY_GENRES_MODEL:
-                info = current_models(conn).get(name) or ModelInfo(
-                    None, "", "My genres: not learned yet (Analysis → Learn my genres)", "learned", name
-                )
-            else:
-                info = current_model(conn, builtin_sha256()[name], name)
-        if info is None:
-            if name != CCMUSIC:
-                sha = builtin_sha256()[name]
-                info = ModelInfo(None, sha, f"{MODEL_TITLES[name]}, sha256 {sha[:12]}", "builtin", name)
-            elif identity is not None:
-                info = ModelInfo(None, identity.sha256, identity.label, identity.origin, name)
-            elif source is not None and source.sha256 is not None:
-                label = ModelIdentity(source.sha256, str(source.path), source.origin).label
-                info = ModelInfo(None, source.sha256, label, source.origin, name)
         if info != self.model_info:
-            self.model_info = info
+            self.model_info = self._counts.model = info
             self.table_model.set_model_info(info)
             self._counts.request()
-        if name == CCMUSIC and source is None:
+        if self.settings.taxonomy == CCMUSIC and source is None:
             self.banner.show_missing(self.model_control.state.problem)
         elif info is not None and info.is_test:
             self.banner.show_test_model(info.label)
@@ -546,61 +373,8 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths, others = local_paths(event.mimeData().urls())
-        if not paths and not others:
-            return
-        event.acceptProposedAction()
-        if others:
-            self.problems.add(({"path": url, "reason": "not a local file"} for url in others), "drop")
-        self.add_paths(paths)
-
-    def add_paths(self, paths: list[str], *, remember: bool = False) -> None:
-        """Scan files and folders into the library, select the first, queue them for analysis.
-
-        Playlist files (M3U, M3U8, PLS, XSPF) are imported as playlists instead: the desktop
-        launcher offers "Open with Genrescope" for them. ``remember`` makes folders library folders
-        (rescanned on start when the setting says so).
-        """
-        existing = [os.path.abspath(p) for p in paths if os.path.exists(p)]
-        missing = [p for p in paths if not os.path.exists(p)]
-        if missing:
-            self.problems.add(({"path": printable_path(p), "reason": _missing_reason(p)} for p in missing), "add")
-        playlist_files = [p for p in existing if os.path.isfile(p) and Path(p).suffix.lower() in PLAYLIST_READERS]
-        for path in playlist_files:
-            self.playlists.commands.import_file(path)
-        existing = [p for p in existing if p not in playlist_files]
-        if not existing:
-            if not playlist_files:
-                self.set_status("Nothing to add: " + (f"{len(missing)} path(s) not found." if missing else "no files."))
-            return
-        if remember:
-            for path in existing:
-                if os.path.isdir(path):
-                    self.settings.add_library_folder(path)
-        self.scans.scan(existing, select_first=True)
-        self.set_status(f"Adding {self._describe_paths(existing)}…")
-
-    @staticmethod
-    def _describe_paths(paths: list[str]) -> str:
-        return Path(printable_path(paths[0])).name + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a music folder", str(Path.home()))
-        if folder:
-            self.add_paths([folder], remember=True)
-
-    def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add music files", str(Path.home()))
-        if files:
-            self.add_paths(files)
-
-    def rescan_library_folders(self) -> None:
-        folders = self.settings.library_folders
-        if not folders:
-            self.set_status("No library folders yet: use Open folder… (Ctrl+O) to add one.")
-            return
-        self.scans.scan(folders)
-        self.set_status("Rescanning the library folders…")
+        if self.intake.drop(event.mimeData().urls()):
+            event.acceptProposedAction()
 
     def _scan_progress(self, progress: ScanProgress) -> None:
         if progress.phase == "walking":
@@ -608,48 +382,10 @@ class MainWindow(QMainWindow):
         elif progress.phase == "reading":
             self._show_progress(progress.done, progress.total, "Reading tags %v / %m")
 
-    def _scanned(self, outcome: ScanOutcome) -> None:
-        result = outcome.result
-        problems = self.problems.add(result.error_files, "scan")
-        text = f"{self._describe_paths(list(outcome.request.paths))}: {len(outcome.track_ids):,} tracks ready"
-        if problems:
-            names = ", ".join(Path(p["path"]).name for p in result.error_files[:3])
-            more = f" and {problems - 3:,} more" if problems > 3 else ""
-            text += f"; {problems:,} could not be read ({names}{more}; see Problems)"
-        prefix = "Scan cancelled: " if result.cancelled else ""
-        self.set_status(prefix + text + ".")
-        if outcome.request.select_first and outcome.track_ids:
-            self.table.select_track(outcome.track_ids[0])
-        if outcome.track_ids and not result.cancelled:
-            self.analysis.enqueue(outcome.track_ids)
-        self._hide_progress_if_idle()
-
-    def _scan_failed(self, error: Exception) -> None:
-        self.set_status(f"The scan stopped: {describe(error)}")
-        self._hide_progress_if_idle()
-
     # --- analysis ---------------------------------------------------------------------------
 
     def analyse_selection(self) -> None:
-        ids = self.table.selected_track_ids()
-        if not ids:
-            self.set_status("Select tracks to analyse first.")
-            return
-        self.analysis.enqueue(ids)
-        self._analysis_asked = True
-        self.set_status(f"Analysing {plural(len(ids), 'selected track')}…")
-
-    def analyse_all(self) -> None:
-        self.analysis.enqueue(None)
-        self._analysis_asked = True
-        self.set_status("Analysing every track not analysed yet…")
-
-    def cancel_work(self) -> None:
-        busy = self.scans.busy or self.analysis.busy
-        self.scans.cancel()
-        self.analysis.cancel()
-        if busy:
-            self.set_status("Stopping… (finished work is kept)")
+        self.analysis_commands.analyse(self.table.selected_track_ids())
 
     def _analysis_progress(self, progress: AnalysisProgress) -> None:
         if progress.total:
@@ -662,29 +398,10 @@ class MainWindow(QMainWindow):
         if track_ids is not None and self._shown_track_id in track_ids:
             self._show_track(self._shown_track_id)
 
-    def _analysis_finished(self, outcome: AnalysisOutcome) -> None:
+    def _analysis_ended(self, analysed: bool, model: ModelIdentity | None) -> None:
         self._hide_progress_if_idle()
-        if outcome.model is None and not outcome.tagged and not outcome.failed and not outcome.cancelled:
-            if self._analysis_asked:
-                self.set_status("Nothing to analyse: the models have analysed those tracks already.")
-            self._analysis_asked = False
-            return
-        self._analysis_asked = False
-        problems = self.problems.add(outcome.error_files, "analysis")
-        parts = [f"tagged {plural(outcome.tagged, 'track')}"]
-        if outcome.model is not None:
-            parts.append(f"CCMusic analysed {outcome.analysed:,}")
-        text = "Built-in tagger " + ", ".join(parts)
-        if problems:
-            text += f"; {problems:,} could not be analysed (see Problems)"
-        if outcome.model is not None and outcome.model.origin == "test":
-            text += " (CCMusic with TEST weights: not real predictions)"
-        self.set_status(("Analysis stopped. " if outcome.cancelled else "") + text + ".")
-        self._update_model_info(outcome.model)
-
-    def _analysis_failed(self, error: Exception) -> None:
-        self.set_status(f"Analysis stopped: {describe(error)}")
-        self._hide_progress_if_idle()
+        if analysed:
+            self._update_model_info(model)
 
     # --- browsing ---------------------------------------------------------------------------
 
@@ -723,18 +440,6 @@ class MainWindow(QMainWindow):
             )
         menu.addAction("Playlists for all genres…", self.playlists.commands.new_for_all_genres)
         menu.popup(self.sidebar.viewport().mapToGlobal(point))
-
-    def _counts_work(self) -> Callable[[JobContext], CountsResult]:
-        info, threshold, library = self.model_info, self.settings.low_confidence, self.library
-        taxonomy = self.settings.taxonomy
-        model_id = info.id if info is not None else None
-
-        def work(_context: JobContext) -> CountsResult:
-            with library.engine.connect() as conn:
-                models = {name: m.id for name, m in current_models(conn).items() if m.id is not None}
-                return CountsResult(info, threshold, sidebar_counts(conn, model_id, threshold), taxonomy, models)
-
-        return work
 
     def _show_counts(self, result: CountsResult) -> None:
         self.sidebar.set_counts(result.counts, result.model, result.threshold, TAXONOMIES[result.taxonomy])
@@ -802,7 +507,7 @@ class MainWindow(QMainWindow):
         if self.settings.rescan_on_start and self.settings.library_folders:
             self.scans.scan(self.settings.library_folders)
         if paths:
-            self.add_paths(paths)
+            self.intake.add_paths(paths)
         else:
             self.analysis.enqueue(None)
 
@@ -827,17 +532,3 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.shutdown()
         event.accept()
-
-    # --- explanations -------------------------------------------------------------------------
-
-    def _connect_explanations(self) -> None:
-        """Grad-CAM and the activation explorer use the analysis queue's model: one copy in memory."""
-        self.detail.set_classifier_source(self.analysis.classifier)
-        self.detail.set_tagger_source(self.analysis.tagger)
-        self._menus["analysis"].addSeparator()
-        self._action(
-            "analysis",
-            "Acti&vation explorer…",
-            self.detail.open_activation_explorer,
-            tip="What each stage of the network responds to in the window at the playhead",
-        )

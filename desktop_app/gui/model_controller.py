@@ -1,4 +1,5 @@
-"""Getting the CCMusic model: finding the installed one, downloading it, importing a file.
+"""Getting the CCMusic model: finding the installed one, downloading it, importing a file; and
+whose analyses the window shows for a taxonomy (`shown_model`).
 
 The download (about 488 MB) and the import's validation run on the job pool; the download shows a
 cancellable window-modal progress dialog, and a failure is a message box opened with ``open()``,
@@ -16,10 +17,14 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
+from desktop_app.analysis.current import current_models
+from desktop_app.genres.taxonomy import MY_GENRES_MODEL
 from desktop_app.gui.services import AppServices
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.workers import Job, JobContext, describe
-from desktop_app.inference.registry import CCMusicState, find_ccmusic
+from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
+from desktop_app.inference.registry import CCMUSIC, CCMusicState, builtin_sha256, find_ccmusic
+from desktop_app.library.browse import ModelInfo, current_model
 
 
 class ModelController(QObject):
@@ -43,6 +48,34 @@ class ModelController(QObject):
         self.state = find_ccmusic()
         self.use_settings()
         self._services.events.modelsChanged.emit()
+
+    def shown_model(self, taxonomy: str, identity: ModelIdentity | None = None) -> ModelInfo | None:
+        """Whose analyses the window shows for ``taxonomy``: its current model in the library, or
+        (nothing analysed yet) the model that will analyse; ``identity`` is CCMusic's once loaded.
+        None: no CCMusic model, or one whose file is not hashed yet and no earlier analyses."""
+        source = self.state.source
+        with self._services.library.engine.connect() as conn:
+            if taxonomy == CCMUSIC:
+                sha = identity.sha256 if identity is not None else source.sha256 if source is not None else None
+                # A file not hashed yet (sha None) shows the last model's analyses until it loads.
+                info = current_model(conn, sha, taxonomy)
+            elif taxonomy == MY_GENRES_MODEL:
+                info = current_models(conn).get(taxonomy) or ModelInfo(
+                    None, "", "My genres: not learned yet (Analysis → Learn my genres)", "learned", taxonomy
+                )
+            else:
+                info = current_model(conn, builtin_sha256()[taxonomy], taxonomy)
+        if info is not None:
+            return info
+        if taxonomy != CCMUSIC:
+            sha = builtin_sha256()[taxonomy]
+            return ModelInfo(None, sha, f"{MODEL_TITLES[taxonomy]}, sha256 {sha[:12]}", "builtin", taxonomy)
+        if identity is not None:
+            return ModelInfo(None, identity.sha256, identity.label, identity.origin, taxonomy)
+        if source is not None and source.sha256 is not None:
+            label = ModelIdentity(source.sha256, str(source.path), source.origin).label
+            return ModelInfo(None, source.sha256, label, source.origin, taxonomy)
+        return None
 
     def use_settings(self) -> None:
         """Load the model on the device the settings name (next time the queue needs it)."""
