@@ -109,7 +109,7 @@ def child(queries: list[tuple[str, str]]) -> int:
             self.viewport = window.table.viewport()
             self.viewport.installEventFilter(self)
             window.table_model.reloaded.connect(self._reloaded)
-            window._search_timer.timeout.connect(self._search_applied)
+            window.search.timer.timeout.connect(self._search_applied)
             if window.table_model.rowCount() > 0:
                 self.viewport.update()
             self._poll = QTimer(self)
@@ -146,7 +146,7 @@ def child(queries: list[tuple[str, str]]) -> int:
 
         def _when_idle(self) -> None:
             window = self.window
-            if not window.is_idle() or window._search_timer.isActive() or self.current:
+            if not window.is_idle() or window.search.timer.isActive() or self.current:
                 return
             if not hasattr(self, "_idle_seen"):
                 self._idle_seen = True

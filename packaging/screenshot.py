@@ -95,7 +95,7 @@ def main() -> int:
         if not condition():
             raise TimeoutError("the window did not get there in time")
 
-    window.analyse_all()  # the built-in tagger: real broad genres and tags
+    window.analysis_commands.analyse_all()  # the built-in tagger: real broad genres and tags
     wait(lambda: window.table_model.rowCount() == len(EVERY_RECORDING) and window.is_idle()
          and not window.analysis.busy and window.sidebar.item_for(Scope("not_analysed")).text(1) == "0", 600)
     row = next(r for r in range(window.table_model.rowCount())

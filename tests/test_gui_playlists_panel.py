@@ -221,7 +221,7 @@ def test_export_runs_in_the_background_and_reports(qtbot, setup, tmp_path):
     dialog.path.setText(str(tmp_path / "out" / "mine.xspf"))
     (tmp_path / "out").mkdir()
     dialog.accept()
-    qtbot.waitUntil(lambda: messages[-1].startswith("Exported"), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(messages) and messages[-1].startswith("Exported"), timeout=10_000)
     assert messages[-1] == f"Exported 'New playlist': 4 tracks written to {tmp_path / 'out' / 'mine.xspf'}."
     assert [e.path for e in read_playlist(tmp_path / "out" / "mine.xspf")] == [str(p) for p in songs.paths]
 
@@ -229,7 +229,7 @@ def test_export_runs_in_the_background_and_reports(qtbot, setup, tmp_path):
     genres.path.setText(str(tmp_path / "genres"))
     genres.min_confidence.setValue(50)
     genres.accept()
-    qtbot.waitUntil(lambda: messages[-1].startswith("Exported 2 genre"), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(messages) and messages[-1].startswith("Exported 2 genre"), timeout=10_000)
     assert sorted(p.name for p in (tmp_path / "genres").iterdir()) == ["Opera.m3u8", "Soft rock.m3u8"]
 
 
@@ -240,7 +240,7 @@ def test_import_selects_the_new_playlist_and_lists_what_was_not_found(qtbot, set
     playlist = tmp_path / "From elsewhere.m3u"
     playlist.write_text(f"#EXTM3U\n{songs.paths[3]}\nnot-here.mp3\n", encoding="utf-8")
     panel.commands.import_file(str(playlist))
-    qtbot.waitUntil(lambda: messages[-1].startswith("Imported"), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(messages) and messages[-1].startswith("Imported"), timeout=10_000)
     _settle(qtbot, panel)
     assert panel.names() == [("From elsewhere", "1")]
     # the selection shows the playlist once the list has it: on a loaded machine a moment later

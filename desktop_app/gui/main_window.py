@@ -4,8 +4,12 @@ The window only arranges and connects. It receives the app's services (`AppServi
 pool, `ScanQueue`, `AnalysisQueue` and the library's `LibraryEvents`) rather than creating them;
 scans, queries, model loading and inference all run on pool threads, their results come back as
 signals, and each view refreshes itself on the library's events, coalesced, so a 10,000-file drop
-or a long analysis leaves the event loop free. Getting a model is `ModelController`'s. What cannot
-be read is listed in the Problems panel and counted in the status bar, never raised as a dialog.
+or a long analysis leaves the event loop free. Each concern has its own module, which the window
+only places and wires: menus and shortcuts (`window_menus`), adding files and scan reports
+(`library_intake`), the Analysis commands (`analysis_commands`), getting a model
+(`model_controller`), playlists (`gui.playlists`), the sidebar's counts (`sidebar_counts`), search
+(`search_box`). What cannot be read is listed in the Problems panel and counted in the status bar,
+never raised as a dialog.
 """
 
 from __future__ import annotations
@@ -14,14 +18,12 @@ import gc
 from dataclasses import replace
 from html import escape
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QSplitter,
@@ -44,10 +46,11 @@ from desktop_app.gui.my_genres_flow import MyGenresFlow
 from desktop_app.gui.playlists import PlaylistsPanel
 from desktop_app.gui.problems_panel import ProblemsPanel
 from desktop_app.gui.resources import app_icon
+from desktop_app.gui.search_box import SearchBox
 from desktop_app.gui.services import AppServices
 from desktop_app.gui.settings import AppSettings
 from desktop_app.gui.settings_dialog import SettingsDialog
-from desktop_app.gui.sidebar import SCOPE_ROLE, LibrarySidebar
+from desktop_app.gui.sidebar import LibrarySidebar
 from desktop_app.gui.sidebar_counts import CountsResult, SidebarCounter
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.track_table_model import TrackTableModel
@@ -63,14 +66,8 @@ from desktop_app.library.browse import (
 )
 from desktop_app.library.database import Library
 from desktop_app.library.scanner import ScanProgress
-from desktop_app.library.search import parse_search
+from desktop_app.library.search import SearchQuery
 from desktop_app.wording import plural
-
-SEARCH_DELAY_MS = 0
-"""Typing is applied on the next event-loop turn (a paste or a burst of keys makes one search): the
-table's reloads already fold into the one in flight, and an id query takes at most ~50 ms on a
-100,000-track library (bench/startup.py), so a longer delay only made every search slower."""
-SEARCH_HINT = 'Search: words, or artist: album: title: genre: predicted: year:1990-1999 (quote "two words")'
 
 
 class MainWindow(QMainWindow):
@@ -116,7 +113,6 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.sidebar = LibrarySidebar(self)
         self.sidebar.setMinimumWidth(180)
-        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.taxonomy_box = QComboBox(self)
         self.taxonomy_box.setObjectName("taxonomySwitch")
         self.taxonomy_box.setToolTip("Which genres the sidebar, the table and genre playlists use (Ctrl+1, Ctrl+2)")
@@ -142,14 +138,7 @@ class MainWindow(QMainWindow):
         self.left.setStretchFactor(2, 1)
 
         self.banner = ModelBanner(self)
-        self.search = QLineEdit(self)
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText(SEARCH_HINT)
-        self.search.setClearButtonEnabled(True)
-        self.search.setAcceptDrops(False)  # a dropped file is added to the library, not typed in
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search = SearchBox(self)
 
         self.table = TrackTable(self.table_model, self)
         centre = QWidget(self)
@@ -216,8 +205,7 @@ class MainWindow(QMainWindow):
         self.taxonomy_box.currentIndexChanged.connect(
             lambda index: self.set_taxonomy(self.taxonomy_box.itemData(index))
         )
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self._search_timer.timeout.connect(self._apply_search)
+        self.search.searched.connect(self._apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.doubleClicked.connect(lambda _index: self.detail.player.play())
         self.table_model.reloaded.connect(self._table_reloaded)
@@ -247,7 +235,8 @@ class MainWindow(QMainWindow):
         self.detail.player.nextRequested.connect(lambda: self.table.step(1))
         self.detail.player.previousRequested.connect(lambda: self.table.step(-1))
         self.sidebar.itemClicked.connect(self._sidebar_clicked)
-        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
+        self.sidebar.genrePlaylistRequested.connect(self.playlists.commands.new_from_genre)
+        self.sidebar.allGenrePlaylistsRequested.connect(self.playlists.commands.new_for_all_genres)
         self.playlists.playlistSelected.connect(self._playlist_selected)
         self.playlists.message.connect(self.set_status)
         self.playlists.commands.problemsFound.connect(self.problems.add)
@@ -405,12 +394,7 @@ class MainWindow(QMainWindow):
 
     # --- browsing ---------------------------------------------------------------------------
 
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def _apply_search(self) -> None:
-        query = parse_search(self.search.text())
+    def _apply_search(self, query: SearchQuery) -> None:
         if query.problems:
             self.set_status("; ".join(query.problems))
         self.table_model.set_view(replace(self.table_model.view, search=query))
@@ -429,18 +413,6 @@ class MainWindow(QMainWindow):
         if playlist_id is not None:
             self.sidebar.clearSelection()
 
-    def _sidebar_menu(self, point: QPoint) -> None:
-        """Right-click on a predicted genre: make a playlist of it."""
-        item = self.sidebar.itemAt(point)
-        scope = item.data(0, SCOPE_ROLE) if item is not None else None
-        menu = QMenu(self)
-        if item is not None and scope is not None and scope.kind == "predicted":
-            menu.addAction(
-                f"Playlist from {item.text(0)}…", lambda: self.playlists.commands.new_from_genre(scope.value)
-            )
-        menu.addAction("Playlists for all genres…", self.playlists.commands.new_for_all_genres)
-        menu.popup(self.sidebar.viewport().mapToGlobal(point))
-
     def _show_counts(self, result: CountsResult) -> None:
         self.sidebar.set_counts(result.counts, result.model, result.threshold, TAXONOMIES[result.taxonomy])
         self.playlists.set_models(result.models, result.taxonomy)
@@ -453,9 +425,7 @@ class MainWindow(QMainWindow):
 
     def _showing_all(self) -> None:
         """The table switched to All tracks to show a track: clear the search box and the sidebar to match."""
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
+        self.search.clear_quietly()
         self.sidebar.blockSignals(True)
         self.sidebar.select_scope(Scope("all"))
         self.sidebar.blockSignals(False)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.genres.taxonomy import TAXONOMIES, Taxonomy
@@ -37,9 +37,12 @@ def genre_dot(colour: QColor, size: int = 12) -> QIcon:
 
 
 class LibrarySidebar(QTreeWidget):
-    """Emits ``scopeSelected(Scope)`` when the user picks an entry."""
+    """Emits ``scopeSelected(Scope)`` when the user picks an entry; its context menu asks for a
+    playlist of a predicted genre (``genrePlaylistRequested(key)``) or of every genre."""
 
     scopeSelected = Signal(object)
+    genrePlaylistRequested = Signal(str)
+    allGenrePlaylistsRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +57,8 @@ class LibrarySidebar(QTreeWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
 
         palette = genre_palette()
         self._count_brush = QBrush(QColor("#808080"))
@@ -237,3 +242,13 @@ class LibrarySidebar(QTreeWidget):
             parent.insertChildren(position, pending)
         items.clear()
         items.update(merged)
+
+    def _context_menu(self, point: QPoint) -> None:
+        """Right-click on a predicted genre: make a playlist of it (or of every genre)."""
+        item = self.itemAt(point)
+        scope = item.data(0, SCOPE_ROLE) if item is not None else None
+        menu = QMenu(self)
+        if item is not None and scope is not None and scope.kind == "predicted":
+            menu.addAction(f"Playlist from {item.text(0)}…", lambda: self.genrePlaylistRequested.emit(scope.value))
+        menu.addAction("Playlists for all genres…", self.allGenrePlaylistsRequested.emit)
+        menu.popup(self.viewport().mapToGlobal(point))

@@ -89,7 +89,7 @@ def build_menus(window: MainWindow) -> WindowMenus:
     menus.by_name["file"].addSeparator()
     add("file", "&Quit", window.close, "Ctrl+Q")
 
-    menus.find = add("edit", "&Find", window.focus_search, QKeySequence.StandardKey.Find)
+    menus.find = add("edit", "&Find", window.search.focus, QKeySequence.StandardKey.Find)
     add("edit", "Select &all", window.table.selectAll, QKeySequence.StandardKey.SelectAll)
     add("edit", "Show &problems", window.toggle_problems)
 

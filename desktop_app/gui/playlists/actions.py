@@ -257,7 +257,12 @@ class PlaylistActions(QObject):
         if playlist is None:
             return None
         dialog = ExportDialog(playlist.name, self.last_folder, parent=self._parent)
-        dialog.accepted.connect(lambda: self.start_export(playlist, dialog.choice()))
+
+        def accepted() -> None:
+            choice = dialog.choice()  # now: the dialog is gone when the writes before it are done
+            self.writer.when_done(lambda: self.start_export(playlist, choice))
+
+        dialog.accepted.connect(accepted)
         return self._open(dialog)
 
     def start_export(self, playlist: PlaylistInfo, choice: ExportChoice) -> None:
@@ -287,7 +292,12 @@ class PlaylistActions(QObject):
             parent=self._parent,
             taxonomy=TAXONOMIES[self.taxonomy],
         )
-        dialog.accepted.connect(lambda: self.start_genre_export(dialog.choice()))
+
+        def accepted() -> None:
+            choice = dialog.choice()
+            self.writer.when_done(lambda: self.start_genre_export(choice))
+
+        dialog.accepted.connect(accepted)
         return self._open(dialog)
 
     def start_genre_export(self, choice: ExportChoice) -> None:

@@ -45,6 +45,7 @@ class PlaylistWriter(QObject):
         self._events = events
         self._queue: deque[_Write] = deque()
         self._running = False
+        self._waiting: list[Callable[[], None]] = []
         self.generation = 0
         """How many writes have finished (gone through or refused)."""
 
@@ -64,8 +65,21 @@ class PlaylistWriter(QObject):
     def busy(self) -> bool:
         return self._running or bool(self._queue)
 
+    def when_done(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once every write asked for so far has finished (now, if none is pending):
+        an export started right after an edit reads the playlist as edited."""
+        if self.busy:
+            self._waiting.append(then)
+        else:
+            then()
+
     def _next(self) -> None:
-        if self._running or not self._queue:
+        if self._running:
+            return
+        if not self._queue:
+            waiting, self._waiting = self._waiting, []
+            for then in waiting:
+                then()
             return
         self._running = True
         write = self._queue.popleft()
