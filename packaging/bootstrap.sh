@@ -17,9 +17,10 @@ apt_packages=(
   libwayland-egl1 libnss3 libasound2 libpulse0
 )
 # Real players the playlist tests ask to read exported playlists: mpv (M3U8, PLS) and VLC (XSPF,
-# which mpv does not read); the validators of the desktop launcher and the AppStream metainfo.
+# which mpv does not read); the validators of the desktop launcher and the AppStream metainfo;
+# PostgreSQL, whose initdb/pg_ctl the library tests use to start a throwaway server (tests/postgres_server.py).
 if [ "$mode" = test ]; then
-  apt_packages+=(mpv vlc-bin vlc-plugin-base appstream desktop-file-utils)
+  apt_packages+=(mpv vlc-bin vlc-plugin-base appstream desktop-file-utils postgresql)
 fi
 missing=()
 for package in "${apt_packages[@]}"; do

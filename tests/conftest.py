@@ -38,11 +38,60 @@ def _isolated_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     return data
 
 
+BOTH_BACKENDS = ("test_library_", "test_playlist_library", "test_playlist_taxonomies", "test_analysis_")
+"""Modules (by name prefix) whose tests of the `library` fixture run on SQLite and on PostgreSQL;
+elsewhere (the window's tests among them) `library` is SQLite. A test that is about SQLite itself
+is marked ``sqlite_only``."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite; its `library` is never PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "library_backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    if metafunc.module.__name__.rpartition(".")[2].startswith(BOTH_BACKENDS):
+        metafunc.parametrize("library_backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def library(tmp_path: Path):
+def library_backend(request: pytest.FixtureRequest) -> str:
+    """Which database the `library` fixture is: ``sqlite``, or ``postgresql`` where parametrised."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of this test run (tests/postgres_server.py); a test that needs it fails,
+    not skips, when it cannot start."""
+    from tests.postgres_server import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"cannot start the test PostgreSQL server: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest):
+    """The URL of a new, empty PostgreSQL database of its own for this test, dropped afterwards."""
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def library(tmp_path: Path, library_backend: str, request: pytest.FixtureRequest):
     from desktop_app.library.database import open_library
 
-    lib = open_library(tmp_path / "library.sqlite3")
+    location = tmp_path / "library.sqlite3"
+    if library_backend == "postgresql":
+        location = request.getfixturevalue("postgres_url")
+    lib = open_library(location)
     yield lib
     lib.close()
 

@@ -16,7 +16,7 @@ from desktop_app.cli import (
     playlist_commands,
     similar_commands,
 )
-from desktop_app.cli.common import add_db_option
+from desktop_app.cli.common import add_db_option, check_db_option
 from desktop_app.cli.terminal import safe_terminal_output
 
 EPILOG = """examples:
@@ -89,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = _command_names(parser)
     if _wants_window(arguments, commands):
         window_args = build_window_parser(commands).parse_args(arguments)
+        if not check_db_option(window_args.db):  # a mistyped URL: say so before Qt starts
+            return 2
         from desktop_app.gui.app import run  # Qt loads only for the window
 
         return run(window_args.paths, window_args.db)

@@ -9,20 +9,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from desktop_app.config import resolve_db_path
+from desktop_app.library.location import LibraryLocationError
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="DB",
-        help="library database (default: $GENRESCOPE_DB, else the user data folder)",
+        help="library database: a SQLite file, or a PostgreSQL URL such as postgresql://user@host/dbname "
+        "(default: $GENRESCOPE_DB, else the user data folder)",
     )
+
+
+def check_db_option(db: str | None) -> bool:
+    """Whether ``--db`` (or else ``$GENRESCOPE_DB``) names a usable location; if not, say why on stderr."""
+    try:
+        resolve_db_path(db)
+    except LibraryLocationError as exc:
+        print(f"genrescope: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def open_library_from(args: argparse.Namespace):  # -> Library, imported lazily for start-up speed
     from desktop_app.library.database import open_library
 
-    return open_library(resolve_db_path(args.db))
+    try:
+        location = resolve_db_path(args.db)
+        return open_library(location)
+    except LibraryLocationError as exc:  # a mistyped URL, or no driver for it: no traceback
+        print(f"genrescope: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def track_line(

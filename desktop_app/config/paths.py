@@ -1,7 +1,8 @@
 """Path resolution: explicit argument, then environment variable, then the user data folder.
 
 One place decides this so the CLI, the GUI and the tests agree on where the library and the
-model live.
+model live. The library may also be a PostgreSQL database: ``--db`` and ``GENRESCOPE_DB`` take a
+``postgresql://`` URL wherever they take a path (`desktop_app.library.location`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 from pathlib import Path
 
 import platformdirs
+
+from desktop_app.library.location import PostgresLocation, is_url, parse_postgres_url
 
 APP_NAME = "genrescope"
 DB_ENV = "GENRESCOPE_DB"
@@ -34,13 +37,17 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    env = os.environ.get(DB_ENV)
-    if env:
-        return Path(env).expanduser().resolve()
-    return default_db_path()
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | PostgresLocation:
+    """The library: a SQLite file (made absolute), or a PostgreSQL database given as a URL.
+
+    A malformed or unsupported URL raises `LibraryLocationError`.
+    """
+    chosen = explicit or os.environ.get(DB_ENV)
+    if not chosen:
+        return default_db_path()
+    if isinstance(chosen, str) and is_url(chosen):
+        return parse_postgres_url(chosen)
+    return Path(chosen).expanduser().resolve()
 
 
 def resolve_weights_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:

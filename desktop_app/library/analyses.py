@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, select
-from sqlalchemy.dialects.sqlite import insert
 
 from desktop_app.library.models import Analysis, GenreModel, Track
+from desktop_app.library.portable import upsert
 from desktop_app.library.track_store import utc_now
 
 analyses = Analysis.__table__
@@ -61,7 +61,7 @@ def register_model(
 ) -> int:
     """The id of the model with this SHA-256, creating its row on first use."""
     conn.execute(
-        insert(models)
+        upsert(conn, models)
         .values(sha256=sha256, name=name, label=label, origin=origin, classes=list(classes), first_used_at=utc_now())
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
@@ -77,7 +77,7 @@ def save_analyses(conn: Connection, model_id: int, results: Sequence[tuple[int, 
         {**asdict(record), "track_id": track_id, "model_id": model_id, "analysed_at": now}
         for track_id, record in results
     ]
-    statement = insert(analyses)
+    statement = upsert(conn, analyses)
     updated = {
         c.name: statement.excluded[c.name] for c in analyses.columns if c.name not in ("id", "track_id", "model_id")
     }

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.analyses import StoredAnalysis, analysis_of
 from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
+from desktop_app.library.portable import contains_nocase, nocase, nocase_equals
 from desktop_app.library.search import SearchQuery
 from desktop_app.library.tags import printable_path
 
@@ -177,8 +178,8 @@ def _confidence(model_id: int | None) -> ColumnElement[Any]:
 
 
 def contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+    """``column`` contains ``text`` literally, ignoring case."""
+    return contains_nocase(column, text)
 
 
 def _scope_condition(view: TrackView) -> ColumnElement[bool]:
@@ -191,7 +192,7 @@ def _scope_condition(view: TrackView) -> ColumnElement[bool]:
     if scope.kind == "low_confidence":
         return confidence < view.low_confidence if model_id is not None else false()
     if scope.kind == "tag_genre":
-        return exists().where(tag_genres.c.track_id == tracks.c.id, tag_genres.c.name.collate("NOCASE") == scope.value)
+        return exists().where(tag_genres.c.track_id == tracks.c.id, nocase_equals(tag_genres.c.name, scope.value))
     if scope.kind in ("artist", "album"):
         column = tracks.c[scope.kind]
         return column.is_(None) if scope.value is None else column == scope.value
@@ -226,10 +227,10 @@ def _sort_expression(key: SortKey, model_id: int | None) -> ColumnElement[Any]:
     if key == "confidence":
         return _confidence(model_id)
     if key == "tag_genre":
-        return tracks.c.genre.collate("NOCASE")
+        return nocase(tracks.c.genre)
     if key == "duration":
         return tracks.c.duration
-    return tracks.c[key].collate("NOCASE")
+    return nocase(tracks.c[key])
 
 
 def ordered_track_ids(conn: Connection, view: TrackView) -> array[int]:
@@ -317,23 +318,24 @@ def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float
         ).scalar_one()
     else:
         counts.not_analysed = counts.total
+    # One entry per genre whatever its case ("Rock", "rock"), under one of its spellings: SQLite
+    # shows a grouped query's bare column from one of the group's rows; PostgreSQL wants an
+    # aggregate, and the smallest spelling is as good a choice.
+    spelling = tag_genres.c.name if conn.dialect.name == "sqlite" else func.min(tag_genres.c.name)
     counts.tag_genres = [
         (name, count)
         for name, count in conn.execute(
-            select(tag_genres.c.name, func.count(func.distinct(tracks.c.id)))
+            select(spelling, func.count(func.distinct(tracks.c.id)))
             .join(tracks, tracks.c.id == tag_genres.c.track_id)
             .where(visible)
-            .group_by(tag_genres.c.name.collate("NOCASE"))
-            .order_by(tag_genres.c.name.collate("NOCASE"))
+            .group_by(nocase(tag_genres.c.name))
+            .order_by(nocase(tag_genres.c.name))
         )
     ]
     for kind in ("artist", "album"):
         column = tracks.c[kind]
         rows = conn.execute(
-            select(column, func.count())
-            .where(visible)
-            .group_by(column)
-            .order_by(column.is_(None), column.collate("NOCASE"))
+            select(column, func.count()).where(visible).group_by(column).order_by(column.is_(None), nocase(column))
         )
         setattr(counts, f"{kind}s", [(value, count) for value, count in rows])
     return counts

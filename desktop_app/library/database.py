@@ -1,7 +1,14 @@
-"""Opening a library database: SQLite in WAL mode, foreign keys on, migrated to the latest schema.
+"""Opening a library database, SQLite or PostgreSQL, migrated to the latest schema.
 
-WAL lets the GUI read while a scan writes; the busy timeout turns brief lock contention into a
-wait instead of a "database is locked" error reaching the user.
+SQLite (the default): WAL mode, foreign keys on. WAL lets the GUI read while a scan writes; the
+busy timeout turns brief lock contention into a wait instead of a "database is locked" error
+reaching the user.
+
+PostgreSQL (a ``postgresql://`` location, `location`): readers never wait for writers there either
+(MVCC). The library's writers were written for SQLite, where one write transaction runs at a time
+(``BEGIN IMMEDIATE``); some read what they then write (a playlist's next position, a free name).
+So a writer transaction on PostgreSQL takes one transaction-scoped advisory lock when it begins,
+the same "writers queue" rule, and releases it at commit or rollback. Readers take nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +21,18 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.library.location import (
+    LibraryLocation,
+    PostgresLocation,
+    SqliteLocation,
+    parse_location,
+    require_driver,
+)
 from desktop_app.library.migrate import upgrade_to_head
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITER_OPTION = "genrescope_writer"
+WRITER_LOCK_KEY = 0x47656E72  # "Genr": the advisory lock PostgreSQL writers queue on
 
 
 def _configure_connection(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -37,7 +52,30 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_library_engine(path: Path) -> Engine:
+def _begin_postgresql(conn: Connection) -> None:
+    # The transaction starts with this statement (psycopg is not in autocommit mode); the lock is
+    # released when it ends.
+    if conn.get_execution_options().get(_WRITER_OPTION):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+
+def create_library_engine(location: LibraryLocation | Path) -> Engine:
+    """An engine for the library at ``location`` (a bare path is a SQLite file)."""
+    if isinstance(location, Path):
+        location = SqliteLocation(location)
+    if isinstance(location, PostgresLocation):
+        return _postgresql_engine(location)
+    return _sqlite_engine(location.path)
+
+
+def _postgresql_engine(location: PostgresLocation) -> Engine:
+    require_driver(location)
+    engine = create_engine(location.sqlalchemy_url(), pool_pre_ping=True)
+    event.listen(engine, "begin", _begin_postgresql)
+    return engine
+
+
+def _sqlite_engine(path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         f"sqlite:///{path}",
@@ -55,16 +93,27 @@ def create_library_engine(path: Path) -> Engine:
 
 
 class Library:
-    """An open library database: the engine plus a session factory."""
+    """An open library database: the engine plus a session factory.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.engine = create_library_engine(path)
+    ``location`` says where it is; ``path`` is the SQLite file, None for a PostgreSQL library.
+    """
+
+    def __init__(self, location: LibraryLocation | Path) -> None:
+        if isinstance(location, Path):
+            location = SqliteLocation(location)
+        self.location: LibraryLocation = location
+        self.path: Path | None = location.path if isinstance(location, SqliteLocation) else None
+        self.engine = create_library_engine(location)
         self.writer = self.engine.execution_options(**{_WRITER_OPTION: True})
         """The engine for write transactions: they take the write lock when they begin."""
         # As a writer: two programs opening a new library at once would otherwise both read the
-        # schema version, and the second to write would fail with "database is locked".
-        upgrade_to_head(self.writer)
+        # schema version, and the second to write would fail with "database is locked" (SQLite)
+        # or on a table the first one created (PostgreSQL).
+        try:
+            upgrade_to_head(self.writer)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.writer, expire_on_commit=False)
 
@@ -88,5 +137,6 @@ class Library:
         self.close()
 
 
-def open_library(path: Path | str) -> Library:
-    return Library(Path(path))
+def open_library(location: LibraryLocation | Path | str) -> Library:
+    """The library at a SQLite path or a PostgreSQL URL (`location.parse_location`)."""
+    return Library(parse_location(location))

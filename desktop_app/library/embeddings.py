@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy import Connection, and_, delete, func, select
-from sqlalchemy.dialects.sqlite import insert
 
 from desktop_app.library.models import Analysis, Embedding, Track
+from desktop_app.library.portable import upsert
 
 embeddings = Embedding.__table__
 analyses = Analysis.__table__
@@ -46,7 +46,7 @@ def save_embeddings(
             "dims": values.size,
             "vector": values.astype(STORED_DTYPE).tobytes(),
         }
-        statement = insert(embeddings).values(row)
+        statement = upsert(conn, embeddings).values(row)
         conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["analysis_id"],

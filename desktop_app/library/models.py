@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -40,8 +41,11 @@ class Track(Base):
     __tablename__ = "tracks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
-    size: Mapped[int | None] = mapped_column(Integer)
+    # PostgreSQL: paths compare by code point like SQLite's text, sizes are 64-bit (migration 0001).
+    path: Mapped[str] = mapped_column(
+        Text().with_variant(Text(collation="C"), "postgresql"), unique=True, nullable=False
+    )
+    size: Mapped[int | None] = mapped_column(Integer().with_variant(BigInteger(), "postgresql"))
     mtime: Mapped[float | None] = mapped_column(Float)
     format: Mapped[str | None] = mapped_column(String(16))
     duration: Mapped[float | None] = mapped_column(Float)

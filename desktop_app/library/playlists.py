@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from desktop_app.errors import LibraryError
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES, Label, Taxonomy, UnknownLabelError
 from desktop_app.library.models import Playlist, PlaylistEntry, Track
+from desktop_app.library.portable import nocase, nocase_equals
 from desktop_app.library.smart_rules import ModelIds, PlaylistOrder, SmartRules, evaluate, genre_rules
 from desktop_app.library.track_store import utc_now
 
@@ -91,7 +92,7 @@ def _info(row) -> PlaylistInfo:
 
 def list_playlists(conn: Connection) -> list[PlaylistInfo]:
     """Every playlist, by name (case-insensitive)."""
-    query = select(playlists).order_by(playlists.c.name.collate("NOCASE"), playlists.c.id)
+    query = select(playlists).order_by(nocase(playlists.c.name), playlists.c.id)
     return [_info(row) for row in conn.execute(query)]
 
 
@@ -104,7 +105,7 @@ def get_playlist(conn: Connection, playlist_id: int) -> PlaylistInfo:
 
 def find_playlist(conn: Connection, name: str) -> PlaylistInfo:
     """The playlist with this name, ignoring case."""
-    row = conn.execute(select(playlists).where(playlists.c.name.collate("NOCASE") == name.strip())).first()
+    row = conn.execute(select(playlists).where(nocase_equals(playlists.c.name, name.strip()))).first()
     if row is None:
         known = [p.name for p in list_playlists(conn)]
         raise PlaylistError(f"no playlist named {name!r}" + (f" (playlists: {', '.join(known)})" if known else ""))
@@ -112,7 +113,7 @@ def find_playlist(conn: Connection, name: str) -> PlaylistInfo:
 
 
 def name_taken(conn: Connection, name: str, except_id: int | None = None) -> bool:
-    query = select(playlists.c.id).where(playlists.c.name.collate("NOCASE") == name.strip())
+    query = select(playlists.c.id).where(nocase_equals(playlists.c.name, name.strip()))
     if except_id is not None:
         query = query.where(playlists.c.id != except_id)
     return conn.execute(query).first() is not None

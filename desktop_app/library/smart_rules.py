@@ -14,12 +14,11 @@ Evaluation takes ``models``: the library id of the current model of each name
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Connection, and_, column, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, exists, false, func, or_, select, true
 
 from desktop_app.errors import LibraryError
 from desktop_app.genres.broad import SOURCE_PREFIX
@@ -27,6 +26,7 @@ from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.library.browse import contains, search_condition, with_analysis
 from desktop_app.library.models import Analysis, TagGenre, Track
+from desktop_app.library.portable import id_in, json_number, nocase
 from desktop_app.library.search import parse_search
 from desktop_app.library.similarity import EMBEDDING_MODEL, index_for
 
@@ -237,7 +237,7 @@ def _tag_condition(rule: Rule, models: ModelIds) -> ColumnElement[bool]:
         model, index = tag_column(value)
         if model not in models:
             continue  # the tagger has analysed nothing yet
-        probability = func.json_extract(tagged.c.probabilities, f"$[{index}]")
+        probability = json_number(tagged.c.probabilities, index)
         conditions.append(
             exists().where(
                 tagged.c.track_id == tracks.c.id, tagged.c.model_id == models[model], probability >= rule.minimum
@@ -256,8 +256,7 @@ def _similar_condition(conn: Connection | None, rule: Rule, models: ModelIds) ->
     if track_id not in index:
         return false()  # the track is gone or not analysed yet: nothing is like it
     assert rule.minimum is not None
-    ids = json.dumps([n.track_id for n in index.above(track_id, rule.minimum)])
-    return tracks.c.id.in_(select(column("value")).select_from(func.json_each(ids)))
+    return id_in(conn, tracks.c.id, [n.track_id for n in index.above(track_id, rule.minimum)])
 
 
 def rule_condition(
@@ -292,16 +291,16 @@ def rule_condition(
 def _order_by(order: PlaylistOrder, descending: bool, model_id: int | None) -> list[ColumnElement[Any]]:
     """Sort expressions, missing values last, ties broken by id so the order is stable."""
 
-    def nocase(name: str) -> ColumnElement[Any]:
-        return tracks.c[name].collate("NOCASE")
+    def by_name(name: str) -> ColumnElement[Any]:
+        return nocase(tracks.c[name])
 
     if order == "album_order":
         keys = [
-            func.coalesce(tracks.c.album_artist, tracks.c.artist).collate("NOCASE"),
-            nocase("album"),
+            nocase(func.coalesce(tracks.c.album_artist, tracks.c.artist)),
+            by_name("album"),
             tracks.c.disc_number,
             tracks.c.track_number,
-            nocase("title"),
+            by_name("title"),
         ]
     elif order in ("confidence", "predicted"):
         keys = [analyses.c.confidence if order == "confidence" else analyses.c.top1] if model_id is not None else []
@@ -310,7 +309,7 @@ def _order_by(order: PlaylistOrder, descending: bool, model_id: int | None) -> l
     elif order in ("year", "duration"):
         keys = [tracks.c[order]]
     else:
-        keys = [nocase(order)]
+        keys = [by_name(order)]
     result: list[ColumnElement[Any]] = []
     for key in keys:
         result += [key.is_(None), key.desc() if descending else key.asc()]

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.library.models import TagGenre, Track
+from desktop_app.library.portable import upsert
 from desktop_app.library.tags import FileInfo
 
 tracks = Track.__table__
@@ -90,10 +90,10 @@ def insert_tracks(conn: Connection, infos: Sequence[FileInfo]) -> None:
         return
     now = utc_now()
     rows = [{**_row(info, now), "path": info.path, "added_at": now} for info in infos]
-    statement = sqlite_insert(tracks)
-    statement = statement.on_conflict_do_update(
+    insert_statement = upsert(conn, tracks)
+    statement = insert_statement.on_conflict_do_update(
         index_elements=[tracks.c.path],
-        set_={name: statement.excluded[name] for name in (*_INFO_COLUMNS, "scanned_at", "available")},
+        set_={name: insert_statement.excluded[name] for name in (*_INFO_COLUMNS, "scanned_at", "available")},
     )
     ids = list(conn.execute(statement.returning(tracks.c.id, sort_by_parameter_order=True), rows).scalars())
     conn.execute(delete(tag_genres).where(tag_genres.c.track_id.in_(ids)))

@@ -1,5 +1,10 @@
 """Tracks and the genres written in their tags.
 
+On PostgreSQL (the same schema; SQLite's is unchanged by these variants): ``path`` compares by
+code point (collation "C"), as SQLite compares text, so the scanner's "inside this folder" range on
+the unique path index means the same there whatever the database's locale; ``size`` is a 64-bit
+integer (SQLite's INTEGER is; PostgreSQL's is 32 bits, and files reach 2 GB).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-21
@@ -20,8 +25,8 @@ def upgrade() -> None:
     op.create_table(
         "tracks",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("path", sa.Text, nullable=False, unique=True),
-        sa.Column("size", sa.Integer),
+        sa.Column("path", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), nullable=False, unique=True),
+        sa.Column("size", sa.Integer().with_variant(sa.BigInteger(), "postgresql")),
         sa.Column("mtime", sa.Float),
         sa.Column("format", sa.String(16)),
         sa.Column("duration", sa.Float),

@@ -1,0 +1,149 @@
+"""SQL that means the same on SQLite and on PostgreSQL, where the two spell it differently.
+
+The library's queries are written once against these helpers; each compiles to its dialect's form:
+
+- `nocase` (sort, group and compare ignoring case): SQLite's ``COLLATE NOCASE``; PostgreSQL has no
+  such collation (a nondeterministic ICU collation would refuse LIKE and is not always
+  available), so it is ``lower(x) COLLATE "C"`` there: ``lower`` for the case, ``"C"`` so the order
+  is by code point as SQLite's NOCASE is, whatever the database's locale. (SQLite's NOCASE folds
+  only ASCII letters; ``lower`` folds every letter: "É" and "é" sort together on PostgreSQL.) A
+  grouped query must then select an aggregate of the column (PostgreSQL does not pick a "bare"
+  column's value as SQLite does): see `browse.sidebar_counts`.
+- `nocase_equals`, `contains_nocase`: equality and LIKE ignoring case. SQLite's LIKE ignores ASCII
+  case already; PostgreSQL's does not, so it is ILIKE there.
+- `json_number`: one number of a JSON array column (``json_extract`` on SQLite, ``->>`` cast to a
+  float on PostgreSQL, where the column is of type ``json``).
+- `upsert`: INSERT … ON CONFLICT, whose statement class lives in each dialect's module.
+- `id_in`: ``id IN (…)`` for a list too long to send as one parameter each (SQLite caps them):
+  one JSON text read with ``json_each`` on SQLite, one array parameter (``= ANY``) on PostgreSQL.
+
+On SQLite every helper compiles to exactly the SQL the library wrote before it had a second back end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, Float, Integer, String, Table, any_, column, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class _NoCase(FunctionElement[str]):
+    inherit_cache = True
+    type = String()
+    name = "nocase"
+
+
+class _NoCaseEquals(FunctionElement[bool]):
+    inherit_cache = True
+    type = Boolean()
+    name = "nocase_equals"
+
+
+class _ContainsNoCase(FunctionElement[bool]):
+    inherit_cache = True
+    type = Boolean()
+    name = "contains_nocase"
+
+
+class _JsonNumber(FunctionElement[float]):
+    inherit_cache = True
+    type = Float()
+    name = "json_number"
+
+
+def nocase(expression: ColumnElement[Any]) -> ColumnElement[str]:
+    """``expression`` for sorting and grouping without regard to case (see the module's notes)."""
+    return _NoCase(expression)
+
+
+def nocase_equals(expression: ColumnElement[Any], value: str | None) -> ColumnElement[bool]:
+    """``expression`` equals ``value``, ignoring case (never true for None, as ``= NULL``)."""
+    return _NoCaseEquals(expression, literal(value, String()))
+
+
+def contains_nocase(expression: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    """``expression`` contains ``text`` (taken literally: ``%`` and ``_`` are not wildcards), ignoring case."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _ContainsNoCase(expression, literal(f"%{escaped}%", String()))
+
+
+def json_number(expression: ColumnElement[Any], index: int) -> ColumnElement[float]:
+    """Item ``index`` of the JSON array in ``expression``, as a number (NULL when there is none)."""
+    # Both forms of the index are bound, so a cached statement never keeps another rule's index;
+    # each dialect renders the one it reads.
+    return _JsonNumber(expression, literal(f"$[{index}]", String()), literal(int(index), Integer()))
+
+
+def _args(element: FunctionElement[Any]) -> list[ColumnElement[Any]]:
+    return list(element.clauses.clauses)
+
+
+@compiles(_NoCase, "sqlite")
+def _nocase_sqlite(element: _NoCase, compiler: SQLCompiler, **kw: Any) -> str:
+    (expression,) = _args(element)
+    return compiler.process(expression.collate("NOCASE"), **kw)
+
+
+@compiles(_NoCase, "postgresql")
+def _nocase_postgresql(element: _NoCase, compiler: SQLCompiler, **kw: Any) -> str:
+    (expression,) = _args(element)
+    return compiler.process(func.lower(expression).collate('"C"'), **kw)
+
+
+@compiles(_NoCaseEquals, "sqlite")
+def _nocase_equals_sqlite(element: _NoCaseEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, value = _args(element)
+    return compiler.process(expression.collate("NOCASE") == value, **kw)
+
+
+@compiles(_NoCaseEquals, "postgresql")
+def _nocase_equals_postgresql(element: _NoCaseEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, value = _args(element)
+    return compiler.process(func.lower(expression) == func.lower(value), **kw)
+
+
+@compiles(_ContainsNoCase, "sqlite")
+def _contains_sqlite(element: _ContainsNoCase, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, pattern = _args(element)
+    return compiler.process(expression.like(pattern, escape="\\"), **kw)
+
+
+@compiles(_ContainsNoCase, "postgresql")
+def _contains_postgresql(element: _ContainsNoCase, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, pattern = _args(element)
+    return compiler.process(expression.ilike(pattern, escape="\\"), **kw)
+
+
+@compiles(_JsonNumber, "sqlite")
+def _json_number_sqlite(element: _JsonNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, path, _index = _args(element)
+    return compiler.process(func.json_extract(expression, path), **kw)
+
+
+@compiles(_JsonNumber, "postgresql")
+def _json_number_postgresql(element: _JsonNumber, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, _path, index = _args(element)
+    item = compiler.process(expression, **kw) + " ->> " + compiler.process(index, **kw)
+    return f"CAST(({item}) AS DOUBLE PRECISION)"
+
+
+def upsert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """``INSERT INTO table`` in the connection's dialect, to add ``on_conflict_do_update``/``_nothing``."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def id_in(conn: Connection, id_column: ColumnElement[int], ids: Sequence[int]) -> ColumnElement[bool]:
+    """``id_column`` is one of ``ids``, however many there are, as one bound parameter."""
+    if conn.dialect.name == "postgresql":
+        return id_column == any_(literal([int(i) for i in ids], ARRAY(Integer())))
+    return id_column.in_(select(column("value")).select_from(func.json_each(json.dumps(list(ids)))))
