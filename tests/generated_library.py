@@ -1,10 +1,16 @@
-"""Large libraries for GUI tests, inserted straight into SQLite with executemany (no files, no scan)."""
+"""Large libraries for GUI tests, inserted straight into the database with executemany (no files, no scan).
+
+The statements are written for SQLite's driver (``?`` parameters, ``lastrowid``); `_Raw` runs the
+same ones on PostgreSQL's (psycopg: ``%s``, ``RETURNING id``), whose id sequences it then moves past
+the ids given explicitly.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import numpy as np
+from sqlalchemy import Connection
 
 from desktop_app.genres.ccmusic import GENRE_KEYS, NUM_CLASSES
 from desktop_app.library.database import Library
@@ -36,12 +42,42 @@ def track_row(i: int) -> dict[str, object]:
     }
 
 
+class _Raw:
+    """The DB-API connection under ``conn``, taking SQLite-style statements on either back end."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._raw = conn.connection.driver_connection
+        self._postgresql = conn.dialect.name == "postgresql"
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self._postgresql else statement
+
+    def executemany(self, statement: str, rows: list[tuple]) -> None:
+        if self._postgresql:
+            with self._raw.cursor() as cursor:
+                cursor.executemany(self._sql(statement), rows)
+        else:
+            self._raw.executemany(statement, rows)
+
+    def insert_id(self, statement: str, row: tuple) -> int:
+        """Run one INSERT; the id of the row it added."""
+        if self._postgresql:
+            return int(self._raw.execute(self._sql(statement) + " RETURNING id", row).fetchone()[0])
+        return int(self._raw.execute(statement, row).lastrowid)
+
+    def ids_given(self, table: str) -> None:
+        """After rows were inserted with explicit ids: new rows get ids after them (PostgreSQL)."""
+        if self._postgresql:
+            following = f"(SELECT coalesce(max(id), 0) + 1 FROM {table})"
+            self._raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {following}, false)")
+
+
 def insert_tracks(library: Library, count: int) -> None:
     rows = [track_row(i) for i in range(count)]
     genres = [{"track_id": r["id"], "position": 0, "name": r["genre"]} for r in rows]
     columns = list(rows[0])
     with library.writer.begin() as conn:
-        raw = conn.connection.driver_connection
+        raw = _Raw(conn)
         raw.executemany(
             f"INSERT INTO tracks ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [tuple(r[c] for c in columns) for r in rows],
@@ -50,16 +86,15 @@ def insert_tracks(library: Library, count: int) -> None:
             "INSERT INTO tag_genres (track_id, position, name) VALUES (?, ?, ?)",
             [(g["track_id"], g["position"], g["name"]) for g in genres],
         )
+        raw.ids_given("tracks")
 
 
 def insert_model(library: Library, origin: str = "test", sha256: str = "ab" * 32) -> int:
     with library.writer.begin() as conn:
-        raw = conn.connection.driver_connection
-        cursor = raw.execute(
+        return _Raw(conn).insert_id(
             "INSERT INTO models (sha256, label, origin, classes, first_used_at) VALUES (?, ?, ?, ?, ?)",
             (sha256, f"{origin} model", origin, '["' + '","'.join(GENRE_KEYS) + '"]', NOW),
         )
-        return int(cursor.lastrowid)
 
 
 def predicted_index(track_id: int) -> int:
@@ -73,7 +108,7 @@ def confidence_of(track_id: int) -> float:
 def insert_analyses(library: Library, model_id: int, track_ids: range) -> None:
     """Analyses for ``track_ids``: genre ``id % 16``, confidence 0.2 … 0.9 by ``id % 8``."""
     with library.writer.begin() as conn:
-        conn.connection.driver_connection.executemany(
+        _Raw(conn).executemany(
             "INSERT INTO analyses (track_id, model_id, top1, confidence, majority, analysed_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -91,12 +126,12 @@ def insert_tagger_embeddings(library: Library, vectors: np.ndarray, name: str = 
     from desktop_app.inference.registry import builtin_sha256
 
     with library.writer.begin() as conn:
-        raw = conn.connection.driver_connection
-        model_id = int(raw.execute(
+        raw = _Raw(conn)
+        model_id = raw.insert_id(
             "INSERT INTO models (sha256, name, label, origin, classes, first_used_at) VALUES (?, ?, ?, ?, ?, ?)",
             (builtin_sha256()[name], name, f"{name} (generated)", "builtin",
              '["' + '","'.join(TAGGER_TAGS[name]) + '"]', NOW),
-        ).lastrowid)
+        )
         tags = TAGGER_TAGS[name]
         raw.executemany(
             "INSERT INTO analyses (track_id, model_id, top1, confidence, analysed_at) VALUES (?, ?, ?, ?, ?)",

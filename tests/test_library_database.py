@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -18,6 +19,7 @@ from desktop_app.library.scanner import Scanner
 from tests.audio_files import write_audio
 
 
+@pytest.mark.sqlite_only
 def test_new_database_is_wal_with_foreign_keys_and_busy_timeout(library):
     with library.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -53,9 +53,11 @@ def _begin(conn: Connection) -> None:
 
 
 def _begin_postgresql(conn: Connection) -> None:
-    # The transaction starts with this statement (psycopg is not in autocommit mode); the lock is
-    # released when it ends.
+    # The transaction starts with these statements (psycopg is not in autocommit mode); the lock is
+    # released when it ends. As SQLite's busy timeout, a writer waits at most BUSY_TIMEOUT_MS for
+    # it (and for any row lock in the transaction), then fails instead of hanging.
     if conn.get_execution_options().get(_WRITER_OPTION):
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
 

@@ -119,9 +119,10 @@ class Analysis(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), nullable=False)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), nullable=False)
-    top1: Mapped[str | None] = mapped_column(String(64))
+    # Any length on PostgreSQL, which enforces VARCHAR lengths: "My genres" are the person's names (0007).
+    top1: Mapped[str | None] = mapped_column(String(64).with_variant(Text(), "postgresql"))
     confidence: Mapped[float | None] = mapped_column(Float)
-    majority: Mapped[str | None] = mapped_column(String(64))
+    majority: Mapped[str | None] = mapped_column(String(64).with_variant(Text(), "postgresql"))
     probabilities: Mapped[list[float] | None] = mapped_column(JSON)
     window_probabilities: Mapped[list[list[float]] | None] = mapped_column(JSON)
     window_count: Mapped[int | None] = mapped_column(Integer)

@@ -95,7 +95,7 @@ def _nocase_sqlite(element: _NoCase, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(_NoCase, "postgresql")
 def _nocase_postgresql(element: _NoCase, compiler: SQLCompiler, **kw: Any) -> str:
     (expression,) = _args(element)
-    return compiler.process(func.lower(expression).collate('"C"'), **kw)
+    return compiler.process(func.lower(expression).collate("C"), **kw)
 
 
 @compiles(_NoCaseEquals, "sqlite")
