@@ -52,7 +52,9 @@ class PostgresServer:
 
     def __init__(self) -> None:
         self.bin = server_binaries()
-        self.folder = Path(tempfile.mkdtemp(prefix="genrescope-pg-"))
+        # In /tmp, not $TMPDIR: the socket's path must stay short (about 100 bytes at most), and
+        # when running as root the postgres user must be able to reach the folder.
+        self.folder = Path(tempfile.mkdtemp(prefix="genrescope-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
         self.data = self.folder / "data"
         self.socket_dir = self.folder
         self._as_postgres = os.geteuid() == 0

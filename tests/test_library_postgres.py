@@ -348,3 +348,13 @@ def test_the_window_is_not_started_on_a_bad_url(capsys):
 
     assert main(["--db", "mysql://root@localhost/music"]) == 2
     assert "mysql:// libraries are not supported" in capsys.readouterr().err
+
+
+def test_without_server_binaries_the_reason_is_given(monkeypatch):
+    """The `postgres_server` fixture turns this into a failure (pytest.fail), never a skip."""
+    from tests import postgres_server
+
+    monkeypatch.setattr(postgres_server.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(postgres_server.shutil, "which", lambda name: None)
+    with pytest.raises(postgres_server.PostgresUnavailable, match="install the Debian package 'postgresql'"):
+        postgres_server.server_binaries()
