@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from desktop_app.inference.explain_tagger import PatchExplanation
 
 DEFAULT_OPACITY = 60  # percent
+OPACITY_WIDTH = (100, 160)  # the slider's least and most width, px: enough to set it finely, no more
 OVERLAY_Z = 6  # over the window bands (5), under the playhead (20)
 NO_CCMUSIC_ANALYSIS = "Explanations show what the CCMusic network heard, and CCMusic has not analysed this track."
 NO_TAGGER = "The built-in tagger is not available."
@@ -157,23 +158,34 @@ class ExplainBar(QWidget):
         self.genre_box.setToolTip("The genre or tag to explain: the most probable first")
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=DEFAULT_OPACITY)
         self.opacity.setToolTip("Opacity of the heatmap")
-        self.opacity.setMaximumWidth(120)
         self.explore_button = QPushButton("Activations…")
         self.explore_button.setToolTip("What each stage of the network responds to in the window at the playhead")
         self.status = QLabel(wordWrap=True)
         self.status.setObjectName("explainStatus")
 
-        row = QHBoxLayout()
-        row.addWidget(self.toggle)
-        row.addWidget(self.model_box)
-        row.addWidget(self.genre_box, 1)
-        row.addWidget(QLabel("Opacity"))
-        row.addWidget(self.opacity)
-        row.addWidget(self.explore_button)
+        # Three short rows: in one, a network's name, a genre's and the slider do not fit the
+        # panel's default width, and a squeezed combo or slider is cut rather than shrunk.
+        for box in (self.model_box, self.genre_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.opacity.setMinimumWidth(OPACITY_WIDTH[0])
+        self.opacity.setMaximumWidth(OPACITY_WIDTH[1])
+        network = QHBoxLayout()
+        network.addWidget(self.toggle)
+        network.addWidget(self.model_box)
+        network.addStretch(1)
+        subject = QHBoxLayout()
+        subject.addWidget(self.genre_box)
+        subject.addStretch(1)
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Opacity"))
+        tools.addWidget(self.opacity)
+        tools.addStretch(1)
+        tools.addWidget(self.explore_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(row)
+        for row in (network, subject, tools):
+            layout.addLayout(row)
         layout.addWidget(self.status)
 
         self.toggle.toggled.connect(lambda _on: self._restart())
