@@ -182,3 +182,22 @@ def test_every_splitter_keeps_its_sizes_when_the_window_is_reopened(qtbot, libra
     assert second.size() == first.size()
     assert {s.objectName(): s.sizes() for s in second.findChildren(QSplitter)} == sizes
     second.close()
+
+
+def _on_one_row(bar) -> bool:
+    """The Explain row's controls side by side: each one's middle within the toggle's height."""
+    top, bottom = bar.toggle.geometry().top(), bar.toggle.geometry().bottom()
+    return all(top <= w.geometry().center().y() <= bottom for w in (bar.genre_box, bar.opacity, bar.explore_button))
+
+
+def test_a_wide_panel_has_the_explain_controls_on_one_row_and_nothing_cut(qtbot, window, song) -> None:
+    _show_crowded(qtbot, window, song)
+    _settle(qtbot, window, 1920, 1080)
+    bar = window.detail.explain
+    assert bar.toggle.y() < bar.genre_box.y() < bar.opacity.y(), "three rows at the default width"
+    window.splitter.setSizes([240, 680, 1000])
+    qtbot.waitUntil(lambda: _on_one_row(bar))
+    QApplication.processEvents()
+    assert _cut(window.detail) == []
+    window.splitter.setSizes([240, 1260, 420])
+    qtbot.waitUntil(lambda: bar.toggle.y() < bar.genre_box.y() < bar.opacity.y())
