@@ -52,14 +52,15 @@ def main(out: Path) -> None:
         detail = window.detail
         wait_until(lambda: detail.spectrogram_view.spectrogram() is not None and detail.ccmusic_view.entries() != [])
         detail.explain.model_box.setCurrentIndex(1)  # a tagger: its tags, with their probabilities
-        window._show_progress(1234, 3400, "Reading tags %v / %m")
+        window.status_bar.show_progress(1234, 3400, "Reading tags %v / %m")
         out.mkdir(parents=True, exist_ok=True)
         for width, height in SIZES:
             window.resize(width, height)
             app.processEvents()
             view = detail.spectrogram_view
             box = view.plot_widget.getPlotItem().getViewBox()
-            view.plot_widget.scene().sigMouseMoved.emit(box.mapViewToScene(QPointF(18.0, 45.5)))  # note, level and both bands
+            # Over the notes: time, note, level and both timelines' bands, the longest kind of readout.
+            view.plot_widget.scene().sigMouseMoved.emit(box.mapViewToScene(QPointF(18.0, 45.5)))
             app.processEvents()
             path = out / f"window-{width}x{height}.png"
             if not window.grab().save(str(path)):

@@ -68,7 +68,7 @@ def _show_crowded(qtbot, window: MainWindow, song: str) -> None:
     window.detail.show_track(track)
     qtbot.waitUntil(lambda: window.detail.spectrogram_view.spectrogram() is not None, timeout=60_000)
     window.set_status(LONG_STATUS)
-    window._show_progress(1234, 3400, "Reading tags %v / %m")
+    window.status_bar.show_progress(1234, 3400, "Reading tags %v / %m")
     window.status_bar.show_problem_count(1234)
 
 
