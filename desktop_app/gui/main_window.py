@@ -22,13 +22,10 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QSplitter,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +50,7 @@ from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.sidebar import LibrarySidebar
 from desktop_app.gui.sidebar_counts import CountsResult, SidebarCounter
 from desktop_app.gui.similar_panel import SimilarTracksPanel
+from desktop_app.gui.status_bar import StatusBar
 from desktop_app.gui.track_table_model import TrackTableModel
 from desktop_app.gui.track_table_view import TrackTable
 from desktop_app.gui.window_menus import build_menus
@@ -174,31 +172,12 @@ class MainWindow(QMainWindow):
         self.analysis_commands = AnalysisCommands(self.services, self.problems, self)
         self.intake = LibraryIntake(self.services, self.settings, self.problems, self.playlists.commands, self)
 
-        status = self.statusBar()
-        self.status_text = QLabel("Ready", self)
-        self.status_text.setObjectName("statusText")
-        self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.progress.hide()
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop scanning and analysing (what is done is kept)")
-        self.cancel_button.hide()
-        self.problems_button = QToolButton(self)
-        self.problems_button.setObjectName("problemsButton")
-        self.problems_button.setToolTip("Files that could not be added or analysed")
-        self.problems_button.hide()
-        self.model_label = QLabel(self)
-        self.model_label.setObjectName("modelLabel")
-        self.count_label = QLabel(self)
-        self.count_label.setObjectName("countLabel")
-        status.addWidget(self.status_text, 1)
-        status.addPermanentWidget(self.count_label)
-        status.addPermanentWidget(self.progress)
-        status.addPermanentWidget(self.cancel_button)
-        status.addPermanentWidget(self.problems_button)
-        status.addPermanentWidget(self.model_label)
+        self.status_bar = StatusBar(self)
+        self.setStatusBar(self.status_bar)
+        # Its widgets under the names the window (and its tests) always used.
+        bar = self.status_bar
+        self.status_text, self.count_label, self.model_label = bar.status_text, bar.count_label, bar.model_label
+        self.progress, self.cancel_button, self.problems_button = bar.progress, bar.cancel_button, bar.problems_button
 
     def _connect(self) -> None:
         self.sidebar.scopeSelected.connect(self._scope_selected)
@@ -231,7 +210,7 @@ class MainWindow(QMainWindow):
         events.modelsChanged.connect(self._update_model_info)
         self.cancel_button.clicked.connect(self.analysis_commands.cancel)
         self.problems_button.clicked.connect(self.toggle_problems)
-        self.problems.countChanged.connect(self._problems_changed)
+        self.problems.countChanged.connect(self.status_bar.show_problem_count)
         self.detail.player.nextRequested.connect(lambda: self.table.step(1))
         self.detail.player.previousRequested.connect(lambda: self.table.step(-1))
         self.sidebar.itemClicked.connect(self._sidebar_clicked)
@@ -277,30 +256,14 @@ class MainWindow(QMainWindow):
     # --- status -----------------------------------------------------------------------------
 
     def set_status(self, text: str) -> None:
-        self.status_text.setText(text)
-        self.status_text.setToolTip(text)
+        self.status_bar.set_status(text)
 
     def _show_progress(self, done: int, total: int, text: str) -> None:
-        """Scan or analysis progress (total 0: busy without a count) with the Cancel button."""
-        # Called up to ten times a second while workers hold the GIL: touch only what changed,
-        # since every Qt call may wait for the GIL again.
-        if self.progress.maximum() != max(total, 0):
-            self.progress.setRange(0, max(total, 0))
-        self.progress.setValue(min(done, total) if total else 0)
-        if self.progress.format() != text:
-            self.progress.setFormat(text)
-        if self.progress.isHidden():
-            self.progress.show()
-            self.cancel_button.show()
+        self.status_bar.show_progress(done, total, text)
 
     def _hide_progress_if_idle(self) -> None:
         if not self.scans.busy and not self.analysis.busy:
-            self.progress.hide()
-            self.cancel_button.hide()
-
-    def _problems_changed(self, count: int) -> None:
-        self.problems_button.setText(f"⚠ {plural(count, 'problem')}")
-        self.problems_button.setVisible(count > 0)
+            self.status_bar.hide_progress()
 
     def toggle_problems(self) -> None:
         self.problems.setVisible(not self.problems.isVisible())
