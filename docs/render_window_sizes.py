@@ -40,7 +40,7 @@ def main(out: Path) -> None:
         library = open_library(Path(folder) / "library.sqlite3")
         window = MainWindow(library, AppSettings(Path(folder) / "settings.ini"))
         window.show()
-        window.add_paths([str(song)])
+        window.intake.add_paths([str(song)])
         wait_until(lambda: window.table_model.rowCount() == 1 and not window.analysis.busy and window.is_idle())
         track_id = window.table.current_track_id()
         assert track_id is not None
