@@ -16,25 +16,21 @@ from __future__ import annotations
 
 import gc
 from dataclasses import replace
-from html import escape
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.analysis.current import current_models
-from desktop_app.config.logs import log_path
-from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
+from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.gui.analysis_commands import AnalysisCommands
 from desktop_app.gui.analysis_queue import AnalysisProgress
+from desktop_app.gui.browse_column import TaxonomySwitch, browse_column, column
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.library_intake import LibraryIntake
 from desktop_app.gui.model_banner import ModelBanner
@@ -111,41 +107,17 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.sidebar = LibrarySidebar(self)
         self.sidebar.setMinimumWidth(180)
-        self.taxonomy_box = QComboBox(self)
-        self.taxonomy_box.setObjectName("taxonomySwitch")
-        self.taxonomy_box.setToolTip("Which genres the sidebar, the table and genre playlists use (Ctrl+1, Ctrl+2)")
-        for taxonomy in GENRE_TAXONOMIES:
-            self.taxonomy_box.addItem(f"Genres: {taxonomy.title}", taxonomy.model)
-        self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(self.settings.taxonomy))
-        browse = QWidget(self)
-        browse_layout = QVBoxLayout(browse)
-        browse_layout.setContentsMargins(0, 0, 0, 0)
-        browse_layout.setSpacing(4)
-        browse_layout.addWidget(self.taxonomy_box)
-        browse_layout.addWidget(self.sidebar, 1)
+        self.taxonomy_box = TaxonomySwitch(self.settings.taxonomy, self)
         self.playlists = PlaylistsPanel(self.library, self.jobs, self.services.events, self)
-        self.left = QSplitter(Qt.Orientation.Vertical, self)
-        self.left.setObjectName("leftSplitter")
-        self.left.addWidget(browse)
-        self.left.addWidget(self.playlists)
         self.similar = SimilarTracksPanel(self.library, self.jobs, self.services.events, self)
         self.my_genres = MyGenresFlow(self.library, self.jobs, self.services.events, self)
-        self.left.addWidget(self.similar)
-        self.left.setStretchFactor(0, 3)
-        self.left.setStretchFactor(1, 1)
-        self.left.setStretchFactor(2, 1)
+        self.left = browse_column(self, self.taxonomy_box, self.sidebar, self.playlists, self.similar)
 
         self.banner = ModelBanner(self)
         self.search = SearchBox(self)
 
         self.table = TrackTable(self.table_model, self)
-        centre = QWidget(self)
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.setSpacing(4)
-        centre_layout.addWidget(self.banner)
-        centre_layout.addWidget(self.search)
-        centre_layout.addWidget(self.table, 1)
+        centre = column(self, self.banner, self.search, self.table)
         self.centre_stack = QStackedWidget(self)
         self.centre_stack.addWidget(centre)
         self.centre_stack.addWidget(self.playlists.view)  # while a playlist is selected
@@ -181,9 +153,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.sidebar.scopeSelected.connect(self._scope_selected)
-        self.taxonomy_box.currentIndexChanged.connect(
-            lambda index: self.set_taxonomy(self.taxonomy_box.itemData(index))
-        )
+        self.taxonomy_box.chosen.connect(self.set_taxonomy)
         self.search.searched.connect(self._apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.doubleClicked.connect(lambda _index: self.detail.player.play())
@@ -278,7 +248,7 @@ class MainWindow(QMainWindow):
         if model not in TAXONOMIES or model == self.settings.taxonomy:
             return
         self.settings.taxonomy = model
-        self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(model))
+        self.taxonomy_box.show_taxonomy(model)
         self.menus.check_taxonomy(model)
         self.apply_settings()
         self._update_model_info()
@@ -443,18 +413,6 @@ class MainWindow(QMainWindow):
             self.intake.add_paths(paths)
         else:
             self.analysis.enqueue(None)
-
-    def show_about(self) -> None:
-        from desktop_app import __version__
-
-        QMessageBox.about(
-            self,
-            "About Genrescope",
-            f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
-            "audio itself: broad genres and tags from the built-in MusiCNN tagger (Pons et al., ISC licence), "
-            "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>"
-            f"<p>Log file (attach it to a bug report): {escape(str(log_path()))}</p>",
-        )
 
     def shutdown(self) -> None:
         """Stop workers and wait for them, so the library can be closed safely."""

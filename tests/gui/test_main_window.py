@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -429,3 +429,25 @@ def test_a_start_up_with_nothing_to_analyse_never_imports_torch(tmp_path, cli_en
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "lib.sqlite3")], env=cli_env,
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr[-2000:]
+
+
+def test_help_about_says_where_the_log_file_is(qtbot, make_window):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop_app.config.logs import log_path
+
+    window = make_window()
+    shown: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.text())
+            box.accept()
+        else:
+            QTimer.singleShot(20, read_and_close)
+
+    QTimer.singleShot(0, read_and_close)
+    actions = {a.text(): a for a in window.menus.by_name["help"].actions()}
+    actions["&About Genrescope"].trigger()  # modal: returns once the box is closed
+    assert len(shown) == 1 and "Log file" in shown[0] and str(log_path()) in shown[0]
