@@ -7,7 +7,7 @@ from pathlib import Path
 import mutagen
 import numpy as np
 import soundfile as sf
-from mutagen.id3 import ID3, TALB, TCON, TIT2, TPE1, TRCK, TDRC
+from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
 
 FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
 

@@ -1,7 +1,7 @@
 """The built-in tagger's input: musicnn's log-mel spectrogram cut into 3 s patches.
 
 Written from the original's ``extractor.batch_data`` and checked against its outputs on real
-recordings (tests/test_musicnn_port.py): ``librosa.load(path, sr=16000)`` (here
+recordings (tests/inference/musicnn/test_port.py): ``librosa.load(path, sr=16000)`` (here
 `decode.decode_audio` at 16 kHz, the same samples), a power mel spectrogram with librosa's
 defaults but ``n_fft=512, hop_length=256, n_mels=96``, transposed to (time, mel), quantised to
 float16 as the original stores it, then ``log10(10000 * x + 1)`` in float32 (what numpy 1.x

@@ -16,28 +16,21 @@ from __future__ import annotations
 
 import gc
 from dataclasses import replace
-from html import escape
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QLabel,
     QMainWindow,
-    QMessageBox,
-    QProgressBar,
     QSplitter,
     QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.analysis.current import current_models
-from desktop_app.config.logs import log_path
-from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, MY_GENRES_MODEL, TAXONOMIES
+from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.gui.analysis_commands import AnalysisCommands
 from desktop_app.gui.analysis_queue import AnalysisProgress
+from desktop_app.gui.browse_column import TaxonomySwitch, browse_column, column
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.library_intake import LibraryIntake
 from desktop_app.gui.model_banner import ModelBanner
@@ -53,6 +46,7 @@ from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.sidebar import LibrarySidebar
 from desktop_app.gui.sidebar_counts import CountsResult, SidebarCounter
 from desktop_app.gui.similar_panel import SimilarTracksPanel
+from desktop_app.gui.status_bar import StatusBar
 from desktop_app.gui.track_table_model import TrackTableModel
 from desktop_app.gui.track_table_view import TrackTable
 from desktop_app.gui.window_menus import build_menus
@@ -113,41 +107,17 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.sidebar = LibrarySidebar(self)
         self.sidebar.setMinimumWidth(180)
-        self.taxonomy_box = QComboBox(self)
-        self.taxonomy_box.setObjectName("taxonomySwitch")
-        self.taxonomy_box.setToolTip("Which genres the sidebar, the table and genre playlists use (Ctrl+1, Ctrl+2)")
-        for taxonomy in GENRE_TAXONOMIES:
-            self.taxonomy_box.addItem(f"Genres: {taxonomy.title}", taxonomy.model)
-        self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(self.settings.taxonomy))
-        browse = QWidget(self)
-        browse_layout = QVBoxLayout(browse)
-        browse_layout.setContentsMargins(0, 0, 0, 0)
-        browse_layout.setSpacing(4)
-        browse_layout.addWidget(self.taxonomy_box)
-        browse_layout.addWidget(self.sidebar, 1)
+        self.taxonomy_box = TaxonomySwitch(self.settings.taxonomy, self)
         self.playlists = PlaylistsPanel(self.library, self.jobs, self.services.events, self)
-        self.left = QSplitter(Qt.Orientation.Vertical, self)
-        self.left.setObjectName("leftSplitter")
-        self.left.addWidget(browse)
-        self.left.addWidget(self.playlists)
         self.similar = SimilarTracksPanel(self.library, self.jobs, self.services.events, self)
         self.my_genres = MyGenresFlow(self.library, self.jobs, self.services.events, self)
-        self.left.addWidget(self.similar)
-        self.left.setStretchFactor(0, 3)
-        self.left.setStretchFactor(1, 1)
-        self.left.setStretchFactor(2, 1)
+        self.left = browse_column(self, self.taxonomy_box, self.sidebar, self.playlists, self.similar)
 
         self.banner = ModelBanner(self)
         self.search = SearchBox(self)
 
         self.table = TrackTable(self.table_model, self)
-        centre = QWidget(self)
-        centre_layout = QVBoxLayout(centre)
-        centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.setSpacing(4)
-        centre_layout.addWidget(self.banner)
-        centre_layout.addWidget(self.search)
-        centre_layout.addWidget(self.table, 1)
+        centre = column(self, self.banner, self.search, self.table)
         self.centre_stack = QStackedWidget(self)
         self.centre_stack.addWidget(centre)
         self.centre_stack.addWidget(self.playlists.view)  # while a playlist is selected
@@ -174,37 +144,16 @@ class MainWindow(QMainWindow):
         self.analysis_commands = AnalysisCommands(self.services, self.problems, self)
         self.intake = LibraryIntake(self.services, self.settings, self.problems, self.playlists.commands, self)
 
-        status = self.statusBar()
-        self.status_text = QLabel("Ready", self)
-        self.status_text.setObjectName("statusText")
-        self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.progress.hide()
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop scanning and analysing (what is done is kept)")
-        self.cancel_button.hide()
-        self.problems_button = QToolButton(self)
-        self.problems_button.setObjectName("problemsButton")
-        self.problems_button.setToolTip("Files that could not be added or analysed")
-        self.problems_button.hide()
-        self.model_label = QLabel(self)
-        self.model_label.setObjectName("modelLabel")
-        self.count_label = QLabel(self)
-        self.count_label.setObjectName("countLabel")
-        status.addWidget(self.status_text, 1)
-        status.addPermanentWidget(self.count_label)
-        status.addPermanentWidget(self.progress)
-        status.addPermanentWidget(self.cancel_button)
-        status.addPermanentWidget(self.problems_button)
-        status.addPermanentWidget(self.model_label)
+        self.status_bar = StatusBar(self)
+        self.setStatusBar(self.status_bar)
+        # Its widgets under the names the window (and its tests) always used.
+        bar = self.status_bar
+        self.status_text, self.count_label, self.model_label = bar.status_text, bar.count_label, bar.model_label
+        self.progress, self.cancel_button, self.problems_button = bar.progress, bar.cancel_button, bar.problems_button
 
     def _connect(self) -> None:
         self.sidebar.scopeSelected.connect(self._scope_selected)
-        self.taxonomy_box.currentIndexChanged.connect(
-            lambda index: self.set_taxonomy(self.taxonomy_box.itemData(index))
-        )
+        self.taxonomy_box.chosen.connect(self.set_taxonomy)
         self.search.searched.connect(self._apply_search)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.doubleClicked.connect(lambda _index: self.detail.player.play())
@@ -231,7 +180,7 @@ class MainWindow(QMainWindow):
         events.modelsChanged.connect(self._update_model_info)
         self.cancel_button.clicked.connect(self.analysis_commands.cancel)
         self.problems_button.clicked.connect(self.toggle_problems)
-        self.problems.countChanged.connect(self._problems_changed)
+        self.problems.countChanged.connect(self.status_bar.show_problem_count)
         self.detail.player.nextRequested.connect(lambda: self.table.step(1))
         self.detail.player.previousRequested.connect(lambda: self.table.step(-1))
         self.sidebar.itemClicked.connect(self._sidebar_clicked)
@@ -277,30 +226,14 @@ class MainWindow(QMainWindow):
     # --- status -----------------------------------------------------------------------------
 
     def set_status(self, text: str) -> None:
-        self.status_text.setText(text)
-        self.status_text.setToolTip(text)
+        self.status_bar.set_status(text)
 
     def _show_progress(self, done: int, total: int, text: str) -> None:
-        """Scan or analysis progress (total 0: busy without a count) with the Cancel button."""
-        # Called up to ten times a second while workers hold the GIL: touch only what changed,
-        # since every Qt call may wait for the GIL again.
-        if self.progress.maximum() != max(total, 0):
-            self.progress.setRange(0, max(total, 0))
-        self.progress.setValue(min(done, total) if total else 0)
-        if self.progress.format() != text:
-            self.progress.setFormat(text)
-        if self.progress.isHidden():
-            self.progress.show()
-            self.cancel_button.show()
+        self.status_bar.show_progress(done, total, text)
 
     def _hide_progress_if_idle(self) -> None:
         if not self.scans.busy and not self.analysis.busy:
-            self.progress.hide()
-            self.cancel_button.hide()
-
-    def _problems_changed(self, count: int) -> None:
-        self.problems_button.setText(f"⚠ {plural(count, 'problem')}")
-        self.problems_button.setVisible(count > 0)
+            self.status_bar.hide_progress()
 
     def toggle_problems(self) -> None:
         self.problems.setVisible(not self.problems.isVisible())
@@ -315,7 +248,7 @@ class MainWindow(QMainWindow):
         if model not in TAXONOMIES or model == self.settings.taxonomy:
             return
         self.settings.taxonomy = model
-        self.taxonomy_box.setCurrentIndex(self.taxonomy_box.findData(model))
+        self.taxonomy_box.show_taxonomy(model)
         self.menus.check_taxonomy(model)
         self.apply_settings()
         self._update_model_info()
@@ -480,18 +413,6 @@ class MainWindow(QMainWindow):
             self.intake.add_paths(paths)
         else:
             self.analysis.enqueue(None)
-
-    def show_about(self) -> None:
-        from desktop_app import __version__
-
-        QMessageBox.about(
-            self,
-            "About Genrescope",
-            f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
-            "audio itself: broad genres and tags from the built-in MusiCNN tagger (Pons et al., ISC licence), "
-            "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>"
-            f"<p>Log file (attach it to a bug report): {escape(str(log_path()))}</p>",
-        )
 
     def shutdown(self) -> None:
         """Stop workers and wait for them, so the library can be closed safely."""

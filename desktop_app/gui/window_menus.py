@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
+from desktop_app.config.logs import log_path
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES
 
 if TYPE_CHECKING:
@@ -149,5 +151,19 @@ def build_menus(window: MainWindow) -> WindowMenus:
     menus.by_name["playlists"].addActions(list(commands.menu_actions.values()))
     menus.by_name["playlists"].addAction(commands.undo_action)
 
-    add("help", "&About Genrescope", window.show_about)
+    add("help", "&About Genrescope", lambda: show_about(window))
     return menus
+
+
+def show_about(parent: QWidget) -> None:
+    """Help → About: what Genrescope is, its models' origins, and where its log file is."""
+    from desktop_app import __version__
+
+    QMessageBox.about(
+        parent,
+        "About Genrescope",
+        f"<b>Genrescope {__version__}</b><p>A music-library organizer that classifies genre from the "
+        "audio itself: broad genres and tags from the built-in MusiCNN tagger (Pons et al., ISC licence), "
+        "and the CCMusic VGG19_BN network on CQT spectrograms (16 genres) when it is installed.</p>"
+        f"<p>Log file (attach it to a bug report): {escape(str(log_path()))}</p>",
+    )

@@ -17,7 +17,7 @@ band's share of frame t's gradient × input (smoothed over `SMOOTHING` frames an
 divided by the frame's strongest band): Guided Grad-CAM's recipe, with gradient × input in place
 of guided backpropagation. The class-discriminative, smooth Grad-CAM decides when, the input
 gradient only where in frequency: the strongest band of each frame carries Grad-CAM's value
-there. On the Armygeddon test the time axis clearly follows the tag (tests/test_explain_tagger.py)
+there. On the Armygeddon test the time axis clearly follows the tag (tests/inference/test_explain_tagger.py)
 while the frequency axis is less telling (both "fast" and "guitar" centre near 1 kHz): read it
 as where the energy that mattered lay, not as an instrument detector. Frames and bands are
 placed in the song exactly as `audio.mel` makes them (`mel.frame_seconds`, `mel.band_hz`).

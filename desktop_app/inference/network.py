@@ -4,7 +4,7 @@ Built exactly as the reference ``music_genre`` model (torchvision's ``vgg19_bn``
 classifier replaced) so its published ``save.pt`` state_dict loads strictly: same module indices,
 hence the same 120 key names. The VGG body is written out here rather than taken from
 torchvision, whose compiled operators do not load beside a CPU-only torch build: the app then runs
-(and bundles) with whichever torch is installed. tests/test_inference_network.py checks that the
+(and bundles) with whichever torch is installed. tests/inference/test_network.py checks that the
 keys, shapes and outputs equal torchvision's.
 """
 

@@ -10,7 +10,7 @@ code, exactly as its ``tagger.top_tags`` does:
 then ``taggram.mean(axis=0)``, the song-level tag probabilities. For each model (MSD_musicnn,
 MTT_musicnn and the VGG baselines MSD_vgg, MTT_vgg) and recording the file stores the package
 and member it came from, the audio's SHA-256, the patch count, the 50 probabilities rounded to
-6 decimals, and the Top-5 tags (ties broken by tag order). tests/test_musicnn_port.py holds the
+6 decimals, and the Top-5 tags (ties broken by tag order). tests/inference/musicnn/test_port.py holds the
 PyTorch pipeline to these figures.
 
 The timings it prints (the original's whole extractor call per track: graph, session, checkpoint,

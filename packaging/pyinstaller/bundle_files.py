@@ -1,6 +1,6 @@
 """The data files the bundle needs, as PyInstaller (file, destination folder) pairs.
 
-Kept out of the spec so tests/test_packaging_bundle.py can check, without PyInstaller, that
+Kept out of the spec so tests/packaging/test_bundle.py can check, without PyInstaller, that
 every migration and resource lands where the frozen app looks for it.
 """
 

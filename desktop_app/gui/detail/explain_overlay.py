@@ -24,7 +24,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.audio.heat_colours import HEAT_RGBA, heat_index
 from desktop_app.genres.ccmusic import GENRES
@@ -43,6 +54,8 @@ if TYPE_CHECKING:
     from desktop_app.inference.explain_tagger import PatchExplanation
 
 DEFAULT_OPACITY = 60  # percent
+ROW_GAP = 12  # px between the three groups of controls when they share one row
+OPACITY_WIDTH = (100, 160)  # the slider's least and most width, px: enough to set it finely, no more
 OVERLAY_Z = 6  # over the window bands (5), under the playhead (20)
 NO_CCMUSIC_ANALYSIS = "Explanations show what the CCMusic network heard, and CCMusic has not analysed this track."
 NO_TAGGER = "The built-in tagger is not available."
@@ -157,23 +170,37 @@ class ExplainBar(QWidget):
         self.genre_box.setToolTip("The genre or tag to explain: the most probable first")
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=DEFAULT_OPACITY)
         self.opacity.setToolTip("Opacity of the heatmap")
-        self.opacity.setMaximumWidth(120)
         self.explore_button = QPushButton("Activations…")
         self.explore_button.setToolTip("What each stage of the network responds to in the window at the playhead")
         self.status = QLabel(wordWrap=True)
         self.status.setObjectName("explainStatus")
 
-        row = QHBoxLayout()
-        row.addWidget(self.toggle)
-        row.addWidget(self.model_box)
-        row.addWidget(self.genre_box, 1)
-        row.addWidget(QLabel("Opacity"))
-        row.addWidget(self.opacity)
-        row.addWidget(self.explore_button)
+        # One row where it fits, else three short ones: at the panel's default width a network's
+        # name, a genre's and the slider do not fit in one, and a squeezed combo or slider is cut.
+        for box in (self.model_box, self.genre_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.opacity.setMinimumWidth(OPACITY_WIDTH[0])
+        self.opacity.setMaximumWidth(OPACITY_WIDTH[1])
+        network = QHBoxLayout()
+        network.addWidget(self.toggle)
+        network.addWidget(self.model_box)
+        network.addStretch(1)
+        subject = QHBoxLayout()
+        subject.addWidget(self.genre_box)
+        subject.addStretch(1)
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Opacity"))
+        tools.addWidget(self.opacity)
+        tools.addStretch(1)
+        tools.addWidget(self.explore_button)
+        self._groups = (network, subject, tools)
+        self._rows = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        for group in self._groups:
+            self._rows.addLayout(group)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(row)
+        layout.addLayout(self._rows)
         layout.addWidget(self.status)
 
         self.toggle.toggled.connect(lambda _on: self._restart())
@@ -184,6 +211,17 @@ class ExplainBar(QWidget):
         self.explainer.updated.connect(self._on_update)
         self.explainer.failed.connect(self._on_failed)
         self.show_subject(None, {})
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The controls on one row if they fit in the bar's width, else on three."""
+        one_row = sum(group.sizeHint().width() for group in self._groups) + ROW_GAP * (len(self._groups) - 1)
+        wide = self.width() >= one_row
+        self._rows.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
+        self._rows.setSpacing(ROW_GAP if wide else 2)
 
     def set_classifier_source(self, source: ClassifierSource | None) -> None:
         """Where the loaded classifier comes from (the window's analysis queue); None: no CCMusic explanations."""
@@ -221,6 +259,7 @@ class ExplainBar(QWidget):
             for label, index in choices:
                 self.genre_box.addItem(label, index)
             self.genre_box.blockSignals(False)
+            self._arrange()  # the combo is as wide as its longest choice
         self._update_enabled()
         if not unchanged:
             self._restart()

@@ -19,22 +19,22 @@ from html import escape
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.audio.magma_lut import MAGMA_RGB
+from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.gui.detail.axes import NoteAxis, TimeAxis
 from desktop_app.gui.detail.notation import N_BINS, bin_frequency, format_frequency, format_time, note_name
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
-from desktop_app.gui.detail.verdict import BROAD, CCMUSIC, GENRE_MODELS, Timeline, WindowBand, band_at
+from desktop_app.gui.detail.verdict import BROAD, CCMUSIC, GENRE_MODELS, GenreShare, Timeline, WindowBand, band_at
 from desktop_app.gui.resources import genre_palette
 
 DB_RANGE = (-80.0, 0.0)
@@ -82,12 +82,9 @@ class SpectrogramView(QWidget):
         self._stack.addWidget(self._message)
         self._stack.addWidget(self._plot)
 
-        self._readout = QLabel(HINT)
+        self._readout = ReadoutLabel(HINT)
         self._readout.setObjectName("spectrogramReadout")
         self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # A long readout is cut at the panel's edge rather than widening the panel (or wrapping,
-        # which would make the layout jump while the mouse moves).
-        self._readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._legend = QLabel(wordWrap=True)
         self._legend.setObjectName("timelineLegend")
         self._legend.setTextFormat(Qt.TextFormat.RichText)
@@ -97,7 +94,7 @@ class SpectrogramView(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self._readout, 1)
-        row.addWidget(self.reset_button)
+        row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack, 1)
@@ -276,10 +273,7 @@ class SpectrogramView(QWidget):
         for model in LANES:
             band = band_at(self.bands(model), seconds)
             if band is not None:
-                parts.append(
-                    f"{GENRE_MODELS[model].unit} {band.index + 1}/{len(self.bands(model))}: "
-                    f"{band.genre.display_name} {band.genre.probability:.0%}"
-                )
+                parts.append(_band_text(model, band.index, len(self.bands(model)), band.genre))
         return " · ".join(parts)
 
     @staticmethod
@@ -307,6 +301,40 @@ class SpectrogramView(QWidget):
         seconds = self._vb.mapSceneToView(event.scenePos()).x()
         event.accept()
         self.seekRequested.emit(min(max(seconds, 0.0), spec.duration))
+
+
+class ReadoutLabel(QLabel):
+    """The hover readout. It wraps between words rather than being cut at the panel's edge, and
+    always keeps the height the longest readout needs at its width, so the layout does not jump
+    as the mouse moves."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text, wordWrap=True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+    def heightForWidth(self, width: int) -> int:
+        margins = self.contentsMargins()
+        room = QRect(0, 0, max(width - margins.left() - margins.right(), 1), 1 << 20)
+        longest = self.fontMetrics().boundingRect(room, Qt.TextFlag.TextWordWrap, LONGEST_READOUT).height()
+        return max(super().heightForWidth(width), longest + margins.top() + margins.bottom())
+
+
+def _band_text(model: str, index: int, count: int, genre: GenreShare) -> str:
+    return f"{GENRE_MODELS[model].unit} {index + 1}/{count}: {genre.display_name} {genre.probability:.0%}"
+
+
+def _longest_readout() -> str:
+    """A readout at least about as long as any: an hour-long track, the highest note, a low level,
+    and both models' bands with their longest genre names."""
+    bands = (
+        _band_text(model, 998, 999, GenreShare("", max((g.display_name for g in TAXONOMIES[model].labels), key=len), 1))
+        for model in LANES
+    )
+    note = f"{note_name(N_BINS - 1)} ({format_frequency(bin_frequency(N_BINS - 1))})"
+    return " · ".join((format_time(3599.9, 1), note, "-100.0 dB", *bands))
+
+
+LONGEST_READOUT = _longest_readout()
 
 
 def _legend_html(timeline: Timeline) -> str:

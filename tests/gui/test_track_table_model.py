@@ -1,0 +1,127 @@
+"""The track table model over a 100,000-track database: windowed rows, SQL sorting, coalesced reloads."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
+
+from desktop_app.gui.library_events import LibraryEvents
+from desktop_app.gui.paged_rows import MAX_CACHED_PAGES, PAGE_SIZE
+from desktop_app.gui.track_table_model import (
+    COLUMN_INDEX,
+    TRACK_ID_ROLE,
+    TrackTableModel,
+    format_duration,
+)
+from desktop_app.gui.workers import JobRunner
+from desktop_app.library.browse import ModelInfo, Scope
+from desktop_app.library.search import parse_search
+from tests.generated_library import insert_analyses, insert_model, insert_tracks, track_row
+
+N = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_library(tmp_path_factory):
+    from desktop_app.library.database import open_library
+
+    library = open_library(tmp_path_factory.mktemp("big") / "library.sqlite3")
+    insert_tracks(library, N)
+    model = insert_model(library)
+    insert_analyses(library, model, range(1, N // 2 + 1))
+    yield library, model
+    library.close()
+
+
+@pytest.fixture
+def table(qtbot, big_library):
+    library, _ = big_library
+    jobs = JobRunner()
+    model = TrackTableModel(library, jobs, LibraryEvents())
+    with qtbot.waitSignal(model.reloaded, timeout=20_000):
+        model.request_reload()
+    yield model
+    jobs.shutdown()
+
+
+def _text(model, row, key):
+    return model.data(model.index(row, COLUMN_INDEX[key]))
+
+
+def test_row_count_without_loading_rows(table):
+    assert table.rowCount() == N
+    assert table.cached_row_count() == 0, "nothing is read until a row is shown"
+    assert _text(table, 0, "artist") == "Artist 000"
+    assert table.cached_row_count() == PAGE_SIZE
+    for row in range(0, N, N // 100):
+        table.data(table.index(row, 0))
+    assert table.cached_row_count() <= MAX_CACHED_PAGES * PAGE_SIZE
+    last = table.data(table.index(N - 1, 0))
+    assert last.startswith("Song ")
+
+
+def test_columns_and_formats(table):
+    row = table.row_of(1)
+    assert _text(table, row, "title") == "Song 000000"
+    assert _text(table, row, "duration") == format_duration(track_row(0)["duration"])
+    assert _text(table, row, "tag_genre") == "Rock"
+    assert _text(table, row, "predicted") == "", "no model chosen: no predictions"
+    assert table.data(table.index(row, 0), TRACK_ID_ROLE) == 1
+    assert format_duration(65) == "1:05" and format_duration(3725) == "1:02:05" and format_duration(None) == ""
+
+
+def test_sorting_happens_in_sql(qtbot, table):
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.sort(COLUMN_INDEX["title"], Qt.SortOrder.DescendingOrder)
+    assert _text(table, 0, "title") == f"Song {N - 1:06d}"
+    assert _text(table, N - 1, "title") == "Song 000000"
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.sort(COLUMN_INDEX["duration"], Qt.SortOrder.AscendingOrder)
+    durations = [table.row(r).duration for r in range(0, N, 997)]
+    assert durations == sorted(durations)
+
+
+def test_test_model_predictions_are_labelled(qtbot, table, big_library):
+    _, model_id = big_library
+    info = ModelInfo(model_id, "ab" * 32, "TEST weights", "test")
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.set_model_info(info)
+    row = table.row_of(1)  # genre index id % 16 = 1
+    assert _text(table, row, "predicted") == "Opera [test]"
+    assert table.headerData(COLUMN_INDEX["predicted"], Qt.Orientation.Horizontal) == "CCMusic (TEST)"
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.set_view(replace(table.view, scope=Scope("predicted", "Opera")))
+    assert table.rowCount() == len([t for t in range(1, N // 2 + 1) if t % 16 == 1])
+
+
+def test_search_and_scope(qtbot, table):
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.set_view(replace(table.view, search=parse_search("artist:007 year:1967")))
+    assert table.rowCount() == len([i for i in range(N) if i % 50 == 7 and i % 60 == 7])
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.set_view(replace(table.view, search=parse_search(""), scope=Scope("artist", "Artist 001")))
+    assert table.rowCount() == N // 50
+
+
+def test_a_burst_of_requests_causes_few_reloads(qtbot, table):
+    reloads = []
+    table.reloaded.connect(lambda: reloads.append(1))
+    for _ in range(500):
+        table.request_reload()
+    qtbot.waitUntil(lambda: not table.is_reloading, timeout=20_000)
+    assert 1 <= len(reloads) <= 2
+    assert table.resets == 0, "the first list is appended to the empty one; an unchanged list only refreshes rows"
+
+
+def test_view_shows_the_model(qtbot, table):
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(table)
+    view.resize(800, 400)
+    view.show()
+    view.scrollToBottom()
+    qtbot.waitUntil(lambda: view.rowAt(view.viewport().height() - 5) == N - 1 or view.rowAt(5) > N - 100)
+    assert table.cached_row_count() <= MAX_CACHED_PAGES * PAGE_SIZE
