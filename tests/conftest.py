@@ -38,10 +38,10 @@ def _isolated_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     return data
 
 
-BOTH_BACKENDS = ("test_library_", "test_playlist_library", "test_playlist_taxonomies", "test_analysis_")
-"""Modules (by name prefix) whose tests of the `library` fixture run on SQLite and on PostgreSQL;
-elsewhere (the window's tests among them) `library` is SQLite. A test that is about SQLite itself
-is marked ``sqlite_only``."""
+BOTH_BACKENDS = ("tests.library.", "tests.analysis.")
+"""Packages whose tests of the `library` fixture run on SQLite and on PostgreSQL (the library layer
+and what analyses it); elsewhere (the window's tests among them) `library` is SQLite. A test that
+is about SQLite itself is marked ``sqlite_only``."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "library_backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
         return
-    if metafunc.module.__name__.rpartition(".")[2].startswith(BOTH_BACKENDS):
+    if metafunc.module.__name__.startswith(BOTH_BACKENDS):
         metafunc.parametrize("library_backend", ["sqlite", "postgresql"], indirect=True)
 
 

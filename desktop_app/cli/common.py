@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from desktop_app.config import resolve_db_path
-from desktop_app.library.location import LibraryLocationError
+from desktop_app.library.location import LibraryLocationError, parse_location
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 def check_db_option(db: str | None) -> bool:
     """Whether ``--db`` (or else ``$GENRESCOPE_DB``) names a usable location; if not, say why on stderr."""
     try:
-        resolve_db_path(db)
+        parse_location(resolve_db_path(db))
     except LibraryLocationError as exc:
         print(f"genrescope: {exc}", file=sys.stderr)
         return False
@@ -35,8 +35,7 @@ def open_library_from(args: argparse.Namespace):  # -> Library, imported lazily 
     from desktop_app.library.database import open_library
 
     try:
-        location = resolve_db_path(args.db)
-        return open_library(location)
+        return open_library(parse_location(resolve_db_path(args.db)))
     except LibraryLocationError as exc:  # a mistyped URL, or no driver for it: no traceback
         print(f"genrescope: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -8,16 +8,18 @@ model live. The library may also be a PostgreSQL database: ``--db`` and ``GENRES
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import platformdirs
-
-from desktop_app.library.location import PostgresLocation, is_url, parse_postgres_url
 
 APP_NAME = "genrescope"
 DB_ENV = "GENRESCOPE_DB"
 WEIGHTS_ENV = "GENRESCOPE_WEIGHTS"
 DATA_DIR_ENV = "GENRESCOPE_DATA_DIR"
+_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""``scheme://``: a database URL, not a file (the same test as `desktop_app.library.location.is_url`,
+which this layer may not import)."""
 
 
 def data_dir() -> Path:
@@ -37,16 +39,14 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | PostgresLocation:
-    """The library: a SQLite file (made absolute), or a PostgreSQL database given as a URL.
-
-    A malformed or unsupported URL raises `LibraryLocationError`.
-    """
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | str:
+    """The library: a SQLite file (made absolute), or a database URL, returned as written
+    (``postgresql://…``; `desktop_app.library.location.parse_location` reads and checks it)."""
     chosen = explicit or os.environ.get(DB_ENV)
     if not chosen:
         return default_db_path()
-    if isinstance(chosen, str) and is_url(chosen):
-        return parse_postgres_url(chosen)
+    if isinstance(chosen, str) and _URL_START.match(chosen):
+        return chosen
     return Path(chosen).expanduser().resolve()
 
 

@@ -30,9 +30,11 @@ from sqlalchemy import Boolean, Connection, Float, Integer, String, Table, any_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement, Grouping
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.operators import OperatorType
 
 
 class _NoCase(FunctionElement[str]):
@@ -40,17 +42,27 @@ class _NoCase(FunctionElement[str]):
     type = String()
     name = "nocase"
 
+    # A function is both a column and a FROM clause; their stubs' self_group signatures disagree.
+    def self_group(self, against: OperatorType | None = None) -> ClauseElement:  # type: ignore[override]
+        # Parenthesised where ``x COLLATE NOCASE`` is (as the left side of IS NULL), so SQLite's
+        # statements stay exactly as they were.
+        if against is not None and operators.is_precedent(operators.collate, against):
+            return Grouping(self)
+        return self
+
 
 class _NoCaseEquals(FunctionElement[bool]):
     inherit_cache = True
     type = Boolean()
     name = "nocase_equals"
+    _is_implicitly_boolean = True  # a comparison: no "= 1" after it where SQLite has no booleans
 
 
 class _ContainsNoCase(FunctionElement[bool]):
     inherit_cache = True
     type = Boolean()
     name = "contains_nocase"
+    _is_implicitly_boolean = True
 
 
 class _JsonNumber(FunctionElement[float]):

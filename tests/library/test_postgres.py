@@ -105,15 +105,18 @@ def test_no_driver_says_which_extra_to_install(monkeypatch, tmp_path):
     open_library(tmp_path / "still-fine.sqlite3").close()  # SQLite needs no driver
 
 
-def test_db_option_and_environment_take_a_url(monkeypatch, tmp_path):
+def test_db_option_and_environment_take_a_url(monkeypatch, tmp_path, capsys):
+    from desktop_app.cli.common import check_db_option
+
     url = "postgresql://alice@/music?host=/run/postgresql"
-    assert resolve_db_path(url) == parse_location(url)
+    assert resolve_db_path(url) == url, "a URL is passed on as written, not made a path"
     monkeypatch.setenv("GENRESCOPE_DB", url)
-    assert resolve_db_path() == parse_location(url)
+    assert resolve_db_path() == url
+    assert check_db_option(None)
     assert resolve_db_path(str(tmp_path / "a.sqlite3")) == tmp_path / "a.sqlite3", "an explicit path still wins"
     monkeypatch.setenv("GENRESCOPE_DB", "oracle://x/y")
-    with pytest.raises(LibraryLocationError):
-        resolve_db_path()
+    assert not check_db_option(None)
+    assert "oracle:// libraries are not supported" in capsys.readouterr().err
 
 
 # --- A real server ------------------------------------------------------------------------------
