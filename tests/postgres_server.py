@@ -92,7 +92,9 @@ class PostgresServer:
             )
             options = (
                 f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' -c port={PORT} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                # Not UTC, as on many servers: the library must store UTC whatever the server's zone.
+                "-c timezone=America/New_York"
             )
             self._run(
                 self.bin / "pg_ctl",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,9 +70,45 @@ def create_library_engine(location: LibraryLocation | Path) -> Engine:
     return _sqlite_engine(location.path)
 
 
+def _configure_postgresql(dbapi_connection: Any, _record: object) -> None:
+    """Each new connection: times in UTC, text without NUL characters.
+
+    The library stores UTC times in columns without a time zone (as on SQLite); PostgreSQL would
+    turn the app's UTC times into the server's or the machine's local time on the way in, so two
+    machines in different zones would disagree. So the session's zone is UTC.
+
+    PostgreSQL's text cannot hold a NUL character, which SQLite keeps and a damaged or hostile
+    file's tags can contain: one such title would fail its whole scan batch. Every string sent is
+    written with U+FFFD (the replacement character) in its place.
+    """
+    from psycopg.adapt import Dumper, PyFormat
+
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+    def without_nul(base: type[Dumper]) -> type[Dumper]:
+        # psycopg's own string dumpers are C types that cannot be subclassed: this one wraps one.
+        class NulFreeDumper(Dumper):
+            format = base.format
+
+            def __init__(self, cls: type, context: Any = None) -> None:
+                super().__init__(cls, context)
+                self._inner = base(cls, context)
+                self.oid = self._inner.oid
+
+            def dump(self, obj: str) -> Any:
+                return self._inner.dump(obj.replace("\x00", "\ufffd"))
+
+        return NulFreeDumper
+
+    for fmt in (PyFormat.TEXT, PyFormat.BINARY):
+        dbapi_connection.adapters.register_dumper(str, without_nul(dbapi_connection.adapters.get_dumper(str, fmt)))
+
+
 def _postgresql_engine(location: PostgresLocation) -> Engine:
     require_driver(location)
     engine = create_engine(location.sqlalchemy_url(), pool_pre_ping=True)
+    event.listen(engine, "connect", _configure_postgresql)
     event.listen(engine, "begin", _begin_postgresql)
     return engine
 

@@ -233,6 +233,36 @@ def test_a_long_genre_name_of_the_persons_own_is_stored(postgres_url):
     assert stored is not None and (stored.top1, stored.majority) == (name, name)
 
 
+def test_a_nul_in_a_tag_does_not_fail_the_scan(library, library_backend, tmp_path):
+    """SQLite keeps the NUL; PostgreSQL's text cannot hold one, so it is stored as U+FFFD there."""
+    import mutagen.flac
+
+    music = tmp_path / "music"
+    write_audio(music / "a.flac", title="x")
+    write_audio(music / "b.flac", title="Fine")
+    tagged = mutagen.flac.FLAC(music / "a.flac")
+    tagged["title"], tagged["genre"] = "Bad\x00title", "Ro\x00ck"
+    tagged.save()
+    result = Scanner(library).scan([music])
+    assert (result.added, result.errors) == (2, 0)
+    kept = "\x00" if library_backend == "sqlite" else "\ufffd"
+    titles = {Path(t["path"]).name: (t["title"], t["tag_genre"]) for t in iter_tracks(library)}
+    assert titles == {"a.flac": (f"Bad{kept}title", f"Ro{kept}ck"), "b.flac": ("Fine", None)}
+
+
+def test_times_are_stored_in_utc_whatever_the_servers_zone(library, tmp_path):
+    """The test server's zone is New York: a scan's times still read back as UTC, as on SQLite."""
+    from datetime import datetime, timedelta, timezone
+
+    write_audio(tmp_path / "music" / "a.flac")
+    Scanner(library).scan([tmp_path / "music"])
+    with library.engine.connect() as conn:
+        added = conn.execute(text("SELECT added_at FROM tracks")).scalar_one()
+    added = datetime.fromisoformat(added) if isinstance(added, str) else added
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    assert abs(added - now) < timedelta(minutes=5)
+
+
 def test_the_library_knows_where_it_is(postgres_url, tmp_path):
     with open_library(postgres_url) as library:
         assert isinstance(library.location, PostgresLocation)
