@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app.library.location import (
     LibraryLocation,
+    LibraryLocationError,
     PostgresLocation,
     SqliteLocation,
     parse_location,
@@ -101,7 +103,9 @@ def _configure_postgresql(dbapi_connection: Any, _record: object) -> None:
 
         return NulFreeDumper
 
-    for fmt in (PyFormat.TEXT, PyFormat.BINARY):
+    # Text last: the dumper registered last is also the one for "either format", and psycopg's is
+    # the text one of unknown type, which the server casts to the column's (json, varchar, …).
+    for fmt in (PyFormat.BINARY, PyFormat.TEXT):
         dbapi_connection.adapters.register_dumper(str, without_nul(dbapi_connection.adapters.get_dumper(str, fmt)))
 
 
@@ -148,12 +152,23 @@ class Library:
         # schema version, and the second to write would fail with "database is locked" (SQLite)
         # or on a table the first one created (PostgreSQL).
         try:
+            if isinstance(location, PostgresLocation):
+                self._check_server(location)
             upgrade_to_head(self.writer)
         except BaseException:
             self.engine.dispose()
             raise
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.writer, expire_on_commit=False)
+
+    def _check_server(self, location: PostgresLocation) -> None:
+        """Connect once, so an unreachable server or a refused login is reported as such."""
+        try:
+            with self.engine.connect():
+                pass
+        except OperationalError as exc:
+            reason = str(exc.orig).strip() if exc.orig is not None else str(exc)
+            raise LibraryLocationError(f"cannot open the library {location}: {reason}") from None
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:

@@ -69,6 +69,8 @@ def test_a_unix_socket_url():
     url = found.sqlalchemy_url()
     assert (url.host, url.port, dict(url.query)) == (None, 5432, {"host": "/run/postgresql"})
     assert str(found) == "postgresql://carol@/music?host=/run/postgresql&port=5432"
+    # libpq's default socket when no host is given at all.
+    assert parse_location("postgresql:///music") == PostgresLocation(database="music")
     # SQLAlchemy's own spelling with the driver is accepted too.
     assert parse_location("postgresql+psycopg://carol@/music?host=/run/postgresql").host == "/run/postgresql"
 
@@ -261,6 +263,24 @@ def test_times_are_stored_in_utc_whatever_the_servers_zone(library, tmp_path):
     added = datetime.fromisoformat(added) if isinstance(added, str) else added
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     assert abs(added - now) < timedelta(minutes=5)
+
+
+def test_a_server_that_cannot_be_reached_is_reported_as_such(tmp_path, postgres_server, cli_env):
+    nowhere = f"postgresql://postgres@/music?host={tmp_path}"
+    with pytest.raises(LibraryLocationError, match=r"cannot open the library postgresql://postgres@/music.*"):
+        open_library(nowhere)
+    no_database = postgres_server.url("no_such_database")
+    with pytest.raises(LibraryLocationError, match="no_such_database"):
+        open_library(no_database)
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "tracks", "--db", no_database],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "cannot open the library" in done.stderr and "no_such_database" in done.stderr
 
 
 def test_the_library_knows_where_it_is(postgres_url, tmp_path):
