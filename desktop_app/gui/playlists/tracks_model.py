@@ -44,6 +44,12 @@ from desktop_app.library.playlists import (
 ROWS_MIME = "application/x-genrescope-playlist-rows"
 COLUMNS = ("#", "Title", "Artist", "Album", "Duration", "Predicted genre", "Confidence")
 AnyIndex = QModelIndex | QPersistentModelIndex
+DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)  # plain ints: see track_table_model.DISPLAY_ROLE
+TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+FONT_ROLE = int(Qt.ItemDataRole.FontRole)
+ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 @dataclass(frozen=True)
@@ -210,28 +216,27 @@ class PlaylistTracksModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE:
             return COLUMNS[section]
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            right = index.column() in (0, 4, 6)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if right else None
+        if role == ALIGNMENT_ROLE:
+            return ALIGN_RIGHT if index.column() in (0, 4, 6) else None
         row = self.row(index.row())
         if row is None:
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return row.cells[index.column()]
         if row.available:
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP_ROLE:
             return "The file is missing: exports skip it unless asked to keep it"
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == FOREGROUND_ROLE:
             return QColor("#999999")
-        if role == Qt.ItemDataRole.FontRole:
+        if role == FONT_ROLE:
             font = QFont()
             font.setItalic(True)
             return font
