@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.gui.library_events import LibraryEvents
-from desktop_app.gui.workers import Job, JobContext, JobRunner
+from desktop_app.gui.workers import Job, JobContext, JobRunner, lower_thread_priority
 from desktop_app.inference.registry import CCMusicSource, builtin_sha256
 from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
@@ -240,6 +240,8 @@ class AnalysisQueue(QObject):
             return self._tagger[1]
 
     def _work(self, context: JobContext) -> AnalysisOutcome:
+        # Below the window, with the threads it starts (torch's, the decoders'): see BACKGROUND_NICENESS.
+        lower_thread_priority()
         outcome = AnalysisOutcome()
         while not context.cancelled():
             chunks = self._take_all()
