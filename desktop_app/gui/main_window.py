@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
         self._counts.counted.connect(self._show_counts)
         self._counts.failed.connect(self._background_failed)
         self.detail_reader.refreshed.connect(self.detail.show_track)  # the shown track's new analyses
+        events.analysesChanged.connect(self._analyses_changed)
         self.detail_reader.failed.connect(self._background_failed)
         events.modelsChanged.connect(self._update_model_info)
         self.cancel_button.clicked.connect(self.analysis_commands.cancel)
@@ -381,6 +382,12 @@ class MainWindow(QMainWindow):
             self._show_progress(progress.done, progress.total, f"{progress.phase} %v / %m")
         if self.model_info is None or self.model_info.id is None:
             self._update_model_info()
+
+    def _analyses_changed(self, track_ids: list[int] | None) -> None:
+        """The shown track's analyses arrived: the detail panel re-reads them itself (`TrackDetailReader`),
+        the similar-tracks pane asks again if it had nothing to show (the track had no embedding)."""
+        if track_ids is not None and self._shown_track_id in track_ids:
+            self.similar.show_track(self._shown_track_id)
 
     def _analysis_ended(self, analysed: bool, model: ModelIdentity | None) -> None:
         self._hide_progress_if_idle()
