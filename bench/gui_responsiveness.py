@@ -22,7 +22,8 @@ settings and model are never touched):
    makes the window pick it up (``model_control.refresh``, what it does after an install) and
    drops the clip folder: it is scanned, its first track selected (spectrogram computed) and the
    tracks analysed. The analysis phase lasts from that drop until the analysis has finished and
-   the window is idle; it includes importing torch and loading the 488 MB model in the worker.
+   the window is idle; it includes loading the 488 MB model in the worker (torch is imported
+   already: the built-in tagger imported it in the scan phase).
 4. Drops ``--drop-files`` more files while an analysis runs: a few more clips are dropped first
    (scanned, then analysed by the tagger and the test model), and the big folder right after, so
    its scan runs beside that analysis. The phase lasts until the table shows every file and the
@@ -531,9 +532,9 @@ def measure(args: argparse.Namespace, work: Path) -> int:
         sampler.stop_event.set()
         sampler.join()
 
-    # The analysis phase in two parts: until the model is loaded (the clips' scan, the first
-    # spectrogram, importing torch -- the analysis job imports it as it starts -- and reading the
-    # weights), then inference proper. A stall is charged to the part where it ended.
+    # The analysis phase in two parts: until the model is loaded (the clips' scan, their first
+    # track's spectrogram, the built-in tagger's pass and reading the weights), then inference
+    # proper. A stall is charged to the part where it ended.
     loaded_at = loading.get("end", float("inf"))
 
     def part(before: bool) -> dict[str, float] | None:
@@ -612,7 +613,9 @@ def measure(args: argparse.Namespace, work: Path) -> int:
                   "and loading the 488 MB model in the worker. torch is imported during the scan phase, "
                   "when the built-in tagger starts on the dropped files: its C extension's dlopen of "
                   "libtorch holds the GIL for 0.2-0.5 s (CUDA build; the CPU-only bundle's libraries are "
-                  "smaller), once per session, and no GUI-side change can shorten it (see torch_import). "
+                  "smaller), once per session, and no GUI-side change can shorten it (see torch_import); "
+                  "the first spectrogram of a session (the first dropped track, selected) also imports "
+                  "librosa's lazy modules and compiles numba code on its worker, GIL holds of ~100 ms. "
                   "Offscreen Qt platform, 2-core machine shared with other work (load_average_before): "
                   "stalls where the GUI thread waited for a core are the machine's, see largest_stalls_cpu; "
                   "p99 of a phase of N ticks is about its N/100-th longest stall."),
