@@ -15,8 +15,12 @@ that wrote any as ``analysesChanged(None)`` (similarity reads every track's embe
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,7 +28,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.gui.library_events import LibraryEvents
-from desktop_app.gui.workers import Job, JobContext, JobRunner
+from desktop_app.gui.workers import Job, JobContext, JobRunner, lower_thread_priority
 from desktop_app.inference.registry import CCMusicSource, builtin_sha256
 from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
@@ -66,6 +70,31 @@ class AnalysisOutcome:
     error_files: list[dict[str, str]] = field(default_factory=list)
     model: ModelIdentity | None = None
     """The CCMusic weights, when they were loaded."""
+
+
+@contextmanager
+def _loading(*, model: bool) -> Iterator[None]:
+    """Load a ``model`` or import torch with the cyclic GC off, then freeze what the load made.
+
+    Importing torch makes a few hundred thousand objects that live until exit, and a model's
+    load many more allocations. With the GC on, full collections walked them while the worker
+    held the GIL, 20-230 ms each, measured as the window's longest stalls while the built-in
+    tagger loaded during a first scan and while the CCMusic weights loaded
+    (bench/gui_responsiveness.py); with it off until the load ends, the first collection after
+    walked everything allocated meanwhile (110 ms). Frozen, as `app.freeze_long_lived_objects`
+    freezes Qt's and SQLAlchemy's at start-up, no collection walks them again. Only after a load
+    (``model``) or the import of torch: a freeze also pins whatever cyclic garbage exists then.
+    """
+    importing = "torch" not in sys.modules
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if model or (importing and "torch" in sys.modules):
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -194,7 +223,8 @@ class AnalysisQueue(QObject):
             loaded = self._loaded
             if loaded is None or loaded[0] != key:
                 self._loaded = None  # the old model goes before the new one loads
-                loaded = self._loaded = (key, source.open_classifier(device))
+                with _loading(model=True):
+                    loaded = self._loaded = (key, source.open_classifier(device))
             return loaded[1]
 
     def tagger(self) -> Tagger:
@@ -205,10 +235,13 @@ class AnalysisQueue(QObject):
             device = self._device
         with self._load_lock:
             if self._tagger is None or self._tagger[0] != device:
-                self._tagger = (device, open_tagger(device))
+                with _loading(model=True):
+                    self._tagger = (device, open_tagger(device))
             return self._tagger[1]
 
     def _work(self, context: JobContext) -> AnalysisOutcome:
+        # Below the window, with the threads it starts (torch's, the decoders'): see BACKGROUND_NICENESS.
+        lower_thread_priority()
         outcome = AnalysisOutcome()
         while not context.cancelled():
             chunks = self._take_all()
@@ -248,7 +281,8 @@ class AnalysisQueue(QObject):
         todo = self._todo(chunks, builtin_sha256()[BROAD_MODEL])
         if not todo:
             return  # before importing torch: a start-up with nothing to tag costs the window nothing
-        from desktop_app.analysis.tag_library import tag_tracks
+        with _loading(model=False):  # the first time, this imports torch
+            from desktop_app.analysis.tag_library import tag_tracks
 
         tagger = self.tagger()
 
@@ -281,7 +315,8 @@ class AnalysisQueue(QObject):
         todo = self._todo(chunks, loaded[1].identity.sha256 if loaded is not None else source.sha256)
         if not todo:
             return
-        from desktop_app.analysis.classify_library import classify_tracks
+        with _loading(model=False):  # the first time, this imports torch
+            from desktop_app.analysis.classify_library import classify_tracks
 
         if loaded is None:
             context.report(_LOADING, force=True)

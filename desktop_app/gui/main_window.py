@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.analysis.current import current_models
 from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.gui.analysis_commands import AnalysisCommands
 from desktop_app.gui.analysis_queue import AnalysisProgress
@@ -47,17 +46,14 @@ from desktop_app.gui.sidebar import LibrarySidebar
 from desktop_app.gui.sidebar_counts import CountsResult, SidebarCounter
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.status_bar import StatusBar
+from desktop_app.gui.track_detail_reader import TrackDetailReader
 from desktop_app.gui.track_table_model import TrackTableModel
 from desktop_app.gui.track_table_view import TrackTable
 from desktop_app.gui.window_menus import build_menus
 from desktop_app.gui.workers import describe
 from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
 from desktop_app.inference.registry import CCMUSIC
-from desktop_app.library.browse import (
-    ModelInfo,
-    Scope,
-    track_detail,
-)
+from desktop_app.library.browse import ModelInfo, Scope
 from desktop_app.library.database import Library
 from desktop_app.library.scanner import ScanProgress
 from desktop_app.library.search import SearchQuery
@@ -92,6 +88,7 @@ class MainWindow(QMainWindow):
         self.model_control = ModelController(self.services, settings, self)
         self.model_info: ModelInfo | None = None
         self._shown_track_id: int | None = None
+        self.detail_reader = TrackDetailReader(library, self.jobs, events, lambda: self.model_info, self)
         self._froze_after_model = False
 
         self._build_widgets()
@@ -176,7 +173,9 @@ class MainWindow(QMainWindow):
         events = self.services.events
         self._counts.counted.connect(self._show_counts)
         self._counts.failed.connect(self._background_failed)
+        self.detail_reader.refreshed.connect(self.detail.show_track)  # the shown track's new analyses
         events.analysesChanged.connect(self._analyses_changed)
+        self.detail_reader.failed.connect(self._background_failed)
         events.modelsChanged.connect(self._update_model_info)
         self.cancel_button.clicked.connect(self.analysis_commands.cancel)
         self.problems_button.clicked.connect(self.toggle_problems)
@@ -220,8 +219,10 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def is_idle(self) -> bool:
-        """No scan running and the table and sidebar show the library as it is (analysis aside)."""
-        return not (self.scans.busy or self.table_model.is_reloading or self._counts.pending)
+        """No scan running and the table, sidebar and detail panel show the library as it is (analysis aside)."""
+        return not (
+            self.scans.busy or self.table_model.is_reloading or self._counts.pending or self.detail_reader.pending
+        )
 
     # --- status -----------------------------------------------------------------------------
 
@@ -316,9 +317,10 @@ class MainWindow(QMainWindow):
             self._update_model_info()
 
     def _analyses_changed(self, track_ids: list[int] | None) -> None:
-        """The detail panel shows the selected track's new analyses as they arrive."""
+        """The shown track's analyses arrived: the detail panel re-reads them itself (`TrackDetailReader`),
+        the similar-tracks pane asks again if it had nothing to show (the track had no embedding)."""
         if track_ids is not None and self._shown_track_id in track_ids:
-            self._show_track(self._shown_track_id)
+            self.similar.show_track(self._shown_track_id)
 
     def _analysis_ended(self, analysed: bool, model: ModelIdentity | None) -> None:
         self._hide_progress_if_idle()
@@ -378,11 +380,7 @@ class MainWindow(QMainWindow):
     def _show_track(self, track_id: int | None) -> None:
         self._shown_track_id = track_id
         self.similar.show_track(track_id)
-        if track_id is None:
-            self.detail.show_track(None)
-            return
-        with self.library.engine.connect() as conn:
-            self.detail.show_track(track_detail(conn, track_id, self.model_info, current_models(conn)))
+        self.detail.show_track(self.detail_reader.read(track_id))
 
     # --- settings and lifetime ----------------------------------------------------------------
 

@@ -43,6 +43,40 @@ class PagedRows(Generic[Row]):
         self.ids = ids
         self._pages.clear()
 
+    def install(self, ids: array[int], pages: Mapping[int, list[Row | None]]) -> None:
+        """Show ``ids`` with these pages already read (`reread`); every other page is read when asked for."""
+        self.ids = ids
+        self._pages = OrderedDict(sorted(pages.items()))
+
+    def recent_pages(self, count: int) -> list[tuple[int, list[Row | None]]]:
+        """The ``count`` pages used last (those of the rows on screen): (page number, rows)."""
+        return list(self._pages.items())[-count:]
+
+    def reread(
+        self,
+        ids: array[int],
+        pages: Sequence[tuple[int, list[Row | None]]],
+        fetch: Callable[[Sequence[int]], Mapping[int, Row]],
+    ) -> tuple[dict[int, list[Row | None]], list[tuple[int, int]]]:
+        """Read ``pages`` (`recent_pages`) again from ``ids``, which keep the current ids as their
+        start, with ``fetch`` (for a worker: its own connection). Returns the new pages by number
+        and the (first, last) rows of each page whose rows differ, new rows past the old end aside.
+
+        Only reads its arguments and the page size: safe on a worker while the GUI uses this.
+        """
+        read: dict[int, list[Row | None]] = {}
+        changed: list[tuple[int, int]] = []
+        for number, old in pages:
+            start = number * self._page_size
+            page_ids = ids[start : start + self._page_size]
+            by_id = fetch(page_ids)
+            page = [by_id.get(track_id) for track_id in page_ids]
+            read[number] = page
+            differ = [i for i, (before, now) in enumerate(zip(old, page)) if before != now]
+            if differ:
+                changed.append((start + differ[0], start + differ[-1]))
+        return read, changed
+
     def forget(self) -> None:
         """Keep the ids, read the rows again (their data changed)."""
         self._pages.clear()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.gui.library_events import LibraryEvents
-from desktop_app.gui.workers import Job, JobContext, JobRunner
+from desktop_app.gui.workers import BACKGROUND_NICENESS, Job, JobContext, JobRunner
 from desktop_app.library.browse import track_ids_under
 from desktop_app.library.database import Library
 from desktop_app.library.scanner import Scanner, ScanProgress, ScanResult
@@ -87,7 +87,9 @@ class ScanQueue(QObject):
         library = self._library
 
         def work(context: JobContext) -> ScanOutcome:
-            scanner = Scanner(library, progress=context.report, should_cancel=context.cancelled)
+            scanner = Scanner(
+                library, progress=context.report, should_cancel=context.cancelled, niceness=BACKGROUND_NICENESS
+            )
             result = ScanResult()
             # Thousands of files dropped one by one: the scanner looks each root up in one
             # statement, so hand it a few hundred at a time.

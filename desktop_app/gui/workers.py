@@ -9,6 +9,7 @@ at the source: a worker reporting for every file cannot flood the event loop.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,24 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals of one job
+BACKGROUND_NICENESS = 10
+"""How much lower than the window the long background work runs (the analysis, a scan's readers).
+
+On two cores a drop read by two processes while an analysis runs left the GUI thread waiting
+tens of milliseconds at a time for a core (its run-queue time, /proc/thread-self/schedstat). At a
+lower priority they take only what the window leaves, and all of it when it is idle."""
+
+
+def lower_thread_priority(niceness: int = BACKGROUND_NICENESS) -> None:
+    """Run the calling thread (Linux: only it, and the threads it starts) at least ``niceness`` lower."""
+    if not hasattr(os, "setpriority"):
+        return
+    try:
+        thread = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, thread) < niceness:
+            os.setpriority(os.PRIO_PROCESS, thread, niceness)
+    except OSError:  # not allowed here: run at the usual priority
+        pass
 
 
 def describe(error: BaseException) -> str:

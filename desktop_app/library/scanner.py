@@ -20,7 +20,7 @@ from multiprocessing import get_context
 
 from desktop_app.library import track_store
 from desktop_app.library.database import Library
-from desktop_app.library.reading import FILE_SECONDS, exit_with, read_chunk
+from desktop_app.library.reading import FILE_SECONDS, read_chunk, start_reader
 from desktop_app.library.tags import FileInfo, printable_path
 from desktop_app.library.walk import FoundFile, WalkProblem, walk_audio
 
@@ -68,14 +68,14 @@ def _chunks(items: Sequence[FoundFile], size: int) -> Iterator[Sequence[FoundFil
         yield items[start : start + size]
 
 
-def make_executor(kind: str, workers: int) -> Executor:
-    """A pool for tag reading: "process" (default: faster, and each file's time is bounded) or
-    "thread"."""
+def make_executor(kind: str, workers: int, niceness: int = 0) -> Executor:
+    """A pool for tag reading: "process" (default: faster, and each file's time is bounded; its
+    processes at ``niceness``) or "thread"."""
     if kind == "thread":
         return ThreadPoolExecutor(workers)
     # forkserver: safe to start from a program that already runs threads (the GUI, Qt).
     return ProcessPoolExecutor(
-        workers, mp_context=get_context("forkserver"), initializer=exit_with, initargs=(os.getpid(),)
+        workers, mp_context=get_context("forkserver"), initializer=start_reader, initargs=(os.getpid(), niceness)
     )
 
 
@@ -89,13 +89,16 @@ class Scanner:
         progress: Callable[[ScanProgress], object] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         file_seconds: float = FILE_SECONDS,
+        niceness: int = 0,
     ) -> None:
         """``executor``: "process" (default), "thread", or "inline" (the calling thread, for tests
-        and benchmarks). ``file_seconds``: the time limit per file where it can apply."""
+        and benchmarks). ``file_seconds``: the time limit per file where it can apply.
+        ``niceness``: how much lower the reader processes run (the window's scans: below it)."""
         self.library = library
         self.workers = workers if workers is not None else max(1, os.cpu_count() or 1)
         self.executor_kind = executor
         self.file_seconds = file_seconds
+        self.niceness = niceness
         self._progress = progress or (lambda _p: None)
         self._cancelled = should_cancel or (lambda: False)
 
@@ -163,7 +166,7 @@ class Scanner:
                 yield from read(chunk)
             return
         workers = max(1, min(self.workers, -(-len(files) // CHUNK)))
-        with make_executor(self.executor_kind, workers) as pool:
+        with make_executor(self.executor_kind, workers, self.niceness) as pool:
             pending: list[Future[list[FileInfo]]] = []
             chunks = _chunks(files, CHUNK)
             try:

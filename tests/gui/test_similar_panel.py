@@ -93,3 +93,29 @@ def test_without_embeddings_the_pane_says_what_to_do(qtbot, library):
     qtbot.waitUntil(lambda: "analyse the library" in window.similar._state.text(), timeout=20_000)
     assert window.similar.list.count() == 0 and not window.similar.playlist_button.isEnabled()
     window.close()
+
+
+def test_the_shown_track_s_own_analysis_arriving_fills_an_empty_list(qtbot, library):
+    """A track selected before the tagger reached it has no embedding, so nothing to compare: when
+    its analysis arrives (an analysis run still going), the pane asks again at once."""
+    insert_tracks(library, N)
+    vectors = _vectors()
+    model_id = insert_tagger_embeddings(library, vectors[: N - 1])
+    window = MainWindow(library, AppSettings())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.is_idle() and window.table_model.rowCount() == N, timeout=20_000)
+    window.table.select_track(N)
+    qtbot.waitUntil(lambda: window._shown_track_id == N and not window.similar.busy, timeout=20_000)
+    assert _listed(window) == []
+    with library.writer.begin() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("INSERT INTO analyses (track_id, model_id, top1, confidence, analysed_at)"
+                    " SELECT ?, model_id, top1, confidence, analysed_at FROM analyses WHERE track_id = 1", (N,))
+        raw.execute("INSERT INTO embeddings (analysis_id, layer, dims, vector) SELECT id, 'penultimate', ?, ?"
+                    " FROM analyses WHERE track_id = ? AND model_id = ?",
+                    (vectors.shape[1], np.asarray(vectors[N - 1], np.float16).tobytes(), N, model_id))
+    window.services.events.analysesChanged.emit([N])
+    qtbot.waitUntil(lambda: len(_listed(window)) == 25 and not window.similar.busy, timeout=20_000)
+    assert sorted(_listed(window)[:2]) == [N - 2, N - 1]
+    window.close()

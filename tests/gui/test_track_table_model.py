@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
 from desktop_app.gui.library_events import LibraryEvents
+from desktop_app.gui import track_table_model
 from desktop_app.gui.paged_rows import MAX_CACHED_PAGES, PAGE_SIZE
 from desktop_app.gui.track_table_model import (
     COLUMN_INDEX,
@@ -125,3 +127,56 @@ def test_view_shows_the_model(qtbot, table):
     view.scrollToBottom()
     qtbot.waitUntil(lambda: view.rowAt(view.viewport().height() - 5) == N - 1 or view.rowAt(5) > N - 100)
     assert table.cached_row_count() <= MAX_CACHED_PAGES * PAGE_SIZE
+
+
+def test_a_row_is_draggable_and_its_flags_are_built_once(table):
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex
+
+    index = table.index(0, 0)
+    assert table.flags(index) == QAbstractTableModel.flags(table, index) | Qt.ItemFlag.ItemIsDragEnabled
+    assert table.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
+    assert table.flags(index) is table.flags(table.index(5, 3))
+
+
+@pytest.fixture
+def small_table(qtbot, library):
+    insert_tracks(library, 3 * PAGE_SIZE)
+    model_id = insert_model(library)
+    jobs = JobRunner()
+    table = TrackTableModel(library, jobs, LibraryEvents())
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.set_model_info(ModelInfo(model_id, "ab" * 32, "TEST weights", "test"))
+    yield table, library, model_id
+    jobs.shutdown()
+
+
+def test_a_reload_repaints_only_the_rows_that_changed(qtbot, small_table, monkeypatch):
+    """While an analysis writes, the table reloads several times a second: rows on screen whose
+    analysis did not change are not repainted, and the changed ones are read on the worker."""
+    table, library, model_id = small_table
+    shown = [table.row(r) for r in range(PAGE_SIZE + 20, PAGE_SIZE + 40)]  # rows on screen: page 1
+    assert all(row is not None and row.predicted is None for row in shown)
+    changed: list[tuple[int, int]] = []
+    resets = table.resets
+    table.dataChanged.connect(lambda first, last: changed.append((first.row(), last.row())))
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.request_reload()
+    assert changed == [] and table.resets == resets, "nothing changed: nothing repainted"
+
+    track_id = table.track_id(PAGE_SIZE + 30)
+    insert_analyses(library, model_id, range(track_id, track_id + 1))
+    fetched: list[int] = []  # pages read on the GUI thread
+    original = track_table_model.track_rows
+
+    def track_rows(conn, ids, model):
+        if threading.current_thread() is threading.main_thread():
+            fetched.append(len(ids))
+        return original(conn, ids, model)
+
+    monkeypatch.setattr(track_table_model, "track_rows", track_rows)
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.request_reload()
+    assert changed == [(PAGE_SIZE + 30, PAGE_SIZE + 30)]
+    assert table.row(PAGE_SIZE + 30).predicted is not None
+    assert fetched == [], "the page on screen was read again on the worker"
+    assert table.row(0) is not None and fetched == [PAGE_SIZE], "a page not on screen is read when shown"

@@ -111,3 +111,25 @@ def test_an_urgent_request_skips_the_interval_between_runs(qtbot):
     qtbot.waitUntil(lambda: not job.pending, timeout=5000)
     assert values == [0, 1] and job.runs == 2
     runner.shutdown()
+
+
+def test_background_work_can_run_below_the_window(qtbot):
+    """The analysis worker lowers its own thread's priority, not the window's (Linux: per thread)."""
+    import os
+
+    from desktop_app.gui.workers import lower_thread_priority
+
+    seen: dict[str, int] = {}
+
+    def background():
+        lower_thread_priority(5)
+        seen["worker"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        lower_thread_priority(3)  # never raised back
+        seen["again"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join()
+    assert seen["worker"] == seen["again"] == max(before, 5)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before, "the GUI thread keeps its priority"

@@ -276,3 +276,16 @@ def test_scanning_thousands_of_single_files_at_once(library, tmp_path):
     files = sorted(root.iterdir())
     assert Scanner(library).scan(files).added == 1200
     assert Scanner(library).scan(files).unchanged == 1200
+
+
+def test_readers_run_at_the_niceness_asked_for():
+    """The window's scans read tags below its priority (they keep both cores busy); the CLI's not."""
+    import os
+
+    from desktop_app.library.scanner import make_executor
+
+    base = os.nice(0)
+    with make_executor("process", 1, niceness=7) as pool:
+        assert pool.submit(os.nice, 0).result(timeout=60) == min(base + 7, 19)
+    with make_executor("process", 1) as pool:
+        assert pool.submit(os.nice, 0).result(timeout=60) == base

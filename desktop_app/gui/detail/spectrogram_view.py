@@ -165,7 +165,12 @@ class SpectrogramView(QWidget):
         return self._spectrogram
 
     def set_timeline(self, timeline: Timeline) -> None:
-        """Draw one model's bands in its lane (CCMusic's also faintly over the notes); replaces its previous ones."""
+        """Draw one model's bands in its lane (CCMusic's also faintly over the notes); replaces its previous ones.
+
+        The timeline already drawn is not drawn again (the panel sets both whenever an analysis arrives).
+        """
+        if self._timelines.get(timeline.model) == timeline:
+            return
         item = self._plot.getPlotItem()
         for band_item in self._band_items.pop(timeline.model, []):
             item.removeItem(band_item)

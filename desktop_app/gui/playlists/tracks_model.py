@@ -44,6 +44,12 @@ from desktop_app.library.playlists import (
 ROWS_MIME = "application/x-genrescope-playlist-rows"
 COLUMNS = ("#", "Title", "Artist", "Album", "Duration", "Predicted genre", "Confidence")
 AnyIndex = QModelIndex | QPersistentModelIndex
+DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)  # plain ints: see track_table_model.DISPLAY_ROLE
+TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+FONT_ROLE = int(Qt.ItemDataRole.FontRole)
+ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,13 @@ class _Entries:
     missing: frozenset[int]
 
 
+def _flags(*, editable: bool) -> tuple[Qt.ItemFlag, Qt.ItemFlag]:
+    """(the flags of the space between rows, those of a row), built when the playlist changes:
+    a view asks for them thousands of times a second, and each enum operation is Python code."""
+    drop = Qt.ItemFlag.ItemIsDropEnabled if editable else Qt.ItemFlag.NoItemFlags
+    return drop, Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled | drop
+
+
 class PlaylistTracksModel(QAbstractTableModel):
     """One row per playlist entry (a track may appear twice); ``loaded`` fires when entries are in place."""
 
@@ -79,6 +92,9 @@ class PlaylistTracksModel(QAbstractTableModel):
         self._wanted: tuple[int | None, dict[str, int], str | None] = (None, {}, None)
         self._entries = _Entries(None, BROAD_MODEL, {}, array("q"), frozenset())
         self._rows: PagedRows[TrackRow] = PagedRows(self._fetch)
+        self._last_row: tuple[int, EntryRow | None] | None = None
+        """The row built last: a view asks for each of its cells in several roles, one after another."""
+        self._flags = _flags(editable=False)
         self._load = CoalescingJob(jobs, "playlist entries", self._load_work, self._apply, self._load_failed, 0, self)
 
     # --- reading ------------------------------------------------------------------------------
@@ -139,6 +155,8 @@ class PlaylistTracksModel(QAbstractTableModel):
         self.beginResetModel()
         self._entries = entries
         self._rows.reset(entries.ids)
+        self._last_row = None
+        self._flags = _flags(editable=self.editable)
         self.endResetModel()
         self.loaded.emit()
 
@@ -151,6 +169,14 @@ class PlaylistTracksModel(QAbstractTableModel):
 
     def row(self, row: int) -> EntryRow | None:
         """Row ``row`` as shown (None past the end or for a track that left the library)."""
+        last = self._last_row
+        if last is not None and last[0] == row:
+            return last[1]
+        built = self._build_row(row)
+        self._last_row = (row, built)
+        return built
+
+    def _build_row(self, row: int) -> EntryRow | None:
         track = self._rows.row(row)
         if track is None:
             return None
@@ -190,38 +216,34 @@ class PlaylistTracksModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE:
             return COLUMNS[section]
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            right = index.column() in (0, 4, 6)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if right else None
+        if role == ALIGNMENT_ROLE:
+            return ALIGN_RIGHT if index.column() in (0, 4, 6) else None
         row = self.row(index.row())
         if row is None:
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return row.cells[index.column()]
         if row.available:
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP_ROLE:
             return "The file is missing: exports skip it unless asked to keep it"
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == FOREGROUND_ROLE:
             return QColor("#999999")
-        if role == Qt.ItemDataRole.FontRole:
+        if role == FONT_ROLE:
             font = QFont()
             font.setItalic(True)
             return font
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        drop = Qt.ItemFlag.ItemIsDropEnabled if self.editable else Qt.ItemFlag.NoItemFlags
-        if not index.isValid():
-            return drop
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled | drop
+        return self._flags[1] if index.isValid() else self._flags[0]
 
     def mimeTypes(self) -> list[str]:
         return [ROWS_MIME, TRACK_IDS_MIME]

@@ -94,3 +94,17 @@ def test_not_analysed_says_why_when_the_analysis_failed(top5) -> None:
     assert top5.headline() == "Not analysed"
     assert "The analysis failed: truncated/corrupt: unexpected end of file" in top5.details()
     assert top5.warning() is None  # nothing predicted, nothing to warn about
+
+
+def test_the_same_analysis_again_redraws_nothing(top5) -> None:
+    """The panel shows the track again whenever any of its analyses arrives: an unchanged verdict
+    keeps its plot items (redrawing them is GUI-thread time), a changed one is redrawn."""
+    analysis = analysis_row(["Opera"], probabilities=_probabilities(Opera=0.5))
+    top5.show_analysis(analysis, 0.3)
+    bars = _bars(top5)
+    top5.show_analysis(replace(analysis), 0.3)  # an equal copy, as a new read of the library gives
+    assert _bars(top5) is bars
+    top5.show_analysis(analysis, 0.6)  # the threshold changed: the headline says so
+    assert "Low confidence" in top5.headline() and _bars(top5) is not bars
+    top5.show_analysis(None)
+    assert top5.entries() == [] and top5.headline() == "Not analysed"

@@ -248,3 +248,29 @@ def test_import_selects_the_new_playlist_and_lists_what_was_not_found(qtbot, set
     assert problems == [([{"path": "not-here.mp3", "reason": f"no such file: {tmp_path / 'not-here.mp3'}"}],
                          "playlist import")]
     assert Path(panel.commands.last_folder) == tmp_path
+
+
+def test_the_view_builds_each_row_once_and_its_flags_follow_the_playlist(qtbot, setup):
+    """A view asks for every cell of a row in several roles one after another: the row is built
+    once for all of them, and read again after every reload; the flags are built per playlist."""
+    panel, songs, _messages = setup
+    a, b, _c, _d = songs.ids
+    playlist_id = created(qtbot, panel, panel.commands.new_manual)
+    _settle(qtbot, panel)
+    assert _drop(panel, panel.item_for(playlist_id), [a, b])
+    _settle(qtbot, panel)
+    model = panel.view.model
+    first = model.row(0)
+    assert model.row(0) is first and model.data(model.index(0, 1)) == first.cells[1]
+    assert model.row(1).track_id == b and model.row(0) == first
+    row_flags = model.flags(model.index(0, 0))
+    assert row_flags & Qt.ItemFlag.ItemIsDragEnabled and row_flags & Qt.ItemFlag.ItemIsDropEnabled
+    assert model.flags(QModelIndex()) == Qt.ItemFlag.ItemIsDropEnabled
+    assert model.dropMimeData(track_ids_mime([b]), Qt.DropAction.CopyAction, 0, 0, QModelIndex())
+    _settle(qtbot, panel)
+    assert model.row(0).track_id == b and model.row(1).track_id == a, "read again after the edit"
+
+    panel.commands.new_smart().accept()
+    _settle(qtbot, panel)
+    smart = panel.view.model
+    assert not smart.flags(QModelIndex()) & Qt.ItemFlag.ItemIsDropEnabled
