@@ -66,6 +66,16 @@ def display_problem() -> str | None:
     )
 
 
+def shown_location(db: str | Path) -> str:
+    """The library as a message names it: a path, or a URL without its password."""
+    from desktop_app.library.location import LibraryLocationError, parse_location
+
+    try:
+        return str(parse_location(db))
+    except LibraryLocationError:
+        return "(its location is not valid)"  # the error itself says why, the password hidden
+
+
 def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     """Open the window on the library at ``db`` (default: the usual place), add ``paths``, run."""
     configure_logging()
@@ -85,7 +95,7 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
     try:
         library = open_library(db_path)
     except Exception as exc:  # a damaged or newer database: say so instead of a traceback
-        QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the library {db_path}:\n{exc}")
+        QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the library {shown_location(db_path)}:\n{exc}")
         return 1
     with library:
         window = MainWindow(library, AppSettings(), AppServices(library))

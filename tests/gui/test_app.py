@@ -82,3 +82,12 @@ def test_no_display_is_explained_not_a_qt_abort(tmp_path):
     done = subprocess.run([sys.executable, "-m", "desktop_app"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "no display to open the window on" in done.stderr and "genrescope --help" in done.stderr
+
+
+def test_the_library_is_named_in_messages_without_its_password(tmp_path):
+    from desktop_app.gui.app import shown_location
+
+    assert shown_location(tmp_path / "l.sqlite3") == str(tmp_path / "l.sqlite3")
+    shown = shown_location("postgresql://ann:s3cret@db.example/music")
+    assert "s3cret" not in shown and "ann" in shown and "music" in shown
+    assert "s3cret" not in shown_location("postgresql://ann:s3cret@db.example")  # no database: invalid
