@@ -230,7 +230,8 @@ def _verify(source: Connection, target: Connection, tables: list[Table], counts:
             continue
         columns = [*table.primary_key.columns, *(table.c[name] for name in SAMPLE_COLUMNS.get(table.name, ()))]
         query = select(*columns)
-        before, after = set(source.execute(query).tuples()), set(target.execute(query).tuples())
+        before = {tuple(row) for row in source.execute(query)}
+        after = {tuple(row) for row in target.execute(query)}
         if before != after:
             only_source, only_target = sorted(before - after, key=repr), sorted(after - before, key=repr)
             example = only_source[0] if only_source else only_target[0]
