@@ -122,7 +122,8 @@ def shared(tmp_path: Path, library, monkeypatch):
 
 def rows(library) -> dict[str, tuple[int, bool]]:
     with library.engine.connect() as conn:
-        return {row.path: (row.id, row.available) for row in conn.execute(select(Track.id, Track.path, Track.available))}
+        found = conn.execute(select(Track.id, Track.path, Track.available))
+        return {row.path: (row.id, row.available) for row in found}
 
 
 def test_a_scan_on_another_machine_finds_the_same_tracks_and_leaves_the_others_alone(library, shared):
