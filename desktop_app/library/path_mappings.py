@@ -97,6 +97,13 @@ class PathResolver:
                 return _moved(stored, mapping.library_prefix, mapping.local_prefix)
         return stored
 
+    def stored_roots(self, local_root: str) -> list[str]:
+        """The stored folders whose files are at or under this machine's ``local_root``: its own
+        stored form, and each mapped folder mounted inside it (scanning /Volumes reaches /mnt/music's
+        files when /mnt/music is at /Volumes/music)."""
+        inside = [m.library_prefix for m in self.mappings if is_inside(m.local_prefix, local_root)]
+        return [self.to_library(local_root), *inside]
+
     def to_library(self, local: str) -> str:
         """The stored form of this machine's path ``local`` (unchanged when no mapping covers it)."""
         for mapping in self._to_library:

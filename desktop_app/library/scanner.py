@@ -120,10 +120,12 @@ class Scanner:
         # Tracks are stored as the machine that scanned them first saw them: this machine's paths
         # become stored ones through its mappings, and only tracks under the roots scanned, as this
         # machine reaches them, are judged (a root another machine mounts elsewhere is not touched).
-        stored = self.library.paths.to_library
+        paths = self.library.paths
+        stored = paths.to_library
         with self.library.engine.connect() as conn:
             # As stored: a root whose name is not UTF-8 has its files under its escaped form.
-            known = track_store.known_tracks(conn, [stored(printable_path(root)) for root in root_paths])
+            stored_roots = [folder for root in root_paths for folder in paths.stored_roots(printable_path(root))]
+            known = track_store.known_tracks(conn, stored_roots)
 
         to_read: list[FoundFile] = []
         changed_ids: dict[str, int] = {}

@@ -1,6 +1,7 @@
 """Analysis passes on a machine that reaches a shared library's files through a path mapping:
 machine a scanned them, then its folder is gone from this machine's view; b decodes them where it
-mounts them (a moved copy of the folder), and stores its rows under the same track ids."""
+mounts them (the folder moved), and stores its rows under the same track ids; a file given to
+"similar tracks" there is found as its library track."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.analysis.classify_library import classify_tracks
+from desktop_app.analysis.similar import find_seed
 from desktop_app.analysis.tag_library import tag_tracks
 from desktop_app.inference.checkpoint import load_checkpoint
 from desktop_app.inference.engine import GenreClassifier
@@ -57,3 +59,11 @@ def test_tag_decodes_through_the_mapping(library, moved):
     summary = tag_tracks(library, open_tagger("cpu"))
     assert (summary.analysed, summary.failed) == (2, 0), summary.error_files
     assert set(analysed(library, moved)) == set(moved)
+
+
+def test_a_file_reached_through_the_mapping_is_its_library_track(library, moved, tmp_path):
+    local = tmp_path / "b" / "music" / "song0.wav"
+    by_file = find_seed(library, str(local))
+    assert (by_file.track_id, by_file.path) == (moved[0], str(local))
+    by_id = find_seed(library, str(moved[0]))
+    assert (by_id.track_id, by_id.path) == (moved[0], str(local))  # this machine's path, to decode

@@ -57,6 +57,13 @@ def test_a_root_prefix_and_another_machines_mappings():
     assert not PathResolver("b", [FolderMapping("c", "/mnt", "/c")])
 
 
+def test_the_stored_folders_under_a_local_folder():
+    paths = resolver(("/mnt/music", "/Volumes/music"), ("/srv/films", "/Volumes/films"), ("/x", "/elsewhere"))
+    assert paths.stored_roots("/Volumes") == ["/Volumes", "/mnt/music", "/srv/films"]
+    assert paths.stored_roots("/Volumes/music/rock") == ["/mnt/music/rock"]
+    assert paths.stored_roots("/home") == ["/home"]
+
+
 def test_mappings_are_stored_per_machine_listed_replaced_and_removed(library, monkeypatch):
     monkeypatch.setenv("GENRESCOPE_MACHINE", "laptop")
     assert machine_name() == "laptop" and not library.paths
@@ -143,6 +150,17 @@ def test_a_scan_on_another_machine_finds_the_same_tracks_and_leaves_the_others_a
     assert after[str(a_music / "album0" / "song0.wav")] == (before[str(a_music / "album0" / "song0.wav")][0], False)
     assert after[str(a_other / "elsewhere.wav")] == before[str(a_other / "elsewhere.wav")]
     assert not any(path.startswith(str(b_music)) for path in after)
+
+
+def test_a_scan_of_a_folder_holding_a_mapped_one_judges_its_tracks(library, shared):
+    a_music, a_other, b_music = shared
+    before = rows(library)
+    (b_music / "album1" / "song1.wav").unlink()
+    result = Scanner(library, executor="inline").scan([b_music.parent])  # b/share, which holds b/share/music
+    assert (result.added, result.unchanged, result.missing) == (0, 2, 1)
+    after = rows(library)
+    assert after[str(a_music / "album1" / "song1.wav")] == (before[str(a_music / "album1" / "song1.wav")][0], False)
+    assert after[str(a_other / "elsewhere.wav")] == before[str(a_other / "elsewhere.wav")]
 
 
 def test_a_machine_without_a_mapping_adds_its_own_paths_and_marks_nothing_of_the_others(library, shared, monkeypatch):
