@@ -5,7 +5,8 @@ Unchanged files (same size and mtime) cost one stat. Tag reading runs in worker 
 see `reading`) while this thread writes finished batches, each in its own transaction: killing
 the process loses at most the batch in flight, and the next scan picks up where this one stopped.
 Files are marked missing only after a complete walk, so a cancelled scan or an unplugged drive
-never wipes anything.
+never wipes anything. Paths go through this machine's path mappings (`path_mappings`): a shared
+library's tracks keep the paths they were first stored with, whichever machine rescans them.
 """
 
 from __future__ import annotations
@@ -122,9 +123,9 @@ class Scanner:
         # machine reaches them, are judged (a root another machine mounts elsewhere is not touched).
         paths = self.library.paths
         stored = paths.to_library
+        # As stored: a root whose name is not UTF-8 has its files under its escaped form.
+        stored_roots = [folder for root in root_paths for folder in paths.stored_roots(printable_path(root))]
         with self.library.engine.connect() as conn:
-            # As stored: a root whose name is not UTF-8 has its files under its escaped form.
-            stored_roots = [folder for root in root_paths for folder in paths.stored_roots(printable_path(root))]
             known = track_store.known_tracks(conn, stored_roots)
 
         to_read: list[FoundFile] = []
