@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from desktop_app.library.database import Library, create_library_engine, open_library
 from desktop_app.library.learned import save_training
-from desktop_app.library.library_copy import LibraryCopyError, copy_library
+from desktop_app.library.library_copy import LibraryCopyError, _verify, copy_library
 from desktop_app.library.location import SqliteLocation, parse_location
 from desktop_app.library.migrate import upgrade_to
 from desktop_app.library.models import Base, Track
@@ -168,3 +168,19 @@ def test_the_command_copies_and_reports_counts(sqlite_library, postgres_url, cli
     assert report["rows"] == sum(report["tables"].values())
     again = subprocess.run(argv, env=cli_env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 1 and "is not empty" in again.stderr and again.stdout == ""
+
+
+def test_verification_names_the_table_and_a_row_that_differs(sqlite_library, tmp_path):
+    other = tmp_path / "other.sqlite3"
+    copy_library(sqlite_library, SqliteLocation(other))
+    tables = list(Base.metadata.sorted_tables)
+    with open_library(sqlite_library) as source, open_library(other) as copied:
+        with source.engine.connect() as read:
+            counts = {t.name: read.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
+            with copied.writer.begin() as write:
+                write.execute(text("UPDATE tracks SET path = '/music/renamed.mp3' WHERE id = 3"))
+                with pytest.raises(LibraryCopyError, match=r"tracks: 1 rows differ, e\.g\. \(3, '/music/"):
+                    _verify(read, write, tables, counts)
+                write.execute(text("DELETE FROM playlist_entries WHERE position = 0"))
+                with pytest.raises(LibraryCopyError, match="playlist_entries: 4 rows in the source, 3 in the target"):
+                    _verify(read, write, tables, counts)
