@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from desktop_app.analysis.passes import PassProgress, PassSummary, drive
+from desktop_app.analysis.passes import PassProgress, PassSummary, drive, on_this_machine
 from desktop_app.audio.prepare import TrackInputs, prepare_track
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.engine import GenreClassifier
@@ -59,7 +59,7 @@ def classify_tracks(
     )
     with library.writer.begin() as conn:
         model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin, [g.key for g in GENRES])
-        todo = store.tracks_to_analyse(conn, model_id, track_ids, limit)
+        todo = on_this_machine(library, store.tracks_to_analyse(conn, model_id, track_ids, limit))
     if track_ids is not None:
         summary.already_done = len(set(track_ids)) - len(todo)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop_app.inference.pipeline import PipelineResult
 from desktop_app.library.analyses import AnalysisRecord
+from desktop_app.library.database import Library
 
 
 @dataclass(slots=True)
@@ -56,6 +57,12 @@ class PassSummary:
             "device": self.device,
             "error_files": self.error_files,
         }
+
+
+def on_this_machine(library: Library, todo: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(track id, stored path) as (track id, the path this machine decodes), through its mappings."""
+    local = library.paths.to_local
+    return [(track_id, local(path)) for track_id, path in todo]
 
 
 def drive(

@@ -67,18 +67,21 @@ def model_index(conn: Connection, model: str = EMBEDDING_MODEL) -> SimilarityInd
     return index
 
 
-def find_seed(conn: Connection, text: str) -> Seed:
-    """A track id, or a path: the library's track at that path, else the file itself (to embed)."""
-    if text.isdigit():
-        row = conn.execute(select(tracks.c.id, tracks.c.path).where(tracks.c.id == int(text))).first()
-        if row is None:
-            raise SimilarityError(f"there is no track {text} in the library")
-        return Seed(row.id, row.path)
-    path = Path(text).expanduser()
-    if not path.exists():
-        raise SimilarityError(f"{text}: no such file, and not a track id")
-    resolved = str(path.resolve())
-    row = conn.execute(select(tracks.c.id).where(tracks.c.path == resolved)).first()
+def find_seed(library: Library, text: str) -> Seed:
+    """A track id, or a path: the library's track at that path (as this machine reaches its file,
+    through its path mappings), else the file itself (to embed). The seed's path is this machine's."""
+    paths = library.paths
+    with library.engine.connect() as conn:
+        if text.isdigit():
+            row = conn.execute(select(tracks.c.id, tracks.c.path).where(tracks.c.id == int(text))).first()
+            if row is None:
+                raise SimilarityError(f"there is no track {text} in the library")
+            return Seed(row.id, paths.to_local(row.path))
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise SimilarityError(f"{text}: no such file, and not a track id")
+        resolved = str(path.resolve())
+        row = conn.execute(select(tracks.c.id).where(tracks.c.path == paths.to_library(resolved))).first()
     return Seed(row.id if row else None, resolved)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Connection
 
 from desktop_app.analysis import tag_results
-from desktop_app.analysis.passes import PassProgress, PassSummary, drive
+from desktop_app.analysis.passes import PassProgress, PassSummary, drive, on_this_machine
 from desktop_app.audio.prepare import TaggerInputs, prepare_for_tagger
 from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
@@ -88,7 +88,7 @@ def tag_tracks(
     summary = PassSummary(device=str(tagger.device), model_origin=_origin(tagger))
     with library.writer.begin() as conn:
         model_ids = register_tagger_models(conn, tagger)
-        todo = store.tracks_to_analyse(conn, model_ids[broad.BROAD_MODEL], track_ids, limit)
+        todo = on_this_machine(library, store.tracks_to_analyse(conn, model_ids[broad.BROAD_MODEL], track_ids, limit))
     summary.models = {name: tagger.identities[name].sha256 for name in TAGGERS}
     summary.models[broad.BROAD_MODEL] = tag_results.broad_sha256(tagger.identities)
     if track_ids is not None:

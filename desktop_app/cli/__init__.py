@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from desktop_app import __version__
 from desktop_app.cli import (
     analysis_commands,
+    db_commands,
     explain_commands,
     library_commands,
     model_commands,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     playlist_commands.register(commands)
     similar_commands.register(commands)
     my_genres_commands.register(commands)
+    db_commands.register(commands)
     return parser
 
 

@@ -315,8 +315,7 @@ def _create_from_seed(args: argparse.Namespace) -> int:
 
     with open_library_from(args) as library:
         try:
-            with library.engine.connect() as conn:
-                seed = find_seed(conn, args.seed)
+            seed = find_seed(library, args.seed)
             if seed.track_id is None:
                 return _fail(f"{seed.path} is not in the library: scan it first (genrescope scan)")
             playlist_id, name, track_ids = create_seed_playlist(library, seed.track_id, args.length, args.name)

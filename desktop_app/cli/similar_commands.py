@@ -43,8 +43,7 @@ def run_similar(args: argparse.Namespace) -> int:
         return 2
     with open_library_from(args) as library:
         try:
-            with library.engine.connect() as conn:
-                seed = find_seed(conn, args.seed)
+            seed = find_seed(library, args.seed)
             found = similar_tracks(library, seed, model=args.model, limit=args.limit, device=args.device)
         except (SimilarityError, AudioDecodeError) as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         self.centre_stack.addWidget(centre)
         self.centre_stack.addWidget(self.playlists.view)  # while a playlist is selected
 
-        self.detail = DetailPanel(self)
+        self.detail = DetailPanel(self, local_path=lambda stored: self.library.paths.to_local(stored))
         self.detail.setMinimumWidth(320)
         self.detail.set_low_confidence_thresholds(self.settings.low_confidence_thresholds())
 

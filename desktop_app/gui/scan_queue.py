@@ -99,7 +99,7 @@ class ScanQueue(QObject):
                     break
                 _add(result, scanner.scan(request.paths[start : start + ROOTS_PER_SCAN]))
             with library.engine.connect() as conn:
-                ids = track_ids_under(conn, request.paths)
+                ids = track_ids_under(conn, [library.paths.to_library(path) for path in request.paths])
             return ScanOutcome(request, result, ids)
 
         self._job = self._jobs.start(

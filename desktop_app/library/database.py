@@ -31,6 +31,7 @@ from desktop_app.library.location import (
     require_driver,
 )
 from desktop_app.library.migrate import upgrade_to_head
+from desktop_app.library.path_mappings import PathResolver, load_resolver, machine_name
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITER_OPTION = "genrescope_writer"
@@ -160,6 +161,24 @@ class Library:
             raise
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.writer, expire_on_commit=False)
+        self._paths: PathResolver | None = None
+
+    @property
+    def paths(self) -> PathResolver:
+        """This machine's path mappings (`path_mappings`): where it finds the stored paths' files.
+
+        Read once and kept; `path_mappings.set_mapping` and ``remove_mapping`` on this library
+        renew it, a change made by another program is seen when the library is opened again.
+        """
+        paths = self._paths
+        if paths is None or paths.machine != machine_name():
+            with self.engine.connect() as conn:
+                paths = self._paths = load_resolver(conn)
+        return paths
+
+    def forget_paths(self) -> None:
+        """Read the path mappings again when next asked (after they changed)."""
+        self._paths = None
 
     def _check_server(self, location: PostgresLocation) -> None:
         """Connect once, so an unreachable server or a refused login is reported as such."""

@@ -200,3 +200,15 @@ class PlaylistEntry(Base):
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), nullable=False)
 
     __table_args__ = (Index("ix_playlist_entries_track", "track_id"),)
+
+
+class PathMapping(Base):
+    """On ``machine``, stored paths under the folder ``library_prefix`` are under ``local_prefix``."""
+
+    __tablename__ = "path_mappings"
+
+    machine: Mapped[str] = mapped_column(Text, primary_key=True)
+    library_prefix: Mapped[str] = mapped_column(
+        Text().with_variant(Text(collation="C"), "postgresql"), primary_key=True
+    )
+    local_prefix: Mapped[str] = mapped_column(Text().with_variant(Text(collation="C"), "postgresql"), nullable=False)

@@ -82,10 +82,12 @@ def export_tracks(
     fmt: FormatName,
     *,
     title: str,
+    local_path: Callable[[str], str],
     relative: bool = False,
     keep_unavailable: bool = False,
 ) -> ExportResult:
-    """Write these tracks as a playlist file (atomically)."""
+    """Write these tracks as a playlist file (atomically), each at ``local_path(stored path)``: where
+    this machine finds it (`Library.paths`), so the file plays here."""
     target = Path(out).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     folder = str(target.parent)
@@ -95,7 +97,7 @@ def export_tracks(
         if not track.available and not keep_unavailable:
             result.skipped_unavailable += 1
             continue
-        location = playlist_location(track.path, folder, relative)
+        location = playlist_location(local_path(track.path), folder, relative)
         result.absolute_fallbacks += relative and not location.relative
         written.append(PlaylistItem(location, track.title, track.artist, track.album, track.duration))
     write_playlist(target, fmt, written, title)
@@ -115,7 +117,15 @@ def export_playlist(
 ) -> ExportResult:
     with library.engine.connect() as conn:
         items = tracks_by_id(conn, playlist_track_ids(conn, playlist, models))
-    return export_tracks(items, out, fmt, title=playlist.name, relative=relative, keep_unavailable=keep_unavailable)
+    return export_tracks(
+        items,
+        out,
+        fmt,
+        title=playlist.name,
+        local_path=library.paths.to_local,
+        relative=relative,
+        keep_unavailable=keep_unavailable,
+    )
 
 
 def safe_file_name(name: str) -> str:
@@ -147,7 +157,11 @@ def export_genre_playlists(
             items = tracks_by_id(conn, genre_track_ids(conn, model, genre.key, min_confidence, models))
         if items:
             out = folder / (safe_file_name(genre.display_name) + FORMATS[fmt].extension)
-            results.append(export_tracks(items, out, fmt, title=genre.display_name, relative=relative))
+            results.append(
+                export_tracks(
+                    items, out, fmt, title=genre.display_name, local_path=library.paths.to_local, relative=relative
+                )
+            )
     return results
 
 
@@ -186,13 +200,15 @@ class ImportResult:
 
 
 def _track_ids_by_path(library: Library, paths: Sequence[str]) -> dict[str, int]:
+    """The track ids of these paths of this machine's (found through its path mappings)."""
     found: dict[str, int] = {}
-    unique = list(dict.fromkeys(paths))
+    local_of = {library.paths.to_library(path): path for path in dict.fromkeys(paths)}
+    stored = list(local_of)
     with library.engine.connect() as conn:
-        for start in range(0, len(unique), ID_BATCH):
-            batch = unique[start : start + ID_BATCH]
+        for start in range(0, len(stored), ID_BATCH):
+            batch = stored[start : start + ID_BATCH]
             rows = conn.execute(select(tracks.c.path, tracks.c.id).where(tracks.c.path.in_(batch)))
-            found.update((path, track_id) for path, track_id in rows)
+            found.update((local_of[path], track_id) for path, track_id in rows)
     return found
 
 

@@ -5,7 +5,8 @@ Unchanged files (same size and mtime) cost one stat. Tag reading runs in worker 
 see `reading`) while this thread writes finished batches, each in its own transaction: killing
 the process loses at most the batch in flight, and the next scan picks up where this one stopped.
 Files are marked missing only after a complete walk, so a cancelled scan or an unplugged drive
-never wipes anything.
+never wipes anything. Paths go through this machine's path mappings (`path_mappings`): a shared
+library's tracks keep the paths they were first stored with, whichever machine rescans them.
 """
 
 from __future__ import annotations
@@ -117,20 +118,27 @@ class Scanner:
                     self._progress(ScanProgress("walking", len(found), 0, item.path))
         walk_complete = not self._cancelled()
 
+        # Tracks are stored as the machine that scanned them first saw them: this machine's paths
+        # become stored ones through its mappings, and only tracks under the roots scanned, as this
+        # machine reaches them, are judged (a root another machine mounts elsewhere is not touched).
+        paths = self.library.paths
+        stored = paths.to_library
+        # As stored: a root whose name is not UTF-8 has its files under its escaped form.
+        stored_roots = [folder for root in root_paths for folder in paths.stored_roots(printable_path(root))]
         with self.library.engine.connect() as conn:
-            # As stored: a root whose name is not UTF-8 has its files under its escaped form.
-            known = track_store.known_tracks(conn, [printable_path(root) for root in root_paths])
+            known = track_store.known_tracks(conn, stored_roots)
 
         to_read: list[FoundFile] = []
         changed_ids: dict[str, int] = {}
         restored: list[int] = []
         for f in found:
-            row = known.pop(f.path, None)
+            key = stored(f.path)
+            row = known.pop(key, None)
             if row is None:
                 to_read.append(f)
             elif row.size != f.size or row.mtime != f.mtime:
                 to_read.append(f)
-                changed_ids[f.path] = row.id
+                changed_ids[key] = row.id
             elif row.available:
                 result.unchanged += 1
             else:
@@ -190,7 +198,13 @@ class Scanner:
         total = len(files)
         batch: list[FileInfo] = []
 
+        stored = self.library.paths.to_library
+
         def flush() -> None:
+            for info in batch:
+                if info.error:  # as this machine's person finds the file
+                    result.error_files.append({"path": info.path, "reason": info.error})
+                info.path = stored(info.path)
             new = [info for info in batch if info.path not in changed_ids]
             changed = [(changed_ids[info.path], info) for info in batch if info.path in changed_ids]
             with self.library.writer.begin() as conn:
@@ -198,9 +212,6 @@ class Scanner:
                 track_store.update_tracks(conn, changed)
             result.added += len(new)
             result.updated += len(changed)
-            for info in batch:
-                if info.error:
-                    result.error_files.append({"path": info.path, "reason": info.error})
             batch.clear()
 
         done = 0

@@ -92,8 +92,8 @@ def test_a_file_outside_the_library_finds_what_its_copy_inside_finds(real_librar
     library, clips, ids, _ = real_library
     outside = tmp_path / "copy.flac"
     outside.write_bytes(clips[0].path.read_bytes())
+    seed = find_seed(library, str(outside))
     with library.engine.connect() as conn:
-        seed = find_seed(conn, str(outside))
         stored = embedding_of(conn, ids[clips[0].path.stem], current_models(conn)["musicnn-msd"].id)
     assert seed.track_id is None and seed.path == str(outside.resolve())
     computed = embed_file(outside, device="cpu")

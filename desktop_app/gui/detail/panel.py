@@ -14,7 +14,7 @@ whichever taxonomy is shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
 
@@ -66,9 +66,12 @@ class DetailPanel(QWidget):
         *,
         player: Player | None = None,
         loader: SpectrogramLoader | None = None,
+        local_path: Callable[[str], str] = str,
     ) -> None:
+        """``local_path``: where this machine finds a stored path's file (the library's path mappings)."""
         super().__init__(parent)
         self.setObjectName("detailPanel")
+        self._local_path = local_path
         self.player = player if player is not None else Player(self)
         self._loader = loader if loader is not None else SpectrogramLoader(self)
         self._track: TrackDetail | None = None
@@ -148,7 +151,7 @@ class DetailPanel(QWidget):
         if previous is not None and _same_file(previous, self._track):
             self._show_analysis()  # e.g. its analysis just arrived
             return
-        path = self._track.path
+        path = self._local_path(self._track.path)
         self.player.load(path)
         self.transport.set_duration_hint(self._track.duration)
         self.spectrogram_view.set_playhead(0.0)
@@ -213,14 +216,14 @@ class DetailPanel(QWidget):
         )
 
     def _on_spectrogram(self, spectrogram: Spectrogram) -> None:
-        if self._track is None or spectrogram.path != self._track.path:
+        if self._track is None or spectrogram.path != self._local_path(self._track.path):
             return
         self.spectrogram_view.set_spectrogram(spectrogram)
         self.spectrogram_view.set_playhead(self.player.position())
         self._show_spectrogram_analyses(analyses_by_model(self._track))
 
     def _on_spectrogram_failed(self, path: str, message: str) -> None:
-        if self._track is not None and path == self._track.path:
+        if self._track is not None and path == self._local_path(self._track.path):
             self.spectrogram_view.show_message(message)
 
     def _seek(self, seconds: float) -> None:

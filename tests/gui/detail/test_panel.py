@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from desktop_app.gui.detail import DetailPanel
 from desktop_app.gui.detail.panel import COMPUTING, NO_TRACK
 from desktop_app.library.browse import TrackDetail
+from desktop_app.library.path_mappings import FolderMapping, PathResolver
 from tests.audio_files import write_audio
 from tests.gui_detail_support import analysis_row
 
@@ -139,3 +142,17 @@ def test_transport_controls_drive_the_player(qtbot, panel, song) -> None:
     if transport.mute_button.isEnabled():  # only with a sound device
         transport.mute_button.click()
         assert panel.player.is_muted()
+
+
+def test_a_track_stored_as_another_machine_sees_it_plays_and_shows_through_the_mapping(qtbot, song) -> None:
+    here = str(Path(song).parent)
+    paths = PathResolver("b", [FolderMapping("b", "/mnt/elsewhere", here)])
+    widget = DetailPanel(local_path=paths.to_local)
+    qtbot.addWidget(widget)
+    try:
+        widget.show_track(_track("/mnt/elsewhere/song.wav"))
+        qtbot.waitUntil(lambda: _shown(widget, song), timeout=60_000)
+        assert widget.player.source() == song and widget.spectrogram_view.message() is None
+    finally:
+        widget.player.stop()
+        widget._loader.wait_for_idle(30_000)
