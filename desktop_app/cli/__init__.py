@@ -15,6 +15,7 @@ from desktop_app.cli import (
     my_genres_commands,
     playlist_commands,
     similar_commands,
+    tag_commands,
 )
 from desktop_app.cli.common import add_db_option, check_db_option
 from desktop_app.cli.terminal import safe_terminal_output
@@ -30,6 +31,8 @@ EPILOG = """examples:
   genrescope classify                  analyse the library (resumable)
   genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
                                        one playlist file per predicted genre
+  genrescope tag write --genre-from ccmusic --dry-run
+                                       what writing the genres into the files would change
 
 A path whose name is a command (a folder called "scan") opens the window when written ./scan.
 """
@@ -51,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     playlist_commands.register(commands)
     similar_commands.register(commands)
     my_genres_commands.register(commands)
+    tag_commands.register(commands)
     return parser
 
 
