@@ -21,7 +21,7 @@ from typing import Any
 
 import mutagen
 from mutagen.apev2 import APEv2File
-from mutagen.id3 import ID3, TCON
+from mutagen.id3 import ID3, TCON, Encoding
 from mutagen.mp4 import MP4
 from mutagen.ogg import OggFileType
 
@@ -46,6 +46,11 @@ class GenreField:
 
     kind: str
     values: tuple[str, ...]
+
+
+def as_stored(kind: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """``values`` as a genre field of this kind holds them once written: ID3v2.3 has one string."""
+    return ("/".join(values),) if kind == "ID3v2.3" and len(values) > 1 else values
 
 
 def _padding_keeping_size(info: mutagen.PaddingInfo) -> int:
@@ -134,9 +139,10 @@ def _set_id3(audio: mutagen.FileType, path: str, values: list[str]) -> None:
     if tags is None:
         return
     version = tags.version[1] if tags.version >= (2, 3, 0) else 4
+    encoding = _id3_encoding(tags.get("TCON"), values)
     tags.delall("TCON")
     if values:
-        tags.add(TCON(encoding=3, text=values))
+        tags.add(TCON(encoding=encoding, text=values))
     if type(audio).__name__ != "MP3":  # WAV, AIFF: the ID3 tag is a chunk of its own, no ID3v1
         audio.save(v2_version=version, v23_sep="/", padding=_padding_keeping_size)
         return
@@ -146,6 +152,19 @@ def _set_id3(audio: mutagen.FileType, path: str, values: list[str]) -> None:
         with open(path, "r+b") as file:
             file.seek(-_ID3V1_SIZE, 2)
             file.write(v1)
+
+
+def _id3_encoding(old: TCON | None, values: list[str]) -> Encoding:
+    """The old frame's text encoding where it can hold the new values (an undo writes the frame back
+    as it was), else UTF-8 (which mutagen writes as UTF-16 in an ID3v2.3 tag)."""
+    if old is None:
+        return Encoding.UTF8
+    if old.encoding == Encoding.LATIN1:
+        try:
+            "".join(values).encode("latin-1")
+        except UnicodeEncodeError:
+            return Encoding.UTF8
+    return Encoding(old.encoding)
 
 
 def _id3v1(path: str) -> bytes | None:

@@ -121,6 +121,16 @@ def set_state(
     )
 
 
+def follow_file(conn: Connection, path: str, values: tuple[str, ...], size: int, mtime: float) -> None:
+    """The file at ``path`` holds ``values`` again, written now by Genrescope (an undo of a later
+    batch): the earlier batches that left it so see it as they left it, and may be undone in turn."""
+    query = select(*_entry_columns()).where(writes.c.path == path, writes.c.state == WRITTEN)
+    for row in conn.execute(query).mappings():
+        entry = _entry(row)
+        if entry.new_values == values:
+            set_state(conn, entry, WRITTEN, entry.reason, size=size, mtime=mtime)
+
+
 def set_states(conn: Connection, entries: Sequence[WriteEntry], state: str, reason: str | None = None) -> None:
     for entry in entries:
         set_state(conn, entry, state, reason)

@@ -31,7 +31,7 @@ from desktop_app.errors import LibraryError
 from desktop_app.library import tag_batches, track_store
 from desktop_app.library.database import Library
 from desktop_app.library.file_replace import FileReplaceError, replace_with_changed_copy
-from desktop_app.library.genre_fields import GenreFieldError, genre_field, open_for_genre, write_genre_values
+from desktop_app.library.genre_fields import GenreFieldError, as_stored, genre_field, open_for_genre, write_genre_values
 from desktop_app.library.genres import split_genres
 from desktop_app.library.models import Track
 from desktop_app.library.tag_batches import WriteEntry
@@ -190,7 +190,7 @@ def plan_tag_writes(
             left.append(LeftAlone(row.path, problem, choice.track_id))
             continue
         kind, old = current
-        new = new_values(old, choice.genre, mode)
+        new = as_stored(kind, new_values(old, choice.genre, mode))
         if new == old:
             left.append(LeftAlone(row.path, f"already has the genre {choice.genre!r}", choice.track_id))
             continue
@@ -309,6 +309,7 @@ def _rewrite(
         _record_file(conn, entry, after.st_size, after.st_mtime)
         if writing_back:
             tag_batches.set_state(conn, entry, state)
+            tag_batches.follow_file(conn, entry.path, values, after.st_size, after.st_mtime)
             return dataclasses.replace(entry, state=state, reason=None)
         tag_batches.set_state(conn, entry, state, size=after.st_size, mtime=after.st_mtime)
     return dataclasses.replace(entry, state=state, reason=None, new_size=after.st_size, new_mtime=after.st_mtime)
