@@ -154,7 +154,7 @@ def _set_id3(audio: mutagen.FileType, path: str, values: list[str]) -> None:
             file.write(v1)
 
 
-def _id3_encoding(old: TCON | None, values: list[str]) -> Encoding:
+def _id3_encoding(old: TCON | None, values: list[str]) -> int:
     """The old frame's text encoding where it can hold the new values (an undo writes the frame back
     as it was), else UTF-8 (which mutagen writes as UTF-16 in an ID3v2.3 tag)."""
     if old is None:
@@ -164,7 +164,7 @@ def _id3_encoding(old: TCON | None, values: list[str]) -> Encoding:
             "".join(values).encode("latin-1")
         except UnicodeEncodeError:
             return Encoding.UTF8
-    return Encoding(old.encoding)
+    return int(old.encoding)
 
 
 def _id3v1(path: str) -> bytes | None:
