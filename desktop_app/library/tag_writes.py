@@ -141,11 +141,11 @@ def file_problem(path: str, size: int | None, mtime: float | None) -> str | None
         return f"cannot be read: {exc.strerror or exc}"
     if (st.st_size, st.st_mtime) != (size, mtime):
         return "changed on disk since the library last read it (size or modification time differ): scan it again first"
-    if not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
-        return "read-only file"
     folder = os.path.dirname(os.path.realpath(path))
     if os.statvfs(folder).f_flag & os.ST_RDONLY:
         return "on a read-only file system"
+    if not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        return "read-only file"
     if not os.access(folder, os.W_OK):
         return "its folder is not writable (the file is replaced by a new copy there)"
     if st.st_nlink > 1:
@@ -163,9 +163,11 @@ def plan_tag_writes(
     progress: ProgressCallback | None = None,
     should_cancel: CancelCheck = _never,
 ) -> TagPlan:
-    """Read each chosen track's file and say what writing its genre would change; writes nothing."""
+    """Read each chosen track's file and say what writing its genre would change; writes no file.
+    What an interrupted batch left is settled first, so the library knows the files as they are."""
     if mode not in MODES:
         raise TagWriteError(f"unknown mode {mode!r}: replace or add")
+    settle_interrupted(library)
     rows = _track_rows(library, [choice.track_id for choice in choices])
     planned: list[PlannedWrite] = []
     left: list[LeftAlone] = []

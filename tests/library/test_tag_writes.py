@@ -223,3 +223,32 @@ def test_a_batch_interrupted_between_file_and_library_is_settled_by_reading_the_
     assert genre == "Jazz", "the library learned the file's new genre"
     undo_batch(library, batch)
     assert read_genre_field(first).values == ("Rock",)
+
+
+@pytest.fixture
+def read_only_mount(tmp_path):
+    """A real file system of its own (tmpfs) with a tagged file, mounted read-only once the test
+    calls the returned function; needs root (CI runs as root), else the test is skipped."""
+    import subprocess
+
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a file system here (not root)")
+    write_audio(mount / "song.flac", genre="Rock")
+    try:
+        yield mount, lambda: subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_file_on_a_read_only_file_system_is_left_alone(library, read_only_mount):
+    mount, make_read_only = read_only_mount
+    ids = _scan(library, mount)
+    make_read_only()
+    _, report = _write(library, ids, "Jazz")
+    assert not report.changed
+    assert [(Path(item.path).name, item.reason) for item in report.left_alone] == [
+        ("song.flac", "on a read-only file system")
+    ]
+    assert read_genre_field(str(mount / "song.flac")).values == ("Rock",)
