@@ -31,7 +31,13 @@ def _min_confidence(text: str) -> float:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    tag = commands.add_parser("tag", help="write genres into the files' tags, or undo that")
+    tag = commands.add_parser(
+        "tag",
+        help="write genres into the files' tags, or undo that",
+        epilog="examples:\n  genrescope tag write --genre-from ccmusic --dry-run\n  genrescope tag undo\n"
+        "  genrescope tag batches",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = tag.add_subparsers(dest="tag_command", metavar="ACTION", required=True)
 
     write = actions.add_parser(
@@ -67,13 +73,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     write.add_argument("--json", action="store_true", help="print the result as one JSON object")
     write.set_defaults(run=run_write)
 
-    undo = actions.add_parser("undo", help="write back the genre tags a batch replaced (default: the last batch)")
+    undo = actions.add_parser(
+        "undo",
+        help="write back the genre tags a batch replaced (default: the last batch)",
+        epilog="examples:\n  genrescope tag undo\n  genrescope tag undo 3 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_db_option(undo)
     undo.add_argument("batch", nargs="?", type=int, metavar="BATCH_ID", help="the batch (see `genrescope tag batches`)")
     undo.add_argument("--json", action="store_true", help="print the result as one JSON object")
     undo.set_defaults(run=run_undo)
 
-    listing = actions.add_parser("batches", help="list the batches written, the latest first")
+    listing = actions.add_parser(
+        "batches",
+        help="list the batches written, the latest first",
+        epilog="example: genrescope tag batches --json",
+    )
     add_db_option(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(run=run_batches)
