@@ -16,6 +16,7 @@ from desktop_app.cli import (
     my_genres_commands,
     playlist_commands,
     similar_commands,
+    tag_commands,
 )
 from desktop_app.cli.common import add_db_option, check_db_option
 from desktop_app.cli.terminal import safe_terminal_output
@@ -31,6 +32,8 @@ EPILOG = """examples:
   genrescope classify                  analyse the library (resumable)
   genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
                                        one playlist file per predicted genre
+  genrescope tag write --genre-from ccmusic --dry-run
+                                       what writing the genres into the files would change
 
 A path whose name is a command (a folder called "scan") opens the window when written ./scan.
 """
@@ -53,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     similar_commands.register(commands)
     my_genres_commands.register(commands)
     db_commands.register(commands)
+    tag_commands.register(commands)
     return parser
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
 
 
 class Base(DeclarativeBase):
@@ -212,3 +213,48 @@ class PathMapping(Base):
         Text().with_variant(Text(collation="C"), "postgresql"), primary_key=True
     )
     local_prefix: Mapped[str] = mapped_column(Text().with_variant(Text(collation="C"), "postgresql"), nullable=False)
+
+
+class TagBatch(Base):
+    """One "write genre to tags" run: where the genres came from, how they were written, and
+    whether it ran to the end. Its files are its `TagWrite` rows; an undo acts on them."""
+
+    __tablename__ = "tag_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, nullable=False)  # a model name, or "typed"
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)  # replace, add
+    min_confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+
+
+class TagWrite(Base):
+    """One file of a batch: its genre values before and after, and its size and modification time
+    before and after, stored before the file is written.
+
+    ``state``: ``pending`` (about to be written, or interrupted: settled by reading the file),
+    ``written``, ``skipped`` (``reason`` says why), ``not_written`` (the batch was interrupted before
+    this file), ``undoing`` (being written back), ``undone``; an undo that leaves a file alone
+    keeps it ``written`` and says why in ``reason``.
+    """
+
+    __tablename__ = "tag_writes"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("tag_batches.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    genre: Mapped[str] = mapped_column(Text, nullable=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    old_values: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    new_values: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    old_size: Mapped[int | None] = mapped_column(Integer().with_variant(BigInteger(), "postgresql"))
+    old_mtime: Mapped[float | None] = mapped_column(Float)
+    new_size: Mapped[int | None] = mapped_column(Integer().with_variant(BigInteger(), "postgresql"))
+    new_mtime: Mapped[float | None] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_tag_writes_state", "state"), Index("ix_tag_writes_track", "track_id"))
