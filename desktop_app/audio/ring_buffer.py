@@ -30,6 +30,14 @@ class RingBuffer:
     def capacity(self) -> int:
         return int(self._data.shape[0])
 
+    @property
+    def channels(self) -> int:
+        return int(self._data.shape[1])
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
     def __len__(self) -> int:
         return self._size
 

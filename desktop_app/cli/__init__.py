@@ -11,6 +11,7 @@ from desktop_app.cli import (
     analysis_commands,
     explain_commands,
     library_commands,
+    listen_commands,
     model_commands,
     my_genres_commands,
     playlist_commands,
@@ -28,6 +29,7 @@ EPILOG = """examples:
   genrescope model install             download and install the genre model
   genrescope analyze song.flac --json  predict one file's genre
   genrescope classify                  analyse the library (resumable)
+  genrescope listen --seconds 30       classify what the microphone hears, live
   genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
                                        one playlist file per predicted genre
 
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     playlist_commands.register(commands)
     similar_commands.register(commands)
     my_genres_commands.register(commands)
+    listen_commands.register(commands)
     return parser
 
 
