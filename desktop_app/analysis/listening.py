@@ -18,24 +18,31 @@ the library's own passes (`save_recording`), so its stored results are exactly t
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from desktop_app.analysis.classify_library import classify_tracks
 from desktop_app.analysis.model_loading import open_builtin_tagger, open_ccmusic
+from desktop_app.analysis.tag_library import tag_tracks
 from desktop_app.analysis.tag_results import TaggerVerdict, verdict
 from desktop_app.audio.live_features import LiveFeatures, LivePatch, LiveUpdate, LiveWindow
-from desktop_app.audio.recording import TempRecording
+from desktop_app.audio.recording import RecordingError, TempRecording
 from desktop_app.audio.render import network_inputs
 from desktop_app.audio.ring_buffer import RingBuffer
 from desktop_app.genres import broad
 from desktop_app.inference.engine import GenreClassifier
 from desktop_app.inference.summary import SongPrediction, summarize
 from desktop_app.inference.tagger import Tagger
+from desktop_app.library.database import Library
+from desktop_app.library.scanner import Scanner
+from desktop_app.library.track_store import known_tracks
 
 POLL_SECONDS = 0.02
 CCMUSIC = "ccmusic"
@@ -252,3 +259,29 @@ class ListenSession:
 def recording_name(when: float | None = None) -> str:
     """The saved file's stem: "Listened 2026-12-04 21.15.03"."""
     return time.strftime("Listened %Y-%m-%d %H.%M.%S", time.localtime(when))
+
+
+@dataclass(frozen=True)
+class SavedRecording:
+    path: Path
+    track_id: int
+
+
+def save_recording(
+    library: Library, recording: TempRecording, folder: str | os.PathLike[str], models: LiveModels
+) -> SavedRecording:
+    """Keep ``recording`` as a FLAC file in ``folder``, add it to the library and analyse it there
+    with every model in ``models``, by the library's own passes: its stored results are those any
+    later analysis of the file gives."""
+    path = recording.save(folder, recording_name())
+    Scanner(library, executor="inline").scan([path])
+    with library.engine.connect() as conn:
+        known = known_tracks(conn, [str(path)])
+    if str(path) not in known:
+        raise RecordingError(f"the recording was saved as {path} but could not be added to the library")
+    track_id = known[str(path)].id
+    if models.tagger is not None:
+        tag_tracks(library, models.tagger, track_ids=[track_id])
+    if models.classifier is not None:
+        classify_tracks(library, models.classifier, track_ids=[track_id])
+    return SavedRecording(path, track_id)
