@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QMicrophonePermission, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QMicrophonePermission, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtMultimedia import QAudioDevice, QAudioFormat, QAudioSource, QMediaDevices, QtAudio
 
 from desktop_app.audio.ring_buffer import RingBuffer
@@ -24,6 +24,8 @@ from desktop_app.errors import AudioError
 
 RING_SECONDS = 30
 """Audio the analysis may fall behind by before the oldest is dropped (and counted)."""
+CHECK_MS = 250
+"""How often the capture thread looks whether its device failed (unplugged, server gone)."""
 WHAT_IS_PLAYING = "what-is-playing"
 """The input name that asks for the system's output rather than a microphone."""
 
@@ -102,7 +104,6 @@ class _CaptureThread(QThread):
         self._device = device
         self._format = audio_format
         self._ring = ring
-        self._started_ok = False
 
     def run(self) -> None:
         source = QAudioSource(self._device, self._format)
@@ -119,12 +120,16 @@ class _CaptureThread(QThread):
             if usable:
                 self._ring.write(np.frombuffer(data[:usable], dtype=np.int16).reshape(-1, channels))
 
-        def state_changed(state: object) -> None:  # QtAudio.State; annotated so, PySide refuses it
-            if state == QtAudio.State.StoppedState and source.error() != QtAudio.Error.NoError:
+        def check() -> None:
+            if source.error() != QtAudio.Error.NoError:
                 self.failed.emit(f"{self._device.description()} stopped: {source.error().name}")
+                self.quit()
 
         stream.readyRead.connect(take)
-        source.stateChanged.connect(state_changed)
+        # PySide cannot pass stateChanged's QAudio::State argument to Python: look at the state instead.
+        watch = QTimer()
+        watch.timeout.connect(check)
+        watch.start(CHECK_MS)
         self.exec()
         take()
         source.stop()
