@@ -9,6 +9,7 @@ loading models, stopping and saving on the job pool; the window only copies colu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from html import escape
 
@@ -50,7 +51,14 @@ from desktop_app.gui.workers import describe
 VISIBLE_SECONDS = 20.0
 FRAMES_PER_SECOND = 22050 / 512
 REPAINT_MS = 40
-"""25 repaints a second at most; a repaint with no new column is skipped."""
+"""25 repaints a second while columns keep coming; a tick with nothing to reveal paints nothing."""
+HELD_COLUMNS = 4
+"""Columns kept back (one CQT piece, `live_features.MIN_NEW_FRAMES`), so that a column is ready
+at every tick although the CQT arrives in pieces: the view scrolls evenly, 93 ms later."""
+BACKLOG_COLUMNS = 12
+"""Columns (0.28 s) the view may hold back at most; beyond that it catches up at once."""
+MAX_CREDIT = 2.0
+"""Columns a tick may owe: a pause (nothing to show) does not become a jump afterwards."""
 LEVEL_FLOOR_DBFS = -60
 TITLES = {CCMUSIC: "CCMusic genres (11.4 s windows)", BROAD: "Broad genres (3 s patches)"}
 
@@ -99,7 +107,10 @@ class ListenWindow(QDialog):
 
         self._columns = int(VISIBLE_SECONDS * FRAMES_PER_SECOND)
         self._image_db = np.full((self._columns, N_BINS), DB_RANGE[0], dtype=np.float32)
-        self._pending: list[np.ndarray] = []
+        self._backlog = np.zeros((0, N_BINS), dtype=np.float32)
+        """Final columns not shown yet, oldest first."""
+        self._credit = 0.0
+        self._last_tick = time.monotonic()
         self._heard_frames = 0
         self.plot = pg.PlotWidget(axisItems={"left": NoteAxis(), "bottom": TimeAxis()})
         self.plot.setMinimumHeight(240)
@@ -212,6 +223,7 @@ class ListenWindow(QDialog):
             on_estimate=self._relay.estimate.emit,
         )
         self._heard_frames = 0
+        self._backlog = self._backlog[:0]
         self._image_db.fill(DB_RANGE[0])
         self._session.start()
         self._capture.start()
@@ -237,7 +249,7 @@ class ListenWindow(QDialog):
             self.start_button.setEnabled(True)
             self.start_button.setText("Listen")
             self._timer.stop()
-            self._repaint()
+            self._repaint(everything=True)
             lost = (
                 f" {result.dropped_seconds:.1f} s were lost: the analysis fell behind."
                 if result.dropped_seconds
@@ -306,18 +318,25 @@ class ListenWindow(QDialog):
 
     def _take_update(self, update: LiveUpdate) -> None:
         if update.columns.size:
-            self._pending.append(update.columns)
+            self._backlog = np.concatenate([self._backlog, update.columns.T])
         self.level.setValue(int(max(LEVEL_FLOOR_DBFS, update.peak_dbfs)))
 
-    def _repaint(self) -> None:
-        if not self._pending:
+    def _repaint(self, *, everything: bool = False) -> None:
+        """Reveal the columns at the pace of the audio, so the view scrolls at every tick though
+        the CQT arrives in pieces of about 0.1 s."""
+        now = time.monotonic()
+        self._credit = min(MAX_CREDIT, self._credit + (now - self._last_tick) * FRAMES_PER_SECOND)
+        self._last_tick = now
+        count = min(max(0, len(self._backlog) - HELD_COLUMNS), int(self._credit))
+        count = len(self._backlog) if everything else max(count, len(self._backlog) - BACKLOG_COLUMNS)
+        if count <= 0:
             return
-        new = np.concatenate(self._pending, axis=1).T
-        self._pending.clear()
-        shift = min(new.shape[0], self._columns)
+        self._credit = max(0.0, self._credit - count)
+        new, self._backlog = self._backlog[:count], self._backlog[count:]
+        shift = min(count, self._columns)
         self._image_db = np.roll(self._image_db, -shift, axis=0)
         self._image_db[-shift:] = new[-shift:]
-        self._heard_frames += new.shape[0]
+        self._heard_frames += count
         self.image.setImage(self._image_db, autoLevels=False)
         self._place_image()
         self.repaints += 1
