@@ -18,9 +18,11 @@ apt_packages=(
 )
 # Real players the playlist tests ask to read exported playlists: mpv (M3U8, PLS) and VLC (XSPF,
 # which mpv does not read); the validators of the desktop launcher and the AppStream metainfo;
-# PostgreSQL, whose initdb/pg_ctl the library tests use to start a throwaway server (tests/postgres_server.py).
+# PostgreSQL, whose initdb/pg_ctl the library tests use to start a throwaway server (tests/postgres_server.py);
+# PulseAudio and its utilities (paplay, pactl), a throwaway sound server the listening tests play real
+# recordings into and capture from (tests/pulse_server.py).
 if [ "$mode" = test ]; then
-  apt_packages+=(mpv vlc-bin vlc-plugin-base appstream desktop-file-utils postgresql)
+  apt_packages+=(mpv vlc-bin vlc-plugin-base appstream desktop-file-utils postgresql pulseaudio pulseaudio-utils)
 fi
 missing=()
 for package in "${apt_packages[@]}"; do

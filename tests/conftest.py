@@ -75,6 +75,20 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def pulse_server():
+    """A PulseAudio server of this test run with a null sink to play into (tests/pulse_server.py); a
+    test that needs it fails, not skips, when it cannot start."""
+    from tests.pulse_server import PulseServer, PulseUnavailable
+
+    try:
+        server = PulseServer().start()
+    except PulseUnavailable as exc:
+        pytest.fail(f"cannot start the test PulseAudio server: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest):
     """The URL of a new, empty PostgreSQL database of its own for this test, dropped afterwards."""

@@ -9,7 +9,9 @@ Start with ``desktop_app.audio.prepare.prepare_track``. The modules, in pipeline
 - ``windows``: the 11.4 s windows, with their times;
 - ``render``: windows to the network's [-1, 1] image tensors (``magma_lut`` holds the colours);
 - ``mel``: the tagger's log-mel spectrogram and its 3 s patches;
-- ``prepare``: all of it in one call.
+- ``prepare``: all of it in one call;
+- ``ring_buffer``, ``incremental``, ``live_features``: the same for audio being captured, as it
+  arrives (the live view and listening's windows and patches).
 
 Nothing is imported here, so that ``magma_lut`` or ``cqt``'s constants cost the GUI no
 start-up time, and so that the module ``decode`` is never shadowed by its function.

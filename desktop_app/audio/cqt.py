@@ -18,6 +18,7 @@ HOP_LENGTH = 512
 N_BINS = 84
 BINS_PER_OCTAVE = 12
 FMIN_HZ = float(librosa.note_to_hz("C1"))
+TOP_DB = 80.0
 
 # librosa zero-pads clips shorter than about a second and says so once per octave. That is the
 # defined short-clip behaviour here, not news for the user. The filter is installed once and as
@@ -35,8 +36,8 @@ def frame_count(sample_count: int) -> int:
     return 1 + sample_count // HOP_LENGTH
 
 
-def cqt_db(samples: np.ndarray) -> np.ndarray:
-    """float32 (84, frames) dB spectrogram of float32 mono 22,050 Hz ``samples``."""
+def cqt_power(samples: np.ndarray) -> np.ndarray:
+    """float32 (84, frames) power ``|C|**2`` of float32 mono 22,050 Hz ``samples``, before dB."""
     if samples.ndim != 1 or samples.shape[0] == 0:
         raise ValueError(f"expected non-empty mono samples, got shape {samples.shape}")
     spectrum = librosa.cqt(
@@ -48,4 +49,20 @@ def cqt_db(samples: np.ndarray) -> np.ndarray:
         bins_per_octave=BINS_PER_OCTAVE,
         tuning=0.0,
     )
-    return librosa.power_to_db(np.abs(spectrum) ** 2, ref=np.max)
+    return np.abs(spectrum) ** 2
+
+
+def cqt_db(samples: np.ndarray) -> np.ndarray:
+    """float32 (84, frames) dB spectrogram of float32 mono 22,050 Hz ``samples``."""
+    return librosa.power_to_db(cqt_power(samples), ref=np.max)
+
+
+def power_db(power: np.ndarray, reference: float) -> np.ndarray:
+    """Some frames of a song's `cqt_power` in dB as `cqt_db` gives them, ``reference`` being the
+    power of the song's loudest bin: the same values as `cqt_db` of the whole song has there.
+
+    (``power_to_db`` clips at 80 dB below the loudest value *of the array it is given*; the whole
+    song's loudest value is 0 dB, so the floor is -80 dB whatever part of it is converted.)
+    """
+    db = librosa.power_to_db(power, ref=np.float32(reference), top_db=None)  # float32, as np.max gives
+    return np.maximum(db, np.float32(-TOP_DB))

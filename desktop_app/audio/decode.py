@@ -142,6 +142,22 @@ def _open_checked(path: Path) -> BinaryIO:
     return file
 
 
+def resampling_stream(native_rate: int, rate: int) -> soxr.ResampleStream | None:
+    """What ``librosa.resample(..., res_type='soxr_hq')`` does, fed block by block (None: same rate).
+
+    soxr's stream gives the samples of its one-shot call, bit for bit, however the input is cut;
+    the caller fixes the length at the end as librosa does (`resampled_length`).
+    """
+    if native_rate == rate:
+        return None
+    return soxr.ResampleStream(native_rate, rate, 1, dtype="float32", quality="soxr_hq")
+
+
+def resampled_length(frames_in: int, native_rate: int, rate: int) -> int:
+    """librosa's length of ``frames_in`` samples resampled from ``native_rate`` to ``rate``."""
+    return int(np.ceil(frames_in * (float(rate) / native_rate)))
+
+
 class _RateOutput:
     """One target rate's stream: what ``librosa.resample(..., 'soxr_hq')`` makes of the input.
 
@@ -150,17 +166,13 @@ class _RateOutput:
     """
 
     def __init__(self, native_rate: int, rate: int, expected_frames: int) -> None:
-        self._ratio = float(rate) / native_rate
-        self._stream = (
-            None
-            if native_rate == rate
-            else soxr.ResampleStream(native_rate, rate, 1, dtype="float32", quality="soxr_hq")
-        )
+        self._rates = (native_rate, rate)
+        self._stream = resampling_stream(native_rate, rate)
         self._out = np.zeros(self.output_length(expected_frames), dtype=np.float32)
         self._filled = 0
 
     def output_length(self, frames_in: int) -> int:
-        return int(np.ceil(frames_in * self._ratio))
+        return resampled_length(frames_in, *self._rates)
 
     def push(self, mono: np.ndarray, *, last: bool = False) -> None:
         self._append(mono if self._stream is None else self._stream.resample_chunk(mono, last=last))
@@ -237,7 +249,7 @@ class _MonoResampler:
         )
 
 
-def _mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
+def mean_of_channels(channels_by_frames: np.ndarray) -> np.ndarray:
     """``librosa.to_mono`` on (channels, frames): the same float32 mean, sample for sample."""
     if channels_by_frames.shape[0] == 1:
         return channels_by_frames[0]
@@ -252,7 +264,7 @@ def _decode_with_libsndfile(sound_file: sf.SoundFile, path: Path, rates: tuple[i
         block = sound_file.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
         if block.shape[0] == 0:
             break
-        resampler.push(_mean_of_channels(block.T))
+        resampler.push(mean_of_channels(block.T))
     if resampler.frames_in == 0:
         return None
     return resampler.finish()
@@ -317,7 +329,7 @@ def _push_planar(resampler: _MonoResampler, to_planar_float: av.AudioResampler, 
             resampler.path, "unsupported: the channel layout or sample format changes mid-stream"
         ) from exc
     for planar in planar_frames:
-        resampler.push(_mean_of_channels(planar.to_ndarray()))
+        resampler.push(mean_of_channels(planar.to_ndarray()))
 
 
 def _announced_frames(container: av.container.InputContainer, stream: av.AudioStream, rate: int) -> int:

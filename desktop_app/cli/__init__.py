@@ -12,6 +12,7 @@ from desktop_app.cli import (
     db_commands,
     explain_commands,
     library_commands,
+    listen_commands,
     model_commands,
     my_genres_commands,
     playlist_commands,
@@ -30,6 +31,7 @@ EPILOG = """examples:
   genrescope model install             download and install the genre model
   genrescope analyze song.flac --json  predict one file's genre
   genrescope classify                  analyse the library (resumable)
+  genrescope listen --seconds 30       classify what the microphone hears, live
   genrescope playlist export-genres --format m3u8 --out-dir ~/Music/Genres
                                        one playlist file per predicted genre
   genrescope tag write --genre-from ccmusic --dry-run
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     my_genres_commands.register(commands)
     db_commands.register(commands)
     tag_commands.register(commands)
+    listen_commands.register(commands)
     return parser
 
 

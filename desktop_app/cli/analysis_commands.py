@@ -73,38 +73,36 @@ def _wants(args: argparse.Namespace, network: str) -> bool:
 
 
 def _load(args: argparse.Namespace):  # -> (GenreClassifier | None, error message | None)
-    from desktop_app.inference.checkpoint import CheckpointError
-    from desktop_app.inference.device import DeviceUnavailableError
-    from desktop_app.inference.model_store import ModelStoreError
-    from desktop_app.inference.registry import NoModelError, open_classifier
+    from desktop_app.analysis.model_loading import open_ccmusic
 
-    try:
-        return open_classifier(args.weights, args.device), None
-    except (NoModelError, CheckpointError, ModelStoreError, DeviceUnavailableError, ValueError) as exc:
-        return None, str(exc)
+    return open_ccmusic(args.weights, args.device)
 
 
 def _load_tagger(args: argparse.Namespace):  # -> (Tagger | None, error message | None)
-    from desktop_app.inference.device import DeviceUnavailableError
-    from desktop_app.inference.musicnn.weights import TaggerWeightsError
-    from desktop_app.inference.registry import open_tagger
+    from desktop_app.analysis.model_loading import open_builtin_tagger
 
-    try:
-        return open_tagger(args.device), None
-    except (TaggerWeightsError, DeviceUnavailableError, ValueError) as exc:
-        return None, str(exc)
+    return open_builtin_tagger(args.device)
 
 
 def _tagger_report(args: argparse.Namespace, inputs) -> dict[str, object]:
     """The ``taggers`` and ``broad_genre`` entries of `analyze`'s report."""
     from desktop_app.analysis.tag_results import verdict
-    from desktop_app.inference.tagger import TAGGERS
 
     tagger, problem = _load_tagger(args)
     if tagger is None:
         return {"taggers": None, "broad_genre": None, "tagger_error": problem}
-    found = verdict(tagger.predict(inputs.inputs), tagger)
-    shown = TAGGERS if args.model == "all" else (args.model,)
+    return {
+        **tagger_entries(verdict(tagger.predict(inputs.inputs), tagger), tagger, args.model),
+        "patches": len(inputs.inputs),
+        "tagger_short_clip": inputs.short_clip,
+    }
+
+
+def tagger_entries(found, tagger, model: str = "all") -> dict[str, object]:
+    """A song's tags and broad genres as `analyze` reports them (found: analysis.tag_results.TaggerVerdict)."""
+    from desktop_app.inference.tagger import TAGGERS
+
+    shown = TAGGERS if model == "all" else (model,)
     taggers = {
         name: {
             "tags": {tag: round(p, 6) for tag, p in found.tags[name].as_dict().items()},
@@ -127,12 +125,21 @@ def _tagger_report(args: argparse.Namespace, inputs) -> dict[str, object]:
         ],
         "model_sha256": found.broad.sha256,
     }
+    return {"taggers": taggers, "broad_genre": broad, "tagger_device": str(tagger.device)}
+
+
+def ccmusic_entries(song, classifier) -> dict[str, object]:
+    """A song's CCMusic genres as `analyze` reports them (song: inference.summary.SongPrediction)."""
     return {
-        "taggers": taggers,
-        "broad_genre": broad,
-        "tagger_device": str(tagger.device),
-        "patches": len(inputs.inputs),
-        "tagger_short_clip": inputs.short_clip,
+        "top5": [
+            {"genre": s.key, "display_name": s.display_name, "probability": round(s.probability, 6)} for s in song.top5
+        ],
+        "majority": song.majority.key,
+        "window_probs": [[round(float(p), 6) for p in row] for row in song.window_probs],
+        "model_sha256": classifier.identity.sha256,
+        "model_origin": classifier.identity.origin,
+        "model_label": classifier.identity.label,
+        "device": str(classifier.device),
     }
 
 
@@ -180,29 +187,18 @@ def run_analyze(args: argparse.Namespace) -> int:
         report["model_error"] = problem
     else:
         song = summarize(classifier.predict(track.inputs), model=classifier.identity)
-        report.update(
-            top5=[
-                {"genre": s.key, "display_name": s.display_name, "probability": round(s.probability, 6)}
-                for s in song.top5
-            ],
-            majority=song.majority.key,
-            window_probs=[[round(float(p), 6) for p in row] for row in song.window_probs],
-            model_sha256=classifier.identity.sha256,
-            model_origin=classifier.identity.origin,
-            model_label=classifier.identity.label,
-            device=str(classifier.device),
-        )
+        report.update(ccmusic_entries(song, classifier))
     if _wants(args, "tagger"):
         report.update(_tagger_report(args, tagger_inputs))
     report["seconds"] = round(time.perf_counter() - started, 3)
     if args.json:
         print_json(report)
     else:
-        _print_analysis(report)
+        print_analysis(report)
     return 0
 
 
-def _print_analysis(report: dict) -> None:
+def print_analysis(report: dict) -> None:
     short = (
         "shorter than 11.4 s: one stretched window"
         if report["windows"] is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -59,6 +60,9 @@ from desktop_app.library.scanner import ScanProgress
 from desktop_app.library.search import SearchQuery
 from desktop_app.wording import plural
 
+if TYPE_CHECKING:
+    from desktop_app.gui.listen.live_view import ListenWindow
+
 
 class MainWindow(QMainWindow):
     """Genrescope's window over one open library."""
@@ -74,6 +78,7 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings
         self.services = services if services is not None else AppServices(library, self)
+        self.listen_window: ListenWindow | None = None
         """The app's (gui/app.py); a window built without them owns its own."""
         self.setWindowTitle("Genrescope")
         self.setWindowIcon(app_icon())
@@ -384,6 +389,15 @@ class MainWindow(QMainWindow):
 
     # --- settings and lifetime ----------------------------------------------------------------
 
+    def open_listen(self) -> None:
+        """Analysis → Listen…: the live view (one per window, kept while it is open)."""
+        from desktop_app.gui.listen.live_view import ListenWindow  # QtMultimedia loads on first use
+
+        if self.listen_window is None:
+            self.listen_window = ListenWindow(self.services, self.settings.device, self)
+        self.listen_window.show()
+        self.listen_window.raise_()
+
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
@@ -418,6 +432,8 @@ class MainWindow(QMainWindow):
         self.detail.player.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.listen_window is not None:
+            self.listen_window.close()
         self.save_layout()
         self.shutdown()
         event.accept()

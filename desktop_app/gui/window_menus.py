@@ -44,6 +44,7 @@ class WindowMenus:
     open_folder: QAction | None = None
     find: QAction | None = None
     analyse: QAction | None = None
+    listen: QAction | None = None
     cancel: QAction | None = None
 
     def add(
@@ -135,6 +136,16 @@ def build_menus(window: MainWindow) -> WindowMenus:
         lambda: window.my_genres.start("playlists"),
         tip="Learn your own genres from your manual playlists, each named after a genre",
     )
+    menus.listen = add(
+        "analysis",
+        "&Listen…",
+        window.open_listen,
+        "Ctrl+Shift+L",
+        "Classify what is playing in the room (a microphone, or the system's output) live",
+    )
+    toolbar = window.addToolBar("Listen")
+    toolbar.setObjectName("listenToolbar")
+    toolbar.addAction(menus.listen)
     menus.cancel = add("analysis", "&Cancel", window.analysis_commands.cancel, "Esc", "Stop scanning and analysing")
     menus.by_name["analysis"].addSeparator()
     add(
