@@ -44,7 +44,8 @@ class NoteAxis(pg.AxisItem):
 
 
 class TimeAxis(pg.AxisItem):
-    """Bottom axis: mm:ss at 1-2-5 / 15-30-60 second steps, tenths when zoomed in closely."""
+    """Bottom axis: mm:ss at 1-2-5 / 15-30-60 second steps, tenths when zoomed in closely; no label
+    before 0:00 (the live view's blank span before listening began)."""
 
     def __init__(self) -> None:
         super().__init__("bottom")
@@ -57,4 +58,4 @@ class TimeAxis(pg.AxisItem):
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         decimals = time_decimals(spacing)
-        return [format_time(v, decimals) for v in values]
+        return [format_time(v, decimals) if v > -1e-6 else "" for v in values]

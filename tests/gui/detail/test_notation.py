@@ -75,3 +75,9 @@ def test_time_axis_labels_in_minutes_and_seconds(qtbot) -> None:
     assert axis.tickSpacing(0.0, 300.0, 700.0) == [(30, 0.0), (15, 0.0)]
     assert axis.tickStrings([0.0, 30.0, 90.0, 3600.0], 1.0, 30) == ["0:00", "0:30", "1:30", "1:00:00"]
     assert axis.tickStrings([12.1, 12.2], 1.0, 0.1) == ["0:12.1", "0:12.2"]
+
+
+def test_time_axis_leaves_times_before_the_start_unlabelled(qtbot) -> None:
+    """The live view scrolls in from the left: the blank span before listening began has no times."""
+    axis = TimeAxis()
+    assert axis.tickStrings([-4.0, -2.0, 0.0, 2.0], 1.0, 2) == ["", "", "0:00", "0:02"]
