@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.model_control.refresh()
         self.table_model.request_reload()
         self._counts.request()
+        self.services.watch.active = lambda: self.isVisible() and not self.isMinimized()
+        self.services.watch.start()
 
     # --- construction -----------------------------------------------------------------------
 
