@@ -2,10 +2,11 @@
 
 from desktop_app.config.paths import (
     data_dir,
+    db_override,
     default_db_path,
     models_dir,
     resolve_db_path,
     resolve_weights_path,
 )
 
-__all__ = ["data_dir", "default_db_path", "models_dir", "resolve_db_path", "resolve_weights_path"]
+__all__ = ["data_dir", "db_override", "default_db_path", "models_dir", "resolve_db_path", "resolve_weights_path"]

@@ -39,15 +39,23 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | str:
-    """The library: a SQLite file (made absolute), or a database URL, returned as written
-    (``postgresql://…``; `desktop_app.library.location.parse_location` reads and checks it)."""
-    chosen = explicit or os.environ.get(DB_ENV)
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None, configured: str | None = None) -> Path | str:
+    """The library: ``--db`` (``explicit``), else ``GENRESCOPE_DB``, else the window's setting
+    (``configured``), else the default file. A SQLite file is made absolute; a database URL is
+    returned as written (``postgresql://…``; `desktop_app.library.location.parse_location` reads it)."""
+    chosen = explicit or os.environ.get(DB_ENV) or configured
     if not chosen:
         return default_db_path()
     if isinstance(chosen, str) and _URL_START.match(chosen):
         return chosen
     return Path(chosen).expanduser().resolve()
+
+
+def db_override(explicit: str | os.PathLike[str] | None = None) -> str | None:
+    """What overrides the window's library setting for this run: ``"--db"``, ``GENRESCOPE_DB``, or None."""
+    if explicit:
+        return "--db"
+    return DB_ENV if os.environ.get(DB_ENV) else None
 
 
 def resolve_weights_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:

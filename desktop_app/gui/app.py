@@ -84,27 +84,27 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     app = application()
-    from desktop_app.gui.main_window import MainWindow
-    from desktop_app.gui.services import AppServices
+    from desktop_app.config import db_override
+    from desktop_app.gui.library_switch import LibraryHost
     from desktop_app.gui.settings import AppSettings
     from desktop_app.gui.smoke_check import SmokeCheck, smoke_timeout
     from desktop_app.library.database import open_library
 
     smoke_seconds = smoke_timeout()
-    db_path = resolve_db_path(db)
+    settings = AppSettings()
+    db_path = resolve_db_path(db, settings.library_location)  # --db, GENRESCOPE_DB, Settings, default
     try:
         library = open_library(db_path)
     except Exception as exc:  # a damaged or newer database: say so instead of a traceback
         QMessageBox.critical(None, APP_DISPLAY_NAME, f"Cannot open the library {shown_location(db_path)}:\n{exc}")
         return 1
-    with library:
-        window = MainWindow(library, AppSettings(), AppServices(library))
-        window.show()
-        freeze_long_lived_objects()
-        window.start_up([str(Path(p).expanduser()) for p in paths])
-        if smoke_seconds is not None:  # the packaged app's self-check (packaging/smoke_test.sh)
-            SmokeCheck(window, smoke_seconds)
-        try:
-            return app.exec()
-        finally:
-            window.shutdown()  # also when the loop ended without closing the window
+    host = LibraryHost(library, settings, db_override(db))
+    host.window.show()
+    freeze_long_lived_objects()
+    host.window.start_up([str(Path(p).expanduser()) for p in paths])
+    if smoke_seconds is not None:  # the packaged app's self-check (packaging/smoke_test.sh)
+        SmokeCheck(host.window, smoke_seconds)
+    try:
+        return app.exec()
+    finally:
+        host.close()  # also when the loop ended without closing the window

@@ -18,7 +18,7 @@ import gc
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -67,16 +67,23 @@ if TYPE_CHECKING:
 class MainWindow(QMainWindow):
     """Genrescope's window over one open library."""
 
+    libraryChosen = Signal(str)
+    """Settings chose another library location (as given, password included): `LibraryHost` opens it."""
+
     def __init__(
         self,
         library: Library,
         settings: AppSettings,
         services: AppServices | None = None,
         parent: QWidget | None = None,
+        *,
+        location_override: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.library = library
         self.settings = settings
+        self.location_override = location_override
+        """``--db`` or ``GENRESCOPE_DB`` when one of them chose this run's library (the setting waits)."""
         self.services = services if services is not None else AppServices(library, self)
         self.listen_window: ListenWindow | None = None
         """The app's (gui/app.py); a window built without them owns its own."""
@@ -103,6 +110,8 @@ class MainWindow(QMainWindow):
         self.model_control.refresh()
         self.table_model.request_reload()
         self._counts.request()
+        self.services.watch.active = lambda: self.isVisible() and not self.isMinimized()
+        self.services.watch.start()
 
     # --- construction -----------------------------------------------------------------------
 
@@ -399,12 +408,28 @@ class MainWindow(QMainWindow):
         self.listen_window.raise_()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(
+            self.settings,
+            self.jobs,
+            self,
+            current_location=str(self.library.location),
+            override=self.location_override,
+        )
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
+        self.settings_accepted(dialog)
+
+    def settings_accepted(self, dialog: SettingsDialog) -> None:
+        """Follow an accepted Settings dialog: store it, rescan new folders, open a new library."""
         old_folders = set(self.settings.library_folders)
         dialog.apply()
         self.apply_settings()
+        if dialog.location_changed and self.location_override is not None:
+            self.settings.library_location = dialog.chosen_location  # for the next start without the override
+            self.settings.sync()
+        elif dialog.location_changed:
+            self.libraryChosen.emit(dialog.chosen_location)  # stored once it opened (gui/library_switch.py)
+            return  # the new window scans the folders (start_up)
         new_folders = [f for f in self.settings.library_folders if f not in old_folders]
         if new_folders:
             self.scans.scan(new_folders)

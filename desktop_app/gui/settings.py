@@ -38,6 +38,8 @@ class AppSettings:
         self.path = path if path is not None else data_dir() / SETTINGS_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+        if not self.path.exists():  # it may come to hold a database password: the person's eyes only
+            self.path.touch(mode=0o600)
 
     @property
     def library_folders(self) -> list[str]:
@@ -52,6 +54,23 @@ class AppSettings:
 
     def add_library_folder(self, folder: str) -> None:
         self.library_folders = [*self.library_folders, folder]
+
+    @property
+    def library_location(self) -> str | None:
+        """The library the window opens (a SQLite path or a PostgreSQL URL), None for the default.
+
+        Kept as the person gave it, so a password typed in a URL is stored here in plain text (in
+        a file only they can read, like libpq's ~/.pgpass); Settings recommends ~/.pgpass instead.
+        """
+        value = self._store.value("library/location")
+        return str(value) if value else None
+
+    @library_location.setter
+    def library_location(self, value: str | None) -> None:
+        if value:
+            self._store.setValue("library/location", value)
+        else:
+            self._store.remove("library/location")
 
     @property
     def rescan_on_start(self) -> bool:

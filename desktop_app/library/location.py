@@ -122,13 +122,13 @@ def parse_postgres_url(text: str) -> PostgresLocation:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise LibraryLocationError(f"malformed PostgreSQL URL {_hide_password(text)!r}: {exc}") from None
+        raise LibraryLocationError(f"malformed PostgreSQL URL {hide_password(text)!r}: {exc}") from None
     if parts.fragment:
-        raise LibraryLocationError(f"malformed PostgreSQL URL {_hide_password(text)!r}: it has a '#' part")
+        raise LibraryLocationError(f"malformed PostgreSQL URL {hide_password(text)!r}: it has a '#' part")
     database = unquote(parts.path.lstrip("/"))
     if not database or "/" in database:
         raise LibraryLocationError(
-            f"the PostgreSQL URL {_hide_password(text)!r} names no database: write postgresql://user@host/dbname"
+            f"the PostgreSQL URL {hide_password(text)!r} names no database: write postgresql://user@host/dbname"
         )
     host = unquote(parts.hostname) if parts.hostname else None
     options: list[tuple[str, str]] = []
@@ -136,14 +136,14 @@ def parse_postgres_url(text: str) -> PostgresLocation:
         query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError:
         raise LibraryLocationError(
-            f"malformed PostgreSQL URL {_hide_password(text)!r}: its query is not name=value&…"
+            f"malformed PostgreSQL URL {hide_password(text)!r}: its query is not name=value&…"
         ) from None
     for name, value in query:
         if name == "host":
             host = value or None
         elif name == "port":
             if not value.isdigit() or not 0 < int(value) < 65536:
-                raise LibraryLocationError(f"malformed PostgreSQL URL {_hide_password(text)!r}: port {value!r}")
+                raise LibraryLocationError(f"malformed PostgreSQL URL {hide_password(text)!r}: port {value!r}")
             port = int(value)
         elif name in ("user", "dbname", "password"):
             raise LibraryLocationError(
@@ -171,5 +171,6 @@ def require_driver(location: LibraryLocation) -> None:
         )
 
 
-def _hide_password(text: str) -> str:
+def hide_password(text: str) -> str:
+    """``text`` with the password of a URL written in it as ``***`` (even a URL that does not parse)."""
     return re.sub(r"(://[^:/@?#]*):[^@/?#]*@", r"\1:***@", text)

@@ -338,10 +338,12 @@ def test_open_folder_remembers_it_and_start_up_rescans_it(qtbot, make_window, tm
 
 def test_settings_dialog_edits_the_settings(qtbot, tmp_path):
     from desktop_app.gui.settings_dialog import SettingsDialog
+    from desktop_app.gui.workers import JobRunner
 
     settings = AppSettings(tmp_path / "settings.ini")
     settings.library_folders = ["/music/a", "/music/b"]
-    dialog = SettingsDialog(settings)
+    jobs = JobRunner()
+    dialog = SettingsDialog(settings, jobs)
     qtbot.addWidget(dialog)
     dialog.folders.setCurrentRow(0)
     dialog.folders.item(0).setSelected(True)
@@ -353,6 +355,7 @@ def test_settings_dialog_edits_the_settings(qtbot, tmp_path):
     again = AppSettings(tmp_path / "settings.ini")
     assert again.library_folders == ["/music/b"] and again.rescan_on_start is False
     assert again.device == "cpu" and again.low_confidence == 0.65
+    jobs.shutdown()
 
 
 def test_cancel_stops_the_analysis_queue(qtbot, make_window, tmp_path, random_checkpoint):
