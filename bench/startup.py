@@ -79,7 +79,6 @@ def child(queries: list[tuple[str, str]]) -> int:
     _emit("child_started")
     sys.path.insert(0, str(ROOT))
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from desktop_app.gui.app import application
 
