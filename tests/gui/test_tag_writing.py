@@ -141,6 +141,9 @@ def test_preview_apply_table_and_undo(qtbot, library, tmp_path):
     qtbot.waitUntil(lambda: window.tag_writes.undo_action.isEnabled())
     assert window.tag_writes.undo_action.text() == "Undo genre tags (4 files)"
     assert window.tag_writes.undo_action in window.menus.by_name["edit"].actions()
+    assert window.tag_writes.write_action in window.table.actions()  # the table's context menu
+    assert window.tag_writes.write_action.shortcut().toString() == "Ctrl+Shift+T"
+    assert window.tag_writes.undo_action.shortcut().toString() == "Ctrl+Z"
     dialog.reject()
 
     confirm_undo(qtbot, window)

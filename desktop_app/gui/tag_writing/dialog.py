@@ -58,7 +58,7 @@ from desktop_app.wording import plural
 
 REPLAN_DELAY_MS = 300
 """After the last change of an option (typing a genre), before the files are read again."""
-PREVIEW_WIDTHS = (220, 150, 150, 110)
+PREVIEW_WIDTHS = (230, 140, 190, 105)
 LEFT_ALONE_WIDTHS = (220, 430)
 
 
@@ -132,6 +132,9 @@ class TagWriteDialog(QDialog):
         self.options_box = QWidget(self)
         form = QFormLayout(self.options_box)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.source.setMinimumWidth(220)
+        self.genre.setMinimumWidth(360)
         form.addRow("Genre from", self.source)
         form.addRow("Genre", self.genre)
         form.addRow("Top-1 confidence at least", self.min_confidence)

@@ -22,13 +22,13 @@ from desktop_app.library.tag_writes import TYPED, BatchReport, LeftAlone, Mode
 from desktop_app.wording import genre_values, plural
 
 TYPED_TITLE = "A genre I type"
-PREVIEW_COLUMNS = ("File", "Genre tag now", "New genre tag", "From", "Folder")
+PREVIEW_COLUMNS = ("File", "Genre tag before", "Genre tag after", "From", "Folder")
 LEFT_ALONE_COLUMNS = ("File", "Why it is left alone", "Folder")
 
 
 @dataclass(frozen=True)
 class TrackSelection:
-    """The tracks to write: ``description`` for the dialog ("3 selected tracks", "the playlist
+    """The tracks to write: ``description`` for the dialog ("the selected tracks", "the playlist
     'Jazz'"), ``read`` to find their ids (on a worker, when the dialog plans)."""
 
     description: str
@@ -36,9 +36,9 @@ class TrackSelection:
 
 
 def given_tracks(track_ids: Sequence[int], description: str | None = None) -> TrackSelection:
-    """Tracks already known by id (the table's selection)."""
+    """Tracks already known by id (the table's selection); the dialog adds how many."""
     ids = list(track_ids)
-    return TrackSelection(description or plural(len(ids), "selected track"), lambda _conn: ids)
+    return TrackSelection(description or "the selected tracks", lambda _conn: ids)
 
 
 @dataclass(frozen=True)
