@@ -7,6 +7,7 @@ import sys
 
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar
 from desktop_app.cli.library_commands import MODEL_NAMES
+from desktop_app.wording import genre_values
 
 WRITE_EPILOG = """examples:
   genrescope tag write --genre-from ccmusic --min-confidence 0.7 --dry-run
@@ -95,34 +96,26 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_write(args: argparse.Namespace) -> int:
-    from desktop_app.analysis.genre_choices import (
-        GenreChoiceError,
-        model_genre_choices,
-        selected_tracks,
-        typed_genre_choices,
-    )
-    from desktop_app.library.tag_writes import TYPED, apply_plan, plan_tag_writes
+    from desktop_app.analysis.genre_choices import GenreChoiceError, plan_genre_writes, selected_tracks
+    from desktop_app.library.tag_writes import apply_plan
 
     with open_library_from(args) as library:
+        with library.engine.connect() as conn:
+            track_ids = selected_tracks(conn, args.tracks, args.genre_from)
         try:
-            with library.engine.connect() as conn:
-                track_ids = selected_tracks(conn, args.tracks, args.genre_from)
-                if args.genre_from:
-                    choices = model_genre_choices(conn, args.genre_from, track_ids, args.min_confidence)
-                else:
-                    choices = typed_genre_choices(track_ids, args.genre)
+            with progress_bar("reading tags") as bar:
+                plan = plan_genre_writes(
+                    library,
+                    track_ids,
+                    model=args.genre_from,
+                    genre=args.genre,
+                    mode=args.mode,
+                    min_confidence=args.min_confidence,
+                    progress=lambda p: bar.update(p.done, p.total),
+                ).plan
         except GenreChoiceError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        with progress_bar("reading tags") as bar:
-            plan = plan_tag_writes(
-                library,
-                choices,
-                source=args.genre_from or TYPED,
-                mode=args.mode,
-                min_confidence=args.min_confidence if args.genre_from else None,
-                progress=lambda p: bar.update(p.done, p.total),
-            )
         if args.dry_run:
             _report(args, None, [_planned(w) for w in plan.writes], plan.left_alone, False)
             return 0
@@ -213,15 +206,10 @@ def _report(
     for change in changes:
         confidence = change.get("confidence")
         sure = f"  ({confidence:.0%})" if isinstance(confidence, float) else ""
-        print(f"{change['path']}: {_values(change['old'])} → {_values(change['new'])}{sure}")
+        print(f"{change['path']}: {genre_values(change['old'])} → {genre_values(change['new'])}{sure}")
     for item in skipped:
         print(f"left alone: {item['path']}: {item['reason']}", file=sys.stderr)
     what = "would be written (dry run: nothing was written)" if dry_run else verb
     batch = f" (batch {batch_id})" if batch_id is not None else ""
     stopped = ", cancelled" if cancelled else ""
     print(f"{len(changes)} files {what}{batch}, {len(skipped)} left alone{stopped}")
-
-
-def _values(values: object) -> str:
-    shown = list(values) if isinstance(values, list) else []
-    return " | ".join(map(str, shown)) if shown else "(no genre)"

@@ -7,9 +7,9 @@ signals, and each view refreshes itself on the library's events, coalesced, so a
 or a long analysis leaves the event loop free. Each concern has its own module, which the window
 only places and wires: menus and shortcuts (`window_menus`), adding files and scan reports
 (`library_intake`), the Analysis commands (`analysis_commands`), getting a model
-(`model_controller`), playlists (`gui.playlists`), the sidebar's counts (`sidebar_counts`), search
-(`search_box`). What cannot be read is listed in the Problems panel and counted in the status bar,
-never raised as a dialog.
+(`model_controller`), playlists (`gui.playlists`), writing genres into tags and undoing that
+(`gui.tag_writing`), the sidebar's counts (`sidebar_counts`), search (`search_box`). What cannot
+be read is listed in the Problems panel and counted in the status bar, never raised as a dialog.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
@@ -47,6 +47,8 @@ from desktop_app.gui.sidebar import LibrarySidebar
 from desktop_app.gui.sidebar_counts import CountsResult, SidebarCounter
 from desktop_app.gui.similar_panel import SimilarTracksPanel
 from desktop_app.gui.status_bar import StatusBar
+from desktop_app.gui.tag_writing import TagWriteCommands
+from desktop_app.gui.tag_writing.preview import TrackSelection, given_tracks
 from desktop_app.gui.track_detail_reader import TrackDetailReader
 from desktop_app.gui.track_table_model import TrackTableModel
 from desktop_app.gui.track_table_view import TrackTable
@@ -54,10 +56,11 @@ from desktop_app.gui.window_menus import build_menus
 from desktop_app.gui.workers import describe
 from desktop_app.inference.identity import MODEL_TITLES, ModelIdentity
 from desktop_app.inference.registry import CCMUSIC
-from desktop_app.library.browse import ModelInfo, Scope
+from desktop_app.library.browse import ModelInfo, Scope, ordered_track_ids
 from desktop_app.library.database import Library
+from desktop_app.library.playlists import get_playlist, playlist_track_ids
 from desktop_app.library.scanner import ScanProgress
-from desktop_app.library.search import SearchQuery
+from desktop_app.library.search import SearchQuery, parse_search
 from desktop_app.wording import plural
 
 if TYPE_CHECKING:
@@ -154,6 +157,8 @@ class MainWindow(QMainWindow):
         self.problems.hide()
         self.analysis_commands = AnalysisCommands(self.services, self.problems, self)
         self.intake = LibraryIntake(self.services, self.settings, self.problems, self.playlists.commands, self)
+        self.tag_writes = TagWriteCommands(self.library, self.jobs, self.services.events, self)
+        self.tag_writes.shortcut_on(self.centre_stack, self.sidebar, self.detail)
 
         self.status_bar = StatusBar(self)
         self.setStatusBar(self.status_bar)
@@ -208,6 +213,11 @@ class MainWindow(QMainWindow):
         self.similar.message.connect(self.set_status)
         self.my_genres.message.connect(self.set_status)
         self.my_genres.applied.connect(self._my_genres_applied)
+        self.tag_writes.write_action.triggered.connect(self.write_genre_to_selection)
+        self.tag_writes.message.connect(self.set_status)
+        self.tag_writes.problemsFound.connect(self.problems.add)
+        self.sidebar.tagWriteRequested.connect(self.write_genre_to_scope)
+        self.playlists.tagWriteRequested.connect(self.write_genre_to_playlist)
         # Grad-CAM and the activation explorer use the analysis queue's models: one copy in memory.
         self.detail.set_classifier_source(self.analysis.classifier)
         self.detail.set_tagger_source(self.analysis.tagger)
@@ -324,6 +334,11 @@ class MainWindow(QMainWindow):
     def analyse_selection(self) -> None:
         self.analysis_commands.analyse(self.table.selected_track_ids())
 
+    def add_table_actions(self, *actions: QAction) -> None:
+        """The track table's context menu: ``actions``, on the selected tracks."""
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.addActions(list(actions))
+
     def _analysis_progress(self, progress: AnalysisProgress) -> None:
         if progress.total:
             self._show_progress(progress.done, progress.total, f"{progress.phase} %v / %m")
@@ -340,6 +355,38 @@ class MainWindow(QMainWindow):
         self._hide_progress_if_idle()
         if analysed:
             self._update_model_info(model)
+
+    # --- genre tags -------------------------------------------------------------------------
+
+    def selected_track_ids(self) -> list[int]:
+        """The tracks selected in the centre: the track table's, or the shown playlist's."""
+        if self.centre_stack.currentWidget() is self.playlists.view:
+            view = self.playlists.view
+            return view.model.track_ids(sorted({i.row() for i in view.table.selectionModel().selectedRows()}))
+        return self.table.selected_track_ids()
+
+    def write_genre_to_selection(self) -> None:
+        track_ids = self.selected_track_ids()
+        if not track_ids:
+            self.set_status("Select the tracks whose files should get a genre first.")
+            return
+        self.tag_writes.open_dialog(given_tracks(track_ids), self.settings.taxonomy)
+
+    def write_genre_to_scope(self, scope: Scope, label: str) -> None:
+        """The tracks of a sidebar entry, as the table would show them (shown taxonomy and model)."""
+        view = replace(self.table_model.view, scope=scope, search=parse_search(""))
+        where = f"{TAXONOMIES[view.taxonomy].title}'s {label}" if scope.kind == "predicted" else f"“{label}”"
+        selection = TrackSelection(f"the tracks in {where}", lambda conn: list(ordered_track_ids(conn, view)))
+        self.tag_writes.open_dialog(selection, self.settings.taxonomy)
+
+    def write_genre_to_playlist(self, playlist_id: int) -> None:
+        known = self.playlists.commands.known.get(playlist_id)
+        models = dict(self.playlists.models)
+        name = f"the playlist “{known.name}”" if known is not None else "the playlist"
+        selection = TrackSelection(
+            f"the tracks of {name}", lambda conn: playlist_track_ids(conn, get_playlist(conn, playlist_id), models)
+        )
+        self.tag_writes.open_dialog(selection, self.settings.taxonomy)
 
     # --- browsing ---------------------------------------------------------------------------
 

@@ -38,11 +38,13 @@ def genre_dot(colour: QColor, size: int = 12) -> QIcon:
 
 class LibrarySidebar(QTreeWidget):
     """Emits ``scopeSelected(Scope)`` when the user picks an entry; its context menu asks for a
-    playlist of a predicted genre (``genrePlaylistRequested(key)``) or of every genre."""
+    playlist of a predicted genre (``genrePlaylistRequested(key)``) or of every genre, or to write
+    a genre into the tags of an entry's tracks (``tagWriteRequested(scope, label)``)."""
 
     scopeSelected = Signal(object)
     genrePlaylistRequested = Signal(str)
     allGenrePlaylistsRequested = Signal()
+    tagWriteRequested = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -244,10 +246,15 @@ class LibrarySidebar(QTreeWidget):
         items.update(merged)
 
     def _context_menu(self, point: QPoint) -> None:
-        """Right-click on a predicted genre: make a playlist of it (or of every genre)."""
+        """Right-click on a predicted genre: make a playlist of it (or of every genre); on any
+        entry: write a genre into its tracks' tags."""
         item = self.itemAt(point)
         scope = item.data(0, SCOPE_ROLE) if item is not None else None
         menu = QMenu(self)
+        if item is not None and scope is not None:
+            label = item.text(0)
+            menu.addAction("Write genre to tags…", lambda: self.tagWriteRequested.emit(scope, label))
+            menu.addSeparator()
         if item is not None and scope is not None and scope.kind == "predicted":
             menu.addAction(f"Playlist from {item.text(0)}…", lambda: self.genrePlaylistRequested.emit(scope.value))
         menu.addAction("Playlists for all genres…", self.allGenrePlaylistsRequested.emit)

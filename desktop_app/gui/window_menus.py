@@ -95,6 +95,9 @@ def build_menus(window: MainWindow) -> WindowMenus:
     menus.find = add("edit", "&Find", window.search.focus, QKeySequence.StandardKey.Find)
     add("edit", "Select &all", window.table.selectAll, QKeySequence.StandardKey.SelectAll)
     add("edit", "Show &problems", window.toggle_problems)
+    menus.by_name["edit"].addSeparator()
+    tags = window.tag_writes
+    menus.by_name["edit"].addActions([tags.write_action, tags.undo_action])
 
     play = window.detail.play_pause_action
     play.setShortcut(QKeySequence(Qt.Key.Key_Space))
@@ -121,6 +124,7 @@ def build_menus(window: MainWindow) -> WindowMenus:
     menus.analyse = add(
         "analysis", "Analyse &selection", window.analyse_selection, "Ctrl+R", "Classify the selected tracks' genres"
     )
+    window.add_table_actions(menus.analyse, tags.write_action)
     add("analysis", "Analyse &everything not analysed", window.analysis_commands.analyse_all, "Ctrl+Shift+R")
     menus.by_name["analysis"].addSeparator()
     add(

@@ -9,6 +9,9 @@ each file is replaced atomically (`file_replace`) with a copy whose genre field 
 keeping its analyses. `undo_batch` writes the old values back the same way, leaving alone (with
 the reason) any file changed since the batch wrote it.
 
+Files are recorded by their stored paths (``tracks.path``) and opened where this machine finds
+them (`Library.paths`, the per-machine path mappings of a shared library).
+
 A crash at any moment leaves each file old or new; the next apply or undo reads the files the crash
 left in between (`settle_interrupted`) and records which they are. Progress and cancelling go
 through plain callables, so the window runs these on a worker thread and the command line inline.
@@ -180,12 +183,13 @@ def plan_tag_writes(
         if row is None:
             left.append(LeftAlone(f"track {choice.track_id}", "not in the library", choice.track_id))
             continue
+        local = library.paths.to_local(row.path)
         if progress is not None:
             progress(TagProgress(done, len(choices), row.path))
-        problem = file_problem(row.path, row.size, row.mtime)
+        problem = file_problem(local, row.size, row.mtime)
         if problem is None:
             try:
-                current = _genre_values(row.path)
+                current = _genre_values(local)
             except GenreFieldError as exc:
                 problem = str(exc)
         if problem is not None:
@@ -286,29 +290,31 @@ def _rewrite(
     seen: tuple[int | None, float | None],
 ) -> WriteEntry | str:
     """Replace the file's genre field ``expected`` by ``values`` if the file is still as ``seen``
-    (size, mtime), then record it: the entry as recorded then, else why not (the file is unchanged)."""
+    (size, mtime), then record it: the entry as recorded then, else why not (the file is unchanged).
+    The file is this machine's copy of the entry's stored path (`Library.paths`)."""
     writing_back = values == entry.old_values
-    problem = file_problem(entry.path, *seen)
+    local = library.paths.to_local(entry.path)
+    problem = file_problem(local, *seen)
     if problem is not None:
         return problem
     try:
-        audio = open_for_genre(entry.path)
+        audio = open_for_genre(local)
         if genre_field(audio).values != expected:
             return "its genre tag was changed by another program since"
         if writing_back:  # durably marked before the file changes, as the batch's files were
             with tag_batches.durable_transaction(library) as conn:
                 tag_batches.set_state(conn, entry, tag_batches.UNDOING)
-        after = replace_with_changed_copy(entry.path, lambda copy: write_genre_values(audio, copy, values))
+        after = replace_with_changed_copy(local, lambda copy: write_genre_values(audio, copy, values))
     except (GenreFieldError, FileReplaceError) as exc:
         problem = str(exc)
     except (OSError, mutagen.MutagenError) as exc:
-        log.exception("writing the genre of %s failed", entry.path)
+        log.exception("writing the genre of %s failed", local)
         problem = f"could not be written ({type(exc).__name__}: {exc}); the file is unchanged"
     if problem is not None:
         return problem
     state = tag_batches.UNDONE if writing_back else tag_batches.WRITTEN
     with library.writer.begin() as conn:
-        _record_file(conn, entry, after.st_size, after.st_mtime)
+        _record_file(conn, entry, local, after.st_size, after.st_mtime)
         if writing_back:
             tag_batches.set_state(conn, entry, state)
             tag_batches.follow_file(conn, entry.path, values, after.st_size, after.st_mtime)
@@ -317,11 +323,12 @@ def _rewrite(
     return dataclasses.replace(entry, state=state, reason=None, new_size=after.st_size, new_mtime=after.st_mtime)
 
 
-def _record_file(conn: Connection, entry: WriteEntry, size: int, mtime: float) -> None:
-    """The track's row as the file now is: new size and modification time, tags read again, so the
-    next scan sees it unchanged; its analyses stay (they are of the audio, which did not change)."""
+def _record_file(conn: Connection, entry: WriteEntry, local: str, size: int, mtime: float) -> None:
+    """The track's row as the file (at ``local``, this machine's path) now is: new size and
+    modification time, tags read again, so the next scan sees it unchanged; its analyses stay (they
+    are of the audio, which did not change); its stored path stays."""
     if entry.track_id is not None:
-        track_store.update_tracks(conn, [(entry.track_id, read_file_info(entry.path, size, mtime))])
+        track_store.update_tracks(conn, [(entry.track_id, read_file_info(local, size, mtime))])
 
 
 def undo_batch(
@@ -367,10 +374,11 @@ def settle_interrupted(library: Library) -> int:
     with library.engine.connect() as conn:
         entries = tag_batches.interrupted_entries(conn)
     for entry in entries:
-        state, reason, after = _settled_state(entry)
+        local = library.paths.to_local(entry.path)
+        state, reason, after = _settled_state(entry, local)
         with library.writer.begin() as conn:
             if after is not None:
-                _record_file(conn, entry, after.st_size, after.st_mtime)
+                _record_file(conn, entry, local, after.st_size, after.st_mtime)
             if after is not None and state == tag_batches.WRITTEN:
                 tag_batches.set_state(conn, entry, state, reason, size=after.st_size, mtime=after.st_mtime)
             else:
@@ -380,12 +388,13 @@ def settle_interrupted(library: Library) -> int:
     return len(entries)
 
 
-def _settled_state(entry: WriteEntry) -> tuple[str, str | None, os.stat_result | None]:
-    """(state, reason, the file's stat when the library's row must follow it)."""
+def _settled_state(entry: WriteEntry, local: str) -> tuple[str, str | None, os.stat_result | None]:
+    """(state, reason, the file's stat when the library's row must follow it); ``local``: where
+    this machine finds the entry's file."""
     undoing = entry.state == tag_batches.UNDOING
     try:
-        after = os.stat(entry.path)
-        values = _genre_values(entry.path)[1]
+        after = os.stat(local)
+        values = _genre_values(local)[1]
     except (OSError, GenreFieldError) as exc:
         reason = f"interrupted, and the file cannot be read now: {exc}"
         return (tag_batches.WRITTEN if undoing else tag_batches.NOT_WRITTEN), reason, None

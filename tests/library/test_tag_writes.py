@@ -252,3 +252,43 @@ def test_a_file_on_a_read_only_file_system_is_left_alone(library, read_only_moun
         ("song.flac", "on a read-only file system")
     ]
     assert read_genre_field(str(mount / "song.flac")).values == ("Rock",)
+
+
+def test_another_machine_writes_and_undoes_its_own_copy_through_a_path_mapping(library, tmp_path, monkeypatch):
+    """Machine a scanned a/music; machine b sees it (a copy with the same sizes and times) at
+    b/share/music and maps the one to the other: b writes and undoes b's files, the library keeps
+    the stored paths, and a's files are never touched."""
+    from desktop_app.library.path_mappings import set_mapping
+
+    a_music, b_music = tmp_path / "a" / "music", tmp_path / "b" / "share" / "music"
+    for name in ("one.mp3", "two.flac"):
+        write_audio(a_music / name, genre="Rock")
+    monkeypatch.setenv("GENRESCOPE_MACHINE", "a")
+    ids = _scan(library, a_music)
+    shutil.copytree(a_music, b_music)  # copy2: the same sizes and modification times
+    monkeypatch.setenv("GENRESCOPE_MACHINE", "b")
+    set_mapping(library, str(a_music), str(b_music))
+    a_bytes = {name: (a_music / name).read_bytes() for name in ("one.mp3", "two.flac")}
+
+    plan, report = _write(library, ids, "Jazz")
+    assert sorted(w.path for w in plan.writes) == sorted(ids) and not plan.left_alone
+    assert sorted(e.path for e in report.changed) == sorted(ids) and not report.left_alone
+    for name in ("one.mp3", "two.flac"):
+        assert read_genre_field(str(b_music / name)).values == ("Jazz",)
+        assert (a_music / name).read_bytes() == a_bytes[name]
+    with library.engine.connect() as conn:
+        rows = {path: (size, genre) for path, size, genre in conn.execute(
+            select(Track.path, Track.size, TagGenre.name).join(TagGenre, TagGenre.track_id == Track.id)
+        )}
+        recorded = [e.path for e in entries_of(conn, report.batch_id)]
+    assert sorted(rows) == sorted(ids) == sorted(recorded)  # stored paths, the a side's
+    assert {genre for _, genre in rows.values()} == {"Jazz"}
+    assert {path: size for path, (size, _) in rows.items()} == {
+        str(a_music / name): (b_music / name).stat().st_size for name in ("one.mp3", "two.flac")
+    }
+
+    undone = undo_batch(library)
+    assert len(undone.changed) == 2 and not undone.left_alone
+    for name in ("one.mp3", "two.flac"):
+        assert read_genre_field(str(b_music / name)).values == ("Rock",)
+        assert (a_music / name).read_bytes() == a_bytes[name]

@@ -38,6 +38,8 @@ class PlaylistsPanel(QWidget):
     """A playlist id, or None when none is selected."""
     message = Signal(str)
     """One line for the status bar."""
+    tagWriteRequested = Signal(int)
+    """Write a genre into the tags of this playlist's tracks."""
 
     def __init__(self, library: Library, jobs: JobRunner, events: LibraryEvents, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -205,6 +207,7 @@ class PlaylistsPanel(QWidget):
             if item.data(0, SMART_ROLE):
                 menu.addAction("Edit rules…", lambda: self.commands.edit_rules(playlist_id))
             menu.addAction("Export…", lambda: self.commands.export(playlist_id))
+            menu.addAction("Write genre to tags…", lambda: self.tagWriteRequested.emit(playlist_id))
             menu.addSeparator()
             menu.addAction("Delete…", lambda: self.commands.delete(playlist_id))
             menu.addSeparator()
