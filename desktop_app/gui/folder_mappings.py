@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -143,8 +144,8 @@ class FolderMappingsBox(QGroupBox):
         self.list.setHeaderLabels(["Library folder", "Folder on this machine"])
         self.list.setRootIsDecorated(False)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setMinimumHeight(90)
-        self.list.setColumnWidth(0, 260)
+        self.list.setMinimumSize(480, 110)
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.add_button = QPushButton("Add…", self)
         self.remove_button = QPushButton("Remove", self)
         self.add_button.clicked.connect(self.open_add)
