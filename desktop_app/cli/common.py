@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from desktop_app.config import resolve_db_path
+from desktop_app.config import resolve_library
 from desktop_app.library.location import LibraryLocationError, parse_location
 
 
@@ -17,14 +17,15 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
         "--db",
         metavar="DB",
         help="library database: a SQLite file, or a PostgreSQL URL such as postgresql://user@host/dbname "
-        "(default: $GENRESCOPE_DB, else the user data folder)",
+        "(default: $GENRESCOPE_DB, else the library chosen in the window's Settings, else the user data folder)",
     )
 
 
 def check_db_option(db: str | None) -> bool:
-    """Whether ``--db`` (or else ``$GENRESCOPE_DB``) names a usable location; if not, say why on stderr."""
+    """Whether the library (``--db``, ``$GENRESCOPE_DB`` or the window's choice) is a usable
+    location; if not, say why on stderr."""
     try:
-        parse_location(resolve_db_path(db))
+        parse_location(resolve_library(db))
     except LibraryLocationError as exc:
         print(f"genrescope: {exc}", file=sys.stderr)
         return False
@@ -35,7 +36,7 @@ def open_library_from(args: argparse.Namespace):  # -> Library, imported lazily 
     from desktop_app.library.database import open_library
 
     try:
-        return open_library(parse_location(resolve_db_path(args.db)))
+        return open_library(parse_location(resolve_library(args.db)))
     except LibraryLocationError as exc:  # a mistyped URL, or no driver for it: no traceback
         print(f"genrescope: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

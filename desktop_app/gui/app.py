@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import __version__
-from desktop_app.config import resolve_db_path
+from desktop_app.config import resolve_library
 from desktop_app.config.logs import configure_logging
 from desktop_app.config.paths import APP_NAME
 from desktop_app.gui.resources import app_icon
@@ -92,7 +92,7 @@ def run(paths: Sequence[str] = (), db: str | Path | None = None) -> int:
 
     smoke_seconds = smoke_timeout()
     settings = AppSettings()
-    db_path = resolve_db_path(db, settings.library_location)  # --db, GENRESCOPE_DB, Settings, default
+    db_path = resolve_library(db)  # --db, GENRESCOPE_DB, Settings, default: as the command line
     try:
         library = open_library(db_path)
     except Exception as exc:  # a damaged or newer database: say so instead of a traceback

@@ -461,10 +461,18 @@ class MainWindow(QMainWindow):
             self,
             current_location=str(self.library.location),
             override=self.location_override,
+            library=self.library,
         )
+        if dialog.folder_mappings is not None:  # stored at once, OK or not
+            dialog.folder_mappings.changed.connect(self.paths_changed)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self.settings_accepted(dialog)
+
+    def paths_changed(self) -> None:
+        """This machine's folder mappings changed: the shown track's file may be elsewhere now. (The
+        table shows the paths as stored and availability as the last scan found it: unchanged.)"""
+        self.detail.show_track(self.detail.current_track())
 
     def settings_accepted(self, dialog: SettingsDialog) -> None:
         """Follow an accepted Settings dialog: store it, rescan new folders, open a new library."""

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from desktop_app.config import data_dir
+from desktop_app.config import settings_path
+from desktop_app.config.window_settings import LOCATION_KEY
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 DEVICE_LABELS: dict[str, str] = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA)", "mps": "MPS (Apple)"}
-SETTINGS_FILE = "settings.ini"
 DEFAULT_TAXONOMY = BROAD_MODEL
 """Broad genres by default: the built-in tagger's, which every library has without a download."""
 GENRE_TAXONOMY_NAMES: tuple[str, ...] = tuple(t.model for t in GENRE_TAXONOMIES)
@@ -35,7 +35,7 @@ class AppSettings:
     """Library folders, inference device, low-confidence threshold, and window layout."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path if path is not None else data_dir() / SETTINGS_FILE
+        self.path = path if path is not None else settings_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
         if not self.path.exists():  # it may come to hold a database password: the person's eyes only
@@ -61,16 +61,17 @@ class AppSettings:
 
         Kept as the person gave it, so a password typed in a URL is stored here in plain text (in
         a file only they can read, like libpq's ~/.pgpass); Settings recommends ~/.pgpass instead.
+        The command line reads it too, without Qt (`desktop_app.config.window_settings`).
         """
-        value = self._store.value("library/location")
+        value = self._store.value(LOCATION_KEY)
         return str(value) if value else None
 
     @library_location.setter
     def library_location(self, value: str | None) -> None:
         if value:
-            self._store.setValue("library/location", value)
+            self._store.setValue(LOCATION_KEY, value)
         else:
-            self._store.remove("library/location")
+            self._store.remove(LOCATION_KEY)
 
     @property
     def rescan_on_start(self) -> bool:

@@ -1,10 +1,13 @@
-"""The Settings dialog: library location, library folders, rescan on start, device, threshold.
+"""The Settings dialog: library location, this machine's folders, library folders, rescan on start,
+device, threshold.
 
 The library location is a SQLite file (chosen with a file dialog, new or existing) or a
 PostgreSQL URL (typed). The field shows a URL without its password once typed; "Test connection"
 tries the location on the job pool (`library.location_check`, which opens nothing) and says what
 happened in the library's own words. The window reopens on a new location when the dialog is
 accepted (`gui.library_switch`), unless ``--db`` or ``GENRESCOPE_DB`` chose this run's library.
+Below it, the open library's folders as this machine finds them (`gui.folder_mappings`), which are
+stored in the library itself as they are edited.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.gui.folder_mappings import FolderMappingsBox
 from desktop_app.gui.settings import DEVICE_LABELS, DEVICES, AppSettings
 from desktop_app.gui.workers import JobContext, JobRunner, describe
+from desktop_app.library.database import Library
 from desktop_app.library.location import LibraryLocationError, hide_password, is_url, parse_location
 from desktop_app.library.location_check import check_location
+from desktop_app.library.path_mappings import machine_name
 
 PASSWORD_ADVICE = (
     "A password typed in a URL is kept in Genrescope's settings file as typed (readable only by you); "
@@ -59,9 +65,11 @@ class SettingsDialog(QDialog):
         *,
         current_location: str = "",
         override: str | None = None,
+        library: Library | None = None,
     ) -> None:
         """``current_location``: the library open now; ``override``: ``--db`` or ``GENRESCOPE_DB`` if
-        one of them chose it (the setting then waits for a start without them)."""
+        one of them chose it (the setting then waits for a start without them); ``library``: the
+        open library, whose folders on this machine the dialog shows and edits (None: not shown)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
@@ -96,6 +104,7 @@ class SettingsDialog(QDialog):
             )
         self.override_note.setVisible(override is not None)
         self.tests_run = 0
+        self.folder_mappings = FolderMappingsBox(library, machine_name(), jobs, self) if library is not None else None
 
         self.folders = QListWidget(self)
         self.folders.addItems(settings.library_folders)
@@ -137,6 +146,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(location_row)
         layout.addWidget(self.test_result)
         layout.addWidget(self.override_note)
+        if self.folder_mappings is not None:
+            layout.addWidget(self.folder_mappings)
         layout.addWidget(QLabel("Library folders:", self))
         layout.addWidget(self.folders)
         layout.addLayout(folder_buttons)

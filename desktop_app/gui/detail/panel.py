@@ -75,6 +75,8 @@ class DetailPanel(QWidget):
         self.player = player if player is not None else Player(self)
         self._loader = loader if loader is not None else SpectrogramLoader(self)
         self._track: TrackDetail | None = None
+        self._file: str | None = None
+        """Where the shown track's file was opened: this machine's path (`local_path`)."""
         self._thresholds = dict(DEFAULT_THRESHOLDS)
 
         # No shortcut here: the window owns the space bar and adds this action to its menu.
@@ -141,6 +143,7 @@ class DetailPanel(QWidget):
         previous = self._track
         self._track = track
         if self._track is None:
+            self._file = None
             self._title.setText(f"<i>{NO_TRACK}</i>")
             self._loader.cancel()
             self.player.load(None)
@@ -148,10 +151,11 @@ class DetailPanel(QWidget):
             self._show_analysis()
             return
         self._title.setText(_header_html(self._track))
-        if previous is not None and _same_file(previous, self._track):
+        path = self._local_path(self._track.path)  # moved by a new path mapping: opened again
+        if previous is not None and previous.id == self._track.id and path == self._file:
             self._show_analysis()  # e.g. its analysis just arrived
             return
-        path = self._local_path(self._track.path)
+        self._file = path
         self.player.load(path)
         self.transport.set_duration_hint(self._track.duration)
         self.spectrogram_view.set_playhead(0.0)
@@ -216,14 +220,14 @@ class DetailPanel(QWidget):
         )
 
     def _on_spectrogram(self, spectrogram: Spectrogram) -> None:
-        if self._track is None or spectrogram.path != self._local_path(self._track.path):
+        if self._track is None or spectrogram.path != self._file:
             return
         self.spectrogram_view.set_spectrogram(spectrogram)
         self.spectrogram_view.set_playhead(self.player.position())
         self._show_spectrogram_analyses(analyses_by_model(self._track))
 
     def _on_spectrogram_failed(self, path: str, message: str) -> None:
-        if self._track is not None and path == self._local_path(self._track.path):
+        if self._track is not None and path == self._file:
             self.spectrogram_view.show_message(message)
 
     def _seek(self, seconds: float) -> None:
@@ -243,10 +247,6 @@ def _timelines(spectrogram: Spectrogram, analyses: Mapping[str, StoredAnalysis])
         timeline(ccmusic, spectrogram.window_bounds) if ccmusic else Timeline((), model=CCMUSIC),
         timeline(genres, patches) if genres else Timeline((), model=BROAD),
     ]
-
-
-def _same_file(a: TrackDetail, b: TrackDetail) -> bool:
-    return a.id == b.id and a.path == b.path
 
 
 def _header_html(track: TrackDetail) -> str:
