@@ -17,14 +17,13 @@ file (whose workers all run here), so machines whose clocks disagree still agree
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, delete, func, select, update
 
 from desktop_app.library.analyses import unanalysed
 from desktop_app.library.models import Track, WorkClaim
 from desktop_app.library.portable import upsert
-from desktop_app.library.track_store import utc_now
 
 claims = WorkClaim.__table__
 tracks = Track.__table__
@@ -35,7 +34,7 @@ def database_now(conn: Connection) -> datetime:
     if conn.dialect.name == "postgresql":
         # clock_timestamp, not now(): now() is when the transaction began, before it queued for the lock.
         return conn.execute(select(func.timezone("UTC", func.clock_timestamp()))).scalar_one()
-    return utc_now()
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def claim(
