@@ -84,8 +84,12 @@ class ClaimedWork:
     def __exit__(self, *_exc: object) -> None:
         self._closed.set()
         self._renewer.join()
-        with self.library.writer.begin() as conn:
-            claims.release(conn, self.model_id, self.worker)
+        try:
+            with self.library.writer.begin() as conn:
+                claims.release(conn, self.model_id, self.worker)
+        except SQLAlchemyError:
+            # Closing after the database failed: the claims expire a lease later all the same.
+            log.warning("could not give back the claims of %s", self.worker, exc_info=True)
 
     def results(
         self, pipeline: Callable[[Iterable[tuple[int, str]]], Iterator[R]], cancelled: Callable[[], bool]

@@ -14,6 +14,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from desktop_app.analysis.claimed_work import DEFAULT_LEASE_SECONDS
+from desktop_app.cli import main
+from desktop_app.cli.analysis_commands import LEASE_SECONDS
 from desktop_app.library.database import open_library
 from desktop_app.library.models import Analysis, Track, WorkClaim
 from desktop_app.library.scanner import Scanner
@@ -69,3 +72,11 @@ def test_a_killed_workers_tracks_are_finished_by_another_once_its_lease_expires(
 def _analysed(library) -> set[int]:
     with library.engine.connect() as conn:
         return set(conn.execute(select(Analysis.track_id).distinct()).scalars())
+
+
+@pytest.mark.parametrize("given", ["0", "-5", "soon"])
+def test_a_lease_must_be_a_positive_number_of_seconds(capsys, given):
+    with pytest.raises(SystemExit) as stopped:
+        main(["classify", "--lease-seconds", given])
+    assert stopped.value.code == 2 and "--lease-seconds" in capsys.readouterr().err
+    assert LEASE_SECONDS == DEFAULT_LEASE_SECONDS, "the CLI's default is the passes' own"
