@@ -27,7 +27,7 @@ class InferenceError(GenrescopeError):
 
 
 class AnalysisError(GenrescopeError):
-    """What joins audio, models and the library: learned genres."""
+    """What joins audio, models and the library: learned genres, passes sharing a library."""
 
 
 class GenresError(GenrescopeError):

@@ -139,11 +139,12 @@ class PostgresServer:
 
         return psycopg.connect(host=str(self.socket_dir), port=PORT, user=SUPERUSER, dbname="postgres", autocommit=True)
 
-    def create_database(self) -> str:
-        """A new empty database; returns its name."""
+    def create_database(self, template: str | None = None) -> str:
+        """A new empty database, or a copy of ``template`` (a database no one is connected to);
+        returns its name."""
         name = f"library_{os.getpid()}_{next(self._names)}"
         with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return name
 
     def drop_database(self, name: str) -> None:

@@ -1,7 +1,8 @@
 """Analysing the library's tracks with a loaded classifier: the one job the CLI and the window share.
 
 Resumable by construction: tracks that already have an analysis from this model are skipped, and
-every finished batch is committed at once, so a crash loses at most the batch in flight.
+every finished track is committed at once, so a crash loses at most the tracks in flight. Several
+workers may run it on one library at once: each claims the tracks it analyses (`claimed_work`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from desktop_app.analysis.passes import PassProgress, PassSummary, drive, on_this_machine
+from desktop_app.analysis.claimed_work import DEFAULT_LEASE_SECONDS, ClaimedWork
+from desktop_app.analysis.passes import PassProgress, PassSummary, run_pass
 from desktop_app.audio.prepare import TrackInputs, prepare_track
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.engine import GenreClassifier
@@ -49,8 +51,10 @@ def classify_tracks(
     progress: Callable[[PassProgress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> PassSummary:
-    """Analyse the tracks this model has not analysed yet (all, or those in ``track_ids``)."""
+    """Analyse the tracks this model has not analysed yet (all, or those in ``track_ids``), beside
+    any other workers on the library (each track's claim lasts ``lease_seconds`` unless renewed)."""
     started = time.perf_counter()
     cancelled = should_cancel or (lambda: False)
     identity = classifier.identity
@@ -59,17 +63,26 @@ def classify_tracks(
     )
     with library.writer.begin() as conn:
         model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin, [g.key for g in GENRES])
-        todo = on_this_machine(library, store.tracks_to_analyse(conn, model_id, track_ids, limit))
-    if track_ids is not None:
-        summary.already_done = len(set(track_ids)) - len(todo)
 
-    def save(result: PipelineResult[int, TrackInputs]) -> store.AnalysisRecord:
+    def save(work: ClaimedWork, result: PipelineResult[int, TrackInputs]) -> store.AnalysisRecord | None:
         record = to_record(result, classifier)
         with library.writer.begin() as conn:
+            if not work.finish(conn, result.key):
+                return None
             store.save_analyses(conn, model_id, [(result.key, record)])
         return record
 
-    results = run_pipeline(todo, prepare_track, classifier.predict, should_cancel=cancelled)
-    return drive(
-        results, len(todo), save, summary, started=started, cancelled=cancelled, progress=progress, on_result=on_result
+    return run_pass(
+        library,
+        model_id,
+        summary,
+        pipeline=lambda items: run_pipeline(items, prepare_track, classifier.predict, should_cancel=cancelled),
+        save=save,
+        started=started,
+        cancelled=cancelled,
+        track_ids=track_ids,
+        limit=limit,
+        lease_seconds=lease_seconds,
+        progress=progress,
+        on_result=on_result,
     )

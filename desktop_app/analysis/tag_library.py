@@ -5,6 +5,7 @@ gets real broad genres before the CCMusic network (when installed; a similar cos
 bench/tagger.py) starts on the library. Resumable like `classify_tracks`: a track the current tagger
 and broad-genre table already analysed is skipped, and each finished track is committed at once
 (its three rows and both taggers' embeddings in one transaction), so a crash loses at most the tracks in flight.
+Several workers may tag one library at once: each claims the tracks it tags (`claimed_work`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Connection
 
 from desktop_app.analysis import tag_results
-from desktop_app.analysis.passes import PassProgress, PassSummary, drive, on_this_machine
+from desktop_app.analysis.claimed_work import DEFAULT_LEASE_SECONDS, ClaimedWork
+from desktop_app.analysis.passes import PassProgress, PassSummary, run_pass
 from desktop_app.audio.prepare import TaggerInputs, prepare_for_tagger
 from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
@@ -50,9 +52,10 @@ def _origin(tagger: Tagger) -> str:
 
 
 def store_result(
-    library: Library, model_ids: dict[str, int], result: PipelineResult[int, TaggerInputs], tagger: Tagger
-) -> dict[str, store.AnalysisRecord]:
-    """Store one track's three rows in one transaction; returns them by model name."""
+    work: ClaimedWork, model_ids: dict[str, int], result: PipelineResult[int, TaggerInputs], tagger: Tagger
+) -> dict[str, store.AnalysisRecord] | None:
+    """Store one track's three rows in one transaction; returns them by model name (None, and
+    nothing stored, when the pass's claim on the track was taken over)."""
     device = str(tagger.device)
     found = None
     if result.error is not None or result.prepared is None or result.window_probs is None:
@@ -60,7 +63,9 @@ def store_result(
     else:
         found = tag_results.verdict(result.window_probs, tagger)
         rows = tag_results.records(found, result.prepared, device=device, seconds=result.seconds)
-    with library.writer.begin() as conn:
+    with work.library.writer.begin() as conn:
+        if not work.finish(conn, result.key):
+            return None
         for name, record in rows.items():
             store.save_analyses(conn, model_ids[name], [(result.key, record)])
         for name in TAGGERS:
@@ -78,8 +83,10 @@ def tag_tracks(
     progress: Callable[[PassProgress], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> PassSummary:
-    """Tag the tracks the current tagger has not tagged yet (all, or those in ``track_ids``).
+    """Tag the tracks the current tagger has not tagged yet (all, or those in ``track_ids``), beside
+    any other workers on the library (claims on the broad-genre model, `claimed_work`).
 
     ``on_result`` gets each track's broad-genre row.
     """
@@ -88,22 +95,26 @@ def tag_tracks(
     summary = PassSummary(device=str(tagger.device), model_origin=_origin(tagger))
     with library.writer.begin() as conn:
         model_ids = register_tagger_models(conn, tagger)
-        todo = on_this_machine(library, store.tracks_to_analyse(conn, model_ids[broad.BROAD_MODEL], track_ids, limit))
     summary.models = {name: tagger.identities[name].sha256 for name in TAGGERS}
     summary.models[broad.BROAD_MODEL] = tag_results.broad_sha256(tagger.identities)
-    if track_ids is not None:
-        summary.already_done = len(set(track_ids)) - len(todo)
 
-    results = run_pipeline(
-        todo, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size, should_cancel=cancelled
-    )
-    return drive(
-        results,
-        len(todo),
-        lambda result: store_result(library, model_ids, result, tagger)[broad.BROAD_MODEL],
+    def save(work: ClaimedWork, result: PipelineResult[int, TaggerInputs]) -> store.AnalysisRecord | None:
+        rows = store_result(work, model_ids, result, tagger)
+        return None if rows is None else rows[broad.BROAD_MODEL]
+
+    return run_pass(
+        library,
+        model_ids[broad.BROAD_MODEL],
         summary,
+        pipeline=lambda items: run_pipeline(
+            items, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size, should_cancel=cancelled
+        ),
+        save=save,
         started=started,
         cancelled=cancelled,
+        track_ids=track_ids,
+        limit=limit,
+        lease_seconds=lease_seconds,
         progress=progress,
         on_result=on_result,
     )

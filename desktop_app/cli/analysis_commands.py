@@ -11,6 +11,8 @@ from desktop_app.cli.common import add_db_option, open_library_from, print_json,
 MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
 """``--model``: the networks that run (the registry's `NETWORK_CHOICES`; written out so that
 ``--help`` does not import the model stack)."""
+LEASE_SECONDS = 120.0
+"""``--lease-seconds``' default: `claimed_work.DEFAULT_LEASE_SECONDS`, written out for the same reason."""
 MODEL_HELP = (
     "which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, with the broad genres "
     "derived from them), the CCMusic network (ccmusic), or all available (default)"
@@ -62,8 +64,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     _add_model_options(classify, choose_network=False)
     classify.add_argument("--limit", type=int, metavar="N", help="analyse at most N tracks")
+    classify.add_argument(
+        "--lease-seconds",
+        type=_positive_seconds,
+        default=LEASE_SECONDS,
+        metavar="S",
+        help="several workers may classify one library at once (other machines, the window): each "
+        "claims a few tracks at a time, renewing its claims while it runs; a worker that stops "
+        "(killed, machine off) loses them S seconds later to the others (default: %(default)g)",
+    )
     classify.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     classify.set_defaults(run=run_classify)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return seconds
 
 
 def _wants(args: argparse.Namespace, network: str) -> bool:
@@ -262,7 +283,13 @@ def _classify_with_tagger(args: argparse.Namespace, report: dict[str, object]) -
         report["tagger"] = {"error": problem}
         return 2
     with open_library_from(args) as library, progress_bar("tagging") as bar:
-        summary = tag_tracks(library, tagger, limit=args.limit, progress=lambda p: bar.update(p.done, p.total))
+        summary = tag_tracks(
+            library,
+            tagger,
+            limit=args.limit,
+            lease_seconds=args.lease_seconds,
+            progress=lambda p: bar.update(p.done, p.total),
+        )
     report["tagger"] = summary.as_json()
     if not args.json:
         _print_pass(f"Tagger: {summary.analysed} tagged", summary, "")
@@ -283,7 +310,13 @@ def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) 
     if classifier.identity.origin == "test":
         print("warning: these are TEST weights; their predictions are not real", file=sys.stderr)
     with open_library_from(args) as library, progress_bar("analysing") as bar:
-        summary = classify_tracks(library, classifier, limit=args.limit, progress=lambda p: bar.update(p.done, p.total))
+        summary = classify_tracks(
+            library,
+            classifier,
+            limit=args.limit,
+            lease_seconds=args.lease_seconds,
+            progress=lambda p: bar.update(p.done, p.total),
+        )
     report["ccmusic"] = summary.as_json()
     if not args.json:
         _print_pass(f"CCMusic: {summary.analysed} analysed", summary, f" ({classifier.identity.label})")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 
 from desktop_app.library.models import Analysis, GenreModel, Track
 from desktop_app.library.portable import upsert
@@ -84,20 +84,31 @@ def save_analyses(conn: Connection, model_id: int, results: Sequence[tuple[int, 
     conn.execute(statement.on_conflict_do_update(index_elements=["track_id", "model_id"], set_=updated), rows)
 
 
-def tracks_to_analyse(
-    conn: Connection, model_id: int | None, track_ids: Sequence[int] | None = None, limit: int | None = None
-) -> list[tuple[int, str]]:
-    """(id, path) of available, readable tracks that this model has not analysed yet, in id order."""
+def unanalysed(model_id: int | None, track_ids: Sequence[int] | None = None) -> Select[tuple[int, str]]:
+    """The query for (id, path) of available, readable tracks (of ``track_ids``, else all) that this
+    model has not analysed yet, to order, limit or narrow further."""
     query = select(tracks.c.id, tracks.c.path).where(tracks.c.available.is_(True), tracks.c.error.is_(None))
     if model_id is not None:
         done = select(analyses.c.track_id).where(analyses.c.model_id == model_id)
         query = query.where(tracks.c.id.not_in(done))
     if track_ids is not None:
         query = query.where(tracks.c.id.in_(list(track_ids)))
-    query = query.order_by(tracks.c.id)
+    return query
+
+
+def tracks_to_analyse(
+    conn: Connection, model_id: int | None, track_ids: Sequence[int] | None = None, limit: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, path) of available, readable tracks that this model has not analysed yet, in id order."""
+    query = unanalysed(model_id, track_ids).order_by(tracks.c.id)
     if limit is not None:
         query = query.limit(limit)
     return [(row.id, row.path) for row in conn.execute(query)]
+
+
+def count_to_analyse(conn: Connection, model_id: int | None, track_ids: Sequence[int] | None = None) -> int:
+    """How many tracks `tracks_to_analyse` would list without a limit."""
+    return conn.execute(select(func.count()).select_from(unanalysed(model_id, track_ids).subquery())).scalar_one()
 
 
 def model_id_for(conn: Connection, sha256: str) -> int | None:

@@ -157,6 +157,24 @@ class Embedding(Base):
     __table_args__ = (Index("ix_embeddings_dims", "dims"),)
 
 
+class WorkClaim(Base):
+    """A worker's lease on one track for one model while it analyses it (`library.claims`).
+
+    ``worker`` names the pass (host, process, pass number); the claim is someone else's to take
+    once ``expires_at`` (the database's UTC clock) has passed without the worker renewing it.
+    """
+
+    __tablename__ = "work_claims"
+
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), primary_key=True)
+    worker: Mapped[str] = mapped_column(Text, nullable=False)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_work_claims_model_worker", "model_id", "worker"),)
+
+
 class LearnedGenres(Base):
     """What a learned "My genres" model (a ``models`` row) was trained on, how it evaluated, and its
     parameters as plain numbers. ``examples``: [[track_id, label], ...]; ``fingerprint``: the

@@ -48,7 +48,7 @@ class KnownTrack:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)  # not datetime.UTC: Python 3.10 has none.replace(tzinfo=None)
+    return datetime.now(timezone.utc).replace(tzinfo=None)  # not datetime.UTC: Python 3.10 has none
 
 
 def _under(root: str):

@@ -81,3 +81,14 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(library, tmp_path)
     thread.join()
     with library.session() as s:
         assert s.execute(text("SELECT title FROM tracks")).scalar() == "changing"
+
+
+def test_library_times_are_naive_utc() -> None:
+    """Every DateTime column holds naive UTC (a mechanical edit once left the time zone attached)."""
+    from datetime import datetime, timezone
+
+    from desktop_app.library.track_store import utc_now
+
+    now = utc_now()
+    assert now.tzinfo is None
+    assert abs((datetime.now(timezone.utc).replace(tzinfo=None) - now).total_seconds()) < 5
