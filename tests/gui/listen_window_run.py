@@ -20,7 +20,7 @@ from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import AppSettings
 from desktop_app.library.database import open_library
 
-LISTEN_SECONDS = 16
+LISTEN_SECONDS = 15
 
 
 def wait(app: QApplication, condition, seconds: float) -> bool:
@@ -49,7 +49,9 @@ def main() -> None:
     assert wait(app, lambda: started, 120), listen.status.text()
     assert listen.listening, listen.status.text()
     player = subprocess.Popen(["paplay", "--device=room", recording])
-    wait(app, lambda: False, LISTEN_SECONDS)
+    # Listened until the view has drawn LISTEN_SECONDS (enough for one CCMusic window): on a busy
+    # machine the sound server starts late, so a fixed wall-clock wait could capture too little.
+    assert wait(app, lambda: listen.shown_seconds >= LISTEN_SECONDS, 120), listen.shown_seconds
     listen.grab().save(str(out_dir / "listen.png"))
     repaints = listen.repaints
     stopped: list[object] = []

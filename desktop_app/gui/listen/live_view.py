@@ -169,6 +169,11 @@ class ListenWindow(QDialog):
     def listening(self) -> bool:
         return self._session is not None
 
+    @property
+    def shown_seconds(self) -> float:
+        """How much of this listening the spectrogram has drawn so far (it trails the capture)."""
+        return self._heard_frames / FRAMES_PER_SECOND
+
     def toggle(self) -> None:
         if self.listening:
             self.stop()
