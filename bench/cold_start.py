@@ -20,6 +20,11 @@ Two things are timed, each in a fresh Python process:
   (``in_process_s``), and the whole process (``process_s``, interpreter start included).
 
 The recording is one of tests/real_music.py's (``lovin``: 3 minutes, fetched once into its cache).
+Wall clock is what a user waits, but on a machine shared with other jobs it swings by tens of
+percent from run to run; so each run's CPU time (user + system, the child and its threads:
+``cpu_s``) is reported too, which compilation shows up in and other processes barely change, and
+each repeat's cold run minus its warm neighbour (``paired_cold_minus_warm_s``).
+
 ``--checkout DIR`` times another checkout of Genrescope with this Python (e.g. one from before
 issue 16, for the comparison). Each run also says whether librosa or numba was imported and how
 many files the cold run left in its numba cache. Prints JSON.
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,8 +82,8 @@ def cpu_model() -> str:
     return "unknown"
 
 
-def run_child(checkout: Path, numba_dir: Path, data_dir: Path, argv: list[str]) -> tuple[float, str]:
-    """(wall seconds, stdout) of ``python argv`` with the checkout first on the path."""
+def run_child(checkout: Path, numba_dir: Path, data_dir: Path, argv: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, stdout) of ``python argv`` with the checkout first on the path."""
     env = {
         **os.environ,
         "PYTHONPATH": str(checkout),
@@ -85,25 +91,34 @@ def run_child(checkout: Path, numba_dir: Path, data_dir: Path, argv: list[str]) 
         "GENRESCOPE_DATA_DIR": str(data_dir),
         "QT_QPA_PLATFORM": "offscreen",
     }
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, *argv], cwd=checkout, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if done.returncode != 0:
         raise SystemExit(f"{argv[:3]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds, done.stdout
+    return seconds, cpu, done.stdout
 
 
 def analyze(checkout: Path, numba_dir: Path, data_dir: Path, track: Path, weights: Path) -> dict[str, object]:
     argv = ["-c", ANALYZE_CHILD, "analyze", str(track), "--weights", str(weights), "--json"]
-    seconds, out = run_child(checkout, numba_dir, data_dir, argv)
+    seconds, cpu, out = run_child(checkout, numba_dir, data_dir, argv)
     _, librosa_loaded, numba_loaded = out.strip().splitlines()[-1].split()
-    return {"s": seconds, "librosa": librosa_loaded == "True", "numba": numba_loaded == "True"}
+    return {"s": seconds, "cpu_s": cpu, "librosa": librosa_loaded == "True", "numba": numba_loaded == "True"}
 
 
 def first_spectrogram(checkout: Path, numba_dir: Path, data_dir: Path, track: Path) -> dict[str, object]:
-    seconds, out = run_child(checkout, numba_dir, data_dir, ["-c", SPECTROGRAM_CHILD, str(track)])
+    seconds, cpu, out = run_child(checkout, numba_dir, data_dir, ["-c", SPECTROGRAM_CHILD, str(track)])
     child = json.loads(out.strip().splitlines()[-1])
-    return {"s": child["in_process_s"], "process_s": seconds, "librosa": child["librosa"], "numba": child["numba"]}
+    return {
+        "s": child["in_process_s"],
+        "process_s": seconds,
+        "cpu_s": cpu,
+        "librosa": child["librosa"],
+        "numba": child["numba"],
+    }
 
 
 def summary(runs: list[dict[str, object]], key: str = "s") -> dict[str, object]:
@@ -167,7 +182,11 @@ def main() -> int:
         entry: dict[str, object] = {state: summary(state_runs) for state, state_runs in by_state.items()}
         if task == "first_spectrogram":
             entry["process_s"] = {state: summary(state_runs, "process_s") for state, state_runs in by_state.items()}
+        entry["cpu_s"] = {state: summary(state_runs, "cpu_s") for state, state_runs in by_state.items()}
         entry["cold_minus_warm_s"] = round(entry["cold"]["median"] - entry["warm"]["median"], 2)  # type: ignore[index]
+        # Each repeat's cold run against its warm neighbour: less exposed to load that drifts over the runs.
+        paired = [float(c["s"]) - float(w["s"]) for c, w in zip(by_state["cold"], by_state["warm"])]  # type: ignore[arg-type]
+        entry["paired_cold_minus_warm_s"] = summary([{"s": d} for d in paired])
         entry["load_1min"] = {state: [run["load_1min"] for run in state_runs] for state, state_runs in by_state.items()}
         entry["imported"] = {
             name: any(bool(run[name]) for state_runs in by_state.values() for run in state_runs)
