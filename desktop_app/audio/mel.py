@@ -11,14 +11,21 @@ Patches are 187 frames (3 s: ``librosa.time_to_frames(3, sr=16000, n_fft=512, ho
 with no overlap; the original drops the last partial patch. It crashes on a file shorter than one
 patch; here such a clip is repeated until it fills one patch, the padding musicnn was trained with
 (its ``pad_short: repeat-pad``), and flagged ``short_clip``.
+
+librosa's mel spectrogram is restated here (Slaney's mel scale and filter normalisation, the
+shared centred STFT of `stft`) with librosa 0.11's arithmetic, so the patches are librosa's bit for
+bit (tests/audio/test_librosa_port.py) without importing librosa, whose numba made the first
+analysis on a new machine wait tens of seconds for compilation.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
+
+from desktop_app.audio.stft import hann, stft
 
 SAMPLE_RATE = 16000
 FFT_SIZE = 512
@@ -27,7 +34,26 @@ N_MELS = 96
 PATCH_FRAMES = 187
 PATCH_SECONDS = PATCH_FRAMES * HOP_LENGTH / SAMPLE_RATE
 """2.992 s of audio per patch: the tagger's time resolution."""
-BAND_EDGES_HZ = librosa.mel_frequencies(N_MELS + 2, fmin=0.0, fmax=SAMPLE_RATE / 2)
+
+
+def _mel_frequencies(count: int, fmin: float, fmax: float) -> np.ndarray:
+    """``librosa.mel_frequencies(count, fmin=fmin, fmax=fmax)``: evenly spaced on Slaney's mel
+    scale (linear below 1 kHz, logarithmic above)."""
+    step_hz = 200.0 / 3
+    log_from_mel = 1000.0 / step_hz
+    log_step = np.log(6.4) / 27.0
+
+    def to_mel(hz: float) -> float:
+        return float(log_from_mel + np.log(hz / 1000.0) / log_step) if hz >= 1000.0 else hz / step_hz
+
+    mels = np.linspace(to_mel(fmin), to_mel(fmax), count)
+    hz: np.ndarray = step_hz * mels
+    logarithmic = mels >= log_from_mel
+    hz[logarithmic] = 1000.0 * np.exp(log_step * (mels[logarithmic] - log_from_mel))
+    return hz
+
+
+BAND_EDGES_HZ = _mel_frequencies(N_MELS + 2, fmin=0.0, fmax=SAMPLE_RATE / 2)
 """(98,) Hz: mel band m is the triangle from ``BAND_EDGES_HZ[m]`` up to ``BAND_EDGES_HZ[m + 2]``,
 peaking at ``BAND_EDGES_HZ[m + 1]``, exactly as ``librosa.filters.mel`` builds it with the
 defaults `log_mel` uses (fmin 0, fmax = Nyquist, Slaney's mel scale)."""
@@ -84,11 +110,26 @@ def log_mel(samples: np.ndarray) -> np.ndarray:
     """float32 (frames, 96) log-compressed mel spectrogram of float32 mono 16 kHz ``samples``."""
     if samples.ndim != 1 or samples.shape[0] == 0:
         raise ValueError(f"expected non-empty mono samples, got shape {samples.shape}")
-    mel = librosa.feature.melspectrogram(
-        y=samples, sr=SAMPLE_RATE, hop_length=HOP_LENGTH, n_fft=FFT_SIZE, n_mels=N_MELS
-    ).T
+    power = np.abs(stft(samples, FFT_SIZE, HOP_LENGTH, hann(FFT_SIZE))) ** 2.0
+    mel = np.einsum("...ft,mf->...mt", power, _filter_bank(), optimize=True).T
     quantised = mel.astype(np.float16).astype(np.float32)
     return np.log10(np.float32(10000) * quantised + np.float32(1))
+
+
+@functools.cache
+def _filter_bank() -> np.ndarray:
+    """float32 (96, 257): ``librosa.filters.mel(sr=16000, n_fft=512, n_mels=96)``, triangles between
+    `BAND_EDGES_HZ` over the FFT bins, each scaled to unit area (Slaney's normalisation)."""
+    weights = np.zeros((N_MELS, 1 + FFT_SIZE // 2), dtype=np.float32)
+    fft_hz = np.fft.rfftfreq(n=FFT_SIZE, d=1.0 / SAMPLE_RATE)
+    widths = np.diff(BAND_EDGES_HZ)
+    ramps = np.subtract.outer(BAND_EDGES_HZ, fft_hz)
+    for band in range(N_MELS):
+        rising = -ramps[band] / widths[band]
+        falling = ramps[band + 2] / widths[band + 1]
+        weights[band] = np.maximum(0, np.minimum(rising, falling))
+    weights *= (2.0 / (BAND_EDGES_HZ[2 : N_MELS + 2] - BAND_EDGES_HZ[:N_MELS]))[:, np.newaxis]
+    return weights
 
 
 def patches(spectrogram: np.ndarray) -> MelPatches:

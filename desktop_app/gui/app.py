@@ -1,6 +1,6 @@
 """Starting the window: the QApplication, the library, the settings, the services, then the main window.
 
-Only Qt and the library are imported here; torch and librosa load later, in the workers that
+Only Qt and the library are imported here; torch and the audio code (scipy, soxr) load later, in the workers that
 need them, so the window appears in well under two seconds. The background services (job pool,
 scan and analysis queues, library events) are built here and handed to the window, which only
 shows and drives them.

@@ -77,7 +77,7 @@ class SmokeCheck(QObject):
         self._timer.start()
 
     def _spectrogram_shown(self) -> bool:
-        """The selected track's CQT spectrogram is drawn (decoding and librosa work)."""
+        """The selected track's CQT spectrogram is drawn (decoding and CQT work)."""
         track = self.window.detail.current_track()
         shown = self.window.detail.spectrogram_view.spectrogram()
         return track is not None and shown is not None and shown.path == track.path

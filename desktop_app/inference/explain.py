@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
 
 from desktop_app.audio.cqt import BINS_PER_OCTAVE, FMIN_HZ, HOP_LENGTH, SAMPLE_RATE
 from desktop_app.audio.heat_colours import blend
 from desktop_app.audio.image_geometry import WindowGeometry, grid_to_image
+from desktop_app.audio.pitch import hz_to_note
 from desktop_app.audio.render import INPUT_SIZE, colour_indices, spectrogram_image
 from desktop_app.audio.windows import window_layout
 from desktop_app.genres.ccmusic import GENRES, Genre
@@ -59,7 +59,7 @@ class Peak:
     @property
     def note(self) -> str:
         """The nearest note's scientific pitch name ("A4" for 440 Hz)."""
-        return str(librosa.hz_to_note(self.hz, unicode=False))
+        return hz_to_note(self.hz)
 
 
 def local_maxima(grid: np.ndarray, limit: int) -> list[tuple[int, int]]:
@@ -113,7 +113,7 @@ class Explanation:
 
 def note_name(bin_index: int) -> str:
     """Scientific pitch name of a CQT bin ("C1" for bin 0, "A4" for bin 45)."""
-    return str(librosa.hz_to_note(bin_frequency(bin_index), unicode=False))
+    return hz_to_note(bin_frequency(bin_index))
 
 
 def bin_frequency(bin_index: int) -> float:

@@ -2,7 +2,7 @@
 
 No Qt here, so the rules are tested without a window. The CQT layout (84 bins, 12 per octave,
 bin 0 = C1) is restated rather than imported from ``desktop_app.audio.cqt`` because that module
-imports librosa, which the GUI must not pay for at start-up.
+imports scipy and soxr, which the GUI must not pay for at start-up.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Computing a track's whole-song CQT off the GUI thread, with a small cache.
 
-Decoding and the CQT of a song take a second or more (librosa's first call compiles for several
-more), so they run on a one-thread `QThreadPool`; one thread because only the latest request
-matters and a second thread would only compete with the analysis workers on two cores. A result
-reaches the GUI thread by a queued signal and is delivered only if it is still the one asked for:
-a user clicking through tracks sees the last one, never a late result for an earlier one. Jobs
-that became stale before starting are skipped; finished stale results still go into the cache.
+Decoding and the CQT of a song take a second or more, so they run on a one-thread `QThreadPool`;
+one thread because only the latest request matters and a second thread would only compete with
+the analysis workers on two cores. A result reaches the GUI thread by a queued signal and is
+delivered only if it is still the one asked for: a user clicking through tracks sees the last one,
+never a late result for an earlier one. Jobs that became stale before starting are skipped;
+finished stale results still go into the cache.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class SpectrogramError(Exception):
 
 def compute_spectrogram(path: str) -> Spectrogram:
     """Decode ``path`` and compute its dB CQT and window layout; runs on a worker thread."""
-    # Imported here: these pull in librosa, which must not slow down the window's start-up.
+    # Imported here: these pull in scipy and soxr, which must not slow down the window's start-up.
     from desktop_app.audio.cqt import HOP_LENGTH, SAMPLE_RATE, cqt_db
     from desktop_app.audio.decode import AudioDecodeError, decode_audio
     from desktop_app.audio.windows import split_windows
