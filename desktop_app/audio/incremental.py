@@ -18,7 +18,7 @@ and mel product, which round differently for different frame counts; the tagger'
 quantisation makes that one float16 step in a few values in 100,000. For the CQT the
 filters of the lowest octaves, computed at a low rate through soxr, reach further: with 32
 frames (0.74 s) of context the dB values differ from the file's by at most about 0.01 dB
-(tests/audio/test_incremental.py), which is the price of 0.74 s of latency on the live view.
+(tests/audio/test_live_features.py), which is the price of 0.74 s of latency on the live view.
 """
 
 from __future__ import annotations
