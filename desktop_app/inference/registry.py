@@ -90,9 +90,15 @@ def open_classifier(
 ) -> GenreClassifier:
     """Load the chosen CCMusic weights strictly in ``precision``; raises NoModelError,
     CheckpointError, ModelStoreError or (a precision the device lacks) PrecisionUnsupportedError."""
+    return ccmusic_source(weights).open_classifier(device, precision)
+
+
+def ccmusic_source(weights: str | os.PathLike[str] | None = None) -> CCMusicSource:
+    """The CCMusic weights `open_classifier` loads, not loaded yet; raises NoModelError or
+    ModelStoreError when there are none (cheap: no torch)."""
     path = resolve_weights_path(weights)
     if path is not None:  # a named file is loaded as it is: CheckpointError says what is wrong with it
-        return CCMusicSource(path, "file", None).open_classifier(device, precision)
+        return CCMusicSource(path, "file", None)
     state = find_ccmusic()
     if state.source is None:
         if state.problem is not None:
@@ -101,7 +107,7 @@ def open_classifier(
             "No CCMusic genre model is installed. Run `genrescope model install` to download it. "
             + manual_install_instructions()
         )
-    return state.source.open_classifier(device, precision)
+    return state.source
 
 
 def open_tagger(device: str | None = None, precision: str = "fp32") -> Tagger:
