@@ -32,6 +32,7 @@ import numpy as np
 
 from desktop_app.inference.precision_check import (
     MAX_PROBABILITY_DIFFERENCE,
+    MIN_SPEEDUP,
     WINDOW_AGREEMENT,
     PrecisionVerdict,
     SampleSize,
@@ -340,6 +341,11 @@ def _figures(verdict: PrecisionVerdict | None) -> str:
 def _disagreement(verdict: PrecisionVerdict) -> str:
     if verdict.songs_disagreeing:
         return f"disagreed on {verdict.songs_disagreeing} of {verdict.tracks} songs"
+    if verdict.failure == "speed" and verdict.speed_ratio is not None:
+        return (
+            f"agreed with exact on {verdict.windows} windows of {verdict.tracks} tracks but ran only "
+            f"{verdict.speed_ratio:.1f}× as fast (at least {MIN_SPEEDUP:g}× needed)"
+        )
     if verdict.max_abs_difference >= MAX_PROBABILITY_DIFFERENCE:
         return (
             f"moved a probability by {verdict.max_abs_difference:.3f} "
@@ -350,3 +356,53 @@ def _disagreement(verdict: PrecisionVerdict) -> str:
         f"kept the top-1 of {share:.1%} of {verdict.windows} windows "
         f"(at least {WINDOW_AGREEMENT:.0%} needed) on {verdict.tracks} songs"
     )
+
+
+def checked_as(model_name: str) -> str | None:
+    """Which check covers the results of ``model_name``: the tagger's networks, the broad genres
+    derived from them and the learned genres read from their embeddings are all the tagger's."""
+    if model_name == CCMUSIC:
+        return CCMUSIC
+    if model_name in ("musicnn-msd", "musicnn-mtt", "broad-genre", "my-genres"):
+        return TAGGER
+    return None
+
+
+def describe_verdict(verdict: PrecisionVerdict) -> str:
+    """A stored verdict in words, as last checked (before a plan says whether it still holds)."""
+    if not verdict.decided:
+        return (
+            f"Checking {verdict.target.precision} against exact on your music: {verdict.windows} of "
+            f"{verdict.sample.windows} windows, {verdict.tracks} of {verdict.sample.tracks} tracks so far."
+        )
+    if verdict.passed:
+        return f"{_figures(verdict)} — in use since {verdict.checked_at[:10]}."
+    return f"Stays exact: {verdict.target.precision} {_disagreement(verdict)} (checked {verdict.checked_at[:10]})."
+
+
+@dataclass(frozen=True)
+class PrecisionWords:
+    """What the window's model info says about precision: ``short`` beside the model's name
+    (``bf16``, ``fp32``; empty when nothing is known) and ``sentence`` for its tooltip."""
+
+    short: str
+    sentence: str
+
+
+def window_words(model_name: str, plans: dict[str, PrecisionPlan], folder: Path | None = None) -> PrecisionWords:
+    """The words for ``model_name``'s results: from the plan the analysis queue reported, else
+    from the verdict stored in the models folder (a small JSON read, no torch)."""
+    key = checked_as(model_name)
+    if key is None:
+        return PrecisionWords("", "")
+    plan = plans.get(key)
+    if plan is not None:
+        return PrecisionWords(plan.precision, f"Precision: {describe(plan)}")
+    from desktop_app.inference.precision_check import stored_verdicts
+
+    found = [v for v in stored_verdicts(models_dir() if folder is None else folder) if v.target.model == key]
+    if not found:
+        return PrecisionWords("", "Precision: exact until a faster one is checked on your music.")
+    verdict = max(found, key=lambda v: v.checked_at)
+    short = verdict.target.precision if verdict.decided and verdict.passed else "fp32"
+    return PrecisionWords(short, f"Precision: {describe_verdict(verdict)}")

@@ -10,7 +10,8 @@ The evidence adds up track by track (`PrecisionVerdict.add`), so a check may spa
 and the one-file ``analyze``; it is decided once the sample is big enough (`SampleSize`: 200
 windows over at least 10 tracks, at most 20 windows of each), or as soon as it cannot pass. It
 passes when, on every sampled track, the song-level top-1 agrees (what a person sees); at least
-99 % of windows keep their top-1; and no probability moves by `MAX_PROBABILITY_DIFFERENCE` or more.
+99 % of windows keep their top-1; no probability moves by `MAX_PROBABILITY_DIFFERENCE` or more;
+and, where its speed was measured, it ran at least `MIN_SPEEDUP` times as fast as fp32.
 
 Why 0.05: the window shows probabilities as whole percents and sorts tracks into "Low confidence"
 by a threshold people set in whole percents, so a difference of 5 points is what a person could
@@ -48,6 +49,10 @@ MAX_PROBABILITY_DIFFERENCE = 0.05
 """A probability of the reduced precision may differ from fp32's by less than this (module docstring)."""
 WINDOW_AGREEMENT = 0.99
 """The share of sampled windows whose top-1 must agree."""
+MIN_SPEEDUP = 1.1
+"""A reduced precision that agrees must also have run at least this many times faster per window
+than fp32 during the check, where that was measured: one that is not measurably faster on this
+machine is not worth any doubt, and nothing may become slower than exact by default."""
 VERDICT_FORMAT = 1
 TEMP_PREFIX = ".precision-"
 
@@ -177,6 +182,21 @@ class PrecisionVerdict:
             return None
         return (self.exact_seconds / self.exact_windows) / (self.fast_seconds / self.windows)
 
+    @property
+    def failure(self) -> Literal["songs", "windows", "difference", "speed"] | None:
+        """Which condition the evidence so far breaks (None: none): a song's top-1, the share of
+        windows that agree, the largest probability difference, or the speed-up."""
+        if self.songs_disagreeing > 0:
+            return "songs"
+        if self.max_abs_difference >= MAX_PROBABILITY_DIFFERENCE:
+            return "difference"
+        if self.windows and self.windows_agreeing / self.windows < WINDOW_AGREEMENT:
+            return "windows"
+        ratio = self.speed_ratio
+        if ratio is not None and ratio < MIN_SPEEDUP:
+            return "speed"
+        return None
+
     def wants(self, key: str) -> bool:
         """Whether the track ``key`` (`track_key`) still adds to the check."""
         return not self.decided and key not in self.sampled
@@ -224,10 +244,12 @@ class PrecisionVerdict:
             "format": VERDICT_FORMAT,
             **data,
             "state": self.state,
+            "failure": self.failure if self.decided else None,
             "window_agreement": self.window_agreement,
             "speed_ratio": self.speed_ratio,
             "max_probability_difference_bound": MAX_PROBABILITY_DIFFERENCE,
             "window_agreement_bound": WINDOW_AGREEMENT,
+            "min_speedup": MIN_SPEEDUP,
         }
 
     @classmethod
@@ -254,11 +276,7 @@ class PrecisionVerdict:
 
 
 def _agree_enough(verdict: PrecisionVerdict) -> bool:
-    return (
-        verdict.songs_disagreeing == 0
-        and verdict.windows_agreeing >= WINDOW_AGREEMENT * verdict.windows
-        and verdict.max_abs_difference < MAX_PROBABILITY_DIFFERENCE
-    )
+    return verdict.failure is None
 
 
 def judge(
@@ -285,6 +303,8 @@ def judge(
     if speed_ratio is not None:  # as per-window seconds: exact 1 s per window, fast 1/ratio
         verdict = replace(verdict, exact_seconds=float(verdict.windows), exact_windows=verdict.windows)
         verdict = replace(verdict, fast_seconds=verdict.windows / speed_ratio)
+        if verdict.decided:
+            verdict = replace(verdict, passed=verdict.failure is None)
     return verdict
 
 
