@@ -142,6 +142,8 @@ def _precision_note(name: str, plan) -> None:  # plan: analysis.precision_switch
     if plan.state == "fast-chosen":
         checked = "" if plan.verdict is not None and plan.verdict.decided else ", not checked against exact"
         print(f"note: {name} runs {plan.precision} as asked (--precision fast){checked}", file=sys.stderr)
+    elif plan.state == "unsupported" and plan.choice == "fast":
+        print(f"note: {name} runs exact fp32: this device has no faster reduced precision", file=sys.stderr)
 
 
 def _precision_report(run) -> dict[str, object]:  # run: TaggerRun | ClassifierRun
