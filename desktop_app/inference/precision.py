@@ -57,7 +57,9 @@ def dtype_for(precision: str, device: torch.device) -> torch.dtype:
     if precision not in PRECISIONS:
         raise PrecisionUnsupportedError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     if not supported(precision, device):
-        why = " without native bf16 (it would be slower than fp32)" if device.type == "cpu" else ""
+        why = (
+            " without native bf16 (it would be slower than fp32)" if (precision, device.type) == ("bf16", "cpu") else ""
+        )
         raise PrecisionUnsupportedError(f"{precision} is not supported on {device.type}{why}")
     return DTYPES[precision]
 
