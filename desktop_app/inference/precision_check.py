@@ -20,8 +20,13 @@ notice in a number or see a track change lists over; bf16 rounds each of the ~19
 measured on real music stays well under it (README: Reduced precision). A model whose reduced
 precision moves a probability that far is not the same model, whatever its top-1 does.
 
-For a model with several heads (the built-in tagger: two taggers' tags side by side) a window or
-song agrees only if every head's top-1 does, and the bound applies to every probability column.
+For a model with several heads (the built-in tagger: two taggers' tags side by side, each its own
+model with its own top-1) every head is held to each condition: every song's top-1 of every head,
+99 % of windows' top-1 for each head (``windows_agreeing`` is the worse head's count), the bound
+on every probability column. Requiring both heads at once on each window would be stricter than
+the rule is for either model alone: on the nine recordings of tests/real_music.py (20 patches
+each) the tagger's bf16 keeps 179 of 180 patches' top-1 for each tagger, but a different patch
+for each, so 178 of 180 for both together.
 
 A verdict is stored per model and device type in the models folder as JSON, written atomically;
 it is valid only for the same model SHA-256, device, torch version, Genrescope version and reduced
@@ -108,9 +113,15 @@ class TrackComparison:
     """One track's sampled windows in both precisions."""
 
     windows: int
-    windows_agreeing: int
+    head_windows_agreeing: tuple[int, ...]
+    """Per head, the windows whose top-1 agrees."""
     song_agrees: bool
     max_abs_difference: float
+
+    @property
+    def windows_agreeing(self) -> int:
+        """The worse head's count."""
+        return min(self.head_windows_agreeing)
 
 
 def compare_track(exact: np.ndarray, fast: np.ndarray, heads: Sequence[slice]) -> TrackComparison:
@@ -119,15 +130,15 @@ def compare_track(exact: np.ndarray, fast: np.ndarray, heads: Sequence[slice]) -
     exact, fast = np.asarray(exact, dtype=np.float64), np.asarray(fast, dtype=np.float64)
     if exact.shape != fast.shape or exact.ndim != 2 or len(exact) == 0:
         raise ValueError(f"expected two equal [windows >= 1, columns] arrays, got {exact.shape} and {fast.shape}")
-    agree = np.ones(len(exact), dtype=bool)
+    agreeing = []
     song = True
     largest = 0.0
     for head in heads:
         a, b = exact[:, head], fast[:, head]
-        agree &= a.argmax(axis=1) == b.argmax(axis=1)
+        agreeing.append(int((a.argmax(axis=1) == b.argmax(axis=1)).sum()))
         song &= bool(a.mean(axis=0).argmax() == b.mean(axis=0).argmax())
         largest = max(largest, float(np.abs(a - b).max()))
-    return TrackComparison(len(exact), int(agree.sum()), song, largest)
+    return TrackComparison(len(exact), tuple(agreeing), song, largest)
 
 
 def track_key(path: str) -> str:
@@ -148,7 +159,8 @@ class PrecisionVerdict:
     tracks: int = 0
     windows: int = 0
     songs_agreeing: int = 0
-    windows_agreeing: int = 0
+    head_windows_agreeing: tuple[int, ...] = ()
+    """Per head (`compare_track`), the sampled windows whose top-1 agrees."""
     max_abs_difference: float = 0.0
     exact_seconds: float = 0.0
     """Time fp32 took for ``exact_windows`` windows (in the analysis' own batches)."""
@@ -170,6 +182,11 @@ class PrecisionVerdict:
     @property
     def songs_disagreeing(self) -> int:
         return self.tracks - self.songs_agreeing
+
+    @property
+    def windows_agreeing(self) -> int:
+        """The sampled windows whose top-1 agrees, for the worse head."""
+        return min(self.head_windows_agreeing) if self.head_windows_agreeing else 0
 
     @property
     def window_agreement(self) -> float | None:
@@ -214,7 +231,14 @@ class PrecisionVerdict:
             tracks=self.tracks + 1,
             windows=self.windows + comparison.windows,
             songs_agreeing=self.songs_agreeing + int(comparison.song_agrees),
-            windows_agreeing=self.windows_agreeing + comparison.windows_agreeing,
+            head_windows_agreeing=tuple(
+                mine + theirs
+                for mine, theirs in zip(
+                    self.head_windows_agreeing or (0,) * len(comparison.head_windows_agreeing),
+                    comparison.head_windows_agreeing,
+                    strict=True,
+                )
+            ),
             max_abs_difference=max(self.max_abs_difference, comparison.max_abs_difference),
             fast_seconds=self.fast_seconds + fast_seconds,
             started_at=self.started_at or now,
@@ -240,11 +264,13 @@ class PrecisionVerdict:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["sampled"] = list(self.sampled)
+        data["head_windows_agreeing"] = list(self.head_windows_agreeing)
         return {
             "format": VERDICT_FORMAT,
             **data,
             "state": self.state,
             "failure": self.failure if self.decided else None,
+            "windows_agreeing": self.windows_agreeing,
             "window_agreement": self.window_agreement,
             "speed_ratio": self.speed_ratio,
             "max_probability_difference_bound": MAX_PROBABILITY_DIFFERENCE,
@@ -262,7 +288,7 @@ class PrecisionVerdict:
             tracks=int(data["tracks"]),
             windows=int(data["windows"]),
             songs_agreeing=int(data["songs_agreeing"]),
-            windows_agreeing=int(data["windows_agreeing"]),
+            head_windows_agreeing=tuple(int(n) for n in data["head_windows_agreeing"]),
             max_abs_difference=float(data["max_abs_difference"]),
             exact_seconds=float(data["exact_seconds"]),
             exact_windows=int(data["exact_windows"]),

@@ -123,6 +123,23 @@ def test_several_heads_must_all_agree() -> None:
     assert judge(TARGET, both, fast, ids, heads[:1], sample=SMALL).passed
 
 
+def test_each_head_is_held_to_99_percent_of_windows_on_its_own() -> None:
+    exact, ids = probabilities(tracks=4, windows=25)  # 100 windows
+    both = np.concatenate([exact, exact], axis=1)
+    fast = both.copy()
+    for i, head in ((0, slice(0, 4)), (30, slice(4, 8))):  # one near tie per head, different windows
+        top, other = ids[i] % 4, (ids[i] + 1) % 4
+        row = np.full(4, 0.1)
+        row[top], row[other] = 0.401, 0.399
+        both[i, head] = row
+        fast[i, head] = row[[other if k == top else top if k == other else k for k in range(4)]]
+    heads = (slice(0, 4), slice(4, 8))
+    sample = SampleSize(windows=100, tracks=4, per_track=25)
+    verdict = judge(TARGET, both, fast, ids, heads, sample=sample)
+    assert verdict.head_windows_agreeing == (99, 99) and verdict.windows_agreeing == 99
+    assert verdict.passed, "99 % for each tagger, though only 98 windows agree on both"
+
+
 def test_the_verdict_is_stored_atomically_and_read_back(tmp_path) -> None:
     exact, ids = probabilities(tracks=4, windows=5)
     verdict = judge(TARGET, exact, exact, ids, HEAD, sample=SMALL, speed_ratio=2.0)
