@@ -35,6 +35,7 @@ def _isolated_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("GENRESCOPE_DATA_DIR", str(data))
     monkeypatch.delenv("GENRESCOPE_DB", raising=False)
     monkeypatch.delenv("GENRESCOPE_WEIGHTS", raising=False)
+    monkeypatch.delenv("GENRESCOPE_PRECISION", raising=False)
     return data
 
 

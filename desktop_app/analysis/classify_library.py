@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from desktop_app.analysis.claimed_work import DEFAULT_LEASE_SECONDS, ClaimedWork
 from desktop_app.analysis.passes import PassProgress, PassSummary, run_pass
+from desktop_app.analysis.precision_switch import PrecisionCheck
 from desktop_app.audio.prepare import TrackInputs, prepare_track
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.engine import GenreClassifier
@@ -52,14 +53,21 @@ def classify_tracks(
     should_cancel: Callable[[], bool] | None = None,
     on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    precision_check: PrecisionCheck | None = None,
 ) -> PassSummary:
     """Analyse the tracks this model has not analysed yet (all, or those in ``track_ids``), beside
-    any other workers on the library (each track's claim lasts ``lease_seconds`` unless renewed)."""
+    any other workers on the library (each track's claim lasts ``lease_seconds`` unless renewed).
+
+    ``precision_check``: while reduced precision is being checked (`precision_switch`), each stored
+    track's first windows also run in it, and the verdict grows; what is stored is exact."""
     started = time.perf_counter()
     cancelled = should_cancel or (lambda: False)
     identity = classifier.identity
     summary = PassSummary(
-        models={identity.model: identity.sha256}, model_origin=identity.origin, device=str(classifier.device)
+        models={identity.model: identity.sha256},
+        model_origin=identity.origin,
+        device=str(classifier.device),
+        precision=classifier.precision,
     )
     with library.writer.begin() as conn:
         model_id = store.register_model(conn, identity.sha256, identity.label, identity.origin, [g.key for g in GENRES])
@@ -70,13 +78,19 @@ def classify_tracks(
             if not work.finish(conn, result.key):
                 return None
             store.save_analyses(conn, model_id, [(result.key, record)])
+        if precision_check is not None and result.prepared is not None and result.window_probs is not None:
+            precision_check.observe(
+                result.path, result.prepared.inputs, result.window_probs, silent=result.prepared.silent
+            )
         return record
+
+    predict = classifier.predict if precision_check is None else precision_check.timed(classifier.predict)
 
     return run_pass(
         library,
         model_id,
         summary,
-        pipeline=lambda items: run_pipeline(items, prepare_track, classifier.predict, should_cancel=cancelled),
+        pipeline=lambda items: run_pipeline(items, prepare_track, predict, should_cancel=cancelled),
         save=save,
         started=started,
         cancelled=cancelled,

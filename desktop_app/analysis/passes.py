@@ -46,6 +46,8 @@ class PassSummary:
     """The tracks whose analyses (or failures) this pass stored, in the order it stored them."""
     taken_over: int = 0
     """Tracks analysed but not stored: their claim had expired and another worker had taken them."""
+    precision: str = "fp32"
+    """What the network ran (and its stored rows came from): ``fp32`` (exact), ``bf16``, ``fp16``."""
 
     def record(self, track_id: int, path: str, error: str | None) -> None:
         """Count one finished, stored track (``error``: why it could not be analysed)."""
@@ -70,6 +72,7 @@ class PassSummary:
             "worker": self.worker,
             "taken_over": self.taken_over,
             "track_ids": self.track_ids,
+            "precision": self.precision,
         }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from desktop_app.analysis import tag_results
 from desktop_app.analysis.claimed_work import DEFAULT_LEASE_SECONDS, ClaimedWork
 from desktop_app.analysis.passes import PassProgress, PassSummary, run_pass
+from desktop_app.analysis.precision_switch import PrecisionCheck
 from desktop_app.audio.prepare import TaggerInputs, prepare_for_tagger
 from desktop_app.genres import broad
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
@@ -84,15 +85,16 @@ def tag_tracks(
     should_cancel: Callable[[], bool] | None = None,
     on_result: Callable[[int, store.AnalysisRecord], None] | None = None,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    precision_check: PrecisionCheck | None = None,
 ) -> PassSummary:
     """Tag the tracks the current tagger has not tagged yet (all, or those in ``track_ids``), beside
     any other workers on the library (claims on the broad-genre model, `claimed_work`).
 
-    ``on_result`` gets each track's broad-genre row.
+    ``on_result`` gets each track's broad-genre row. ``precision_check``: as for `classify_tracks`.
     """
     started = time.perf_counter()
     cancelled = should_cancel or (lambda: False)
-    summary = PassSummary(device=str(tagger.device), model_origin=_origin(tagger))
+    summary = PassSummary(device=str(tagger.device), model_origin=_origin(tagger), precision=tagger.precision)
     with library.writer.begin() as conn:
         model_ids = register_tagger_models(conn, tagger)
     summary.models = {name: tagger.identities[name].sha256 for name in TAGGERS}
@@ -100,14 +102,21 @@ def tag_tracks(
 
     def save(work: ClaimedWork, result: PipelineResult[int, TaggerInputs]) -> store.AnalysisRecord | None:
         rows = store_result(work, model_ids, result, tagger)
+        if rows is not None and precision_check is not None and result.prepared is not None:
+            if result.window_probs is not None:
+                precision_check.observe(
+                    result.path, result.prepared.inputs, result.window_probs, silent=result.prepared.silent
+                )
         return None if rows is None else rows[broad.BROAD_MODEL]
+
+    predict = tagger.predict if precision_check is None else precision_check.timed(tagger.predict)
 
     return run_pass(
         library,
         model_ids[broad.BROAD_MODEL],
         summary,
         pipeline=lambda items: run_pipeline(
-            items, prepare_for_tagger, tagger.predict, batch_windows=tagger.batch_size, should_cancel=cancelled
+            items, prepare_for_tagger, predict, batch_windows=tagger.batch_size, should_cancel=cancelled
         ),
         save=save,
         started=started,

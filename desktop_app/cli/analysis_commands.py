@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from desktop_app.cli.common import add_db_option, open_library_from, print_json, progress_bar
+
+if TYPE_CHECKING:
+    from desktop_app.analysis.precision_switch import PrecisionChoice
 
 MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
 """``--model``: the networks that run (the registry's `NETWORK_CHOICES`; written out so that
@@ -19,6 +24,16 @@ MODEL_HELP = (
 )
 
 
+PRECISION_CHOICES = ("auto", "exact", "fast")
+"""``--precision``: `precision_switch.CHOICES`, written out for the same reason."""
+PRECISION_HELP = (
+    "auto (default; $GENRESCOPE_PRECISION, else the window's setting): exact fp32 until the device's "
+    "reduced precision (bf16 on CPUs with native bf16, fp16 on CUDA) has been checked against exact on "
+    "your music, then that where it agreed; exact: always fp32; fast: the reduced precision without any "
+    "check. The verdicts: genrescope model precision"
+)
+
+
 def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = True) -> None:
     if choose_network:
         parser.add_argument("--model", choices=MODEL_CHOICES, default="all", help=MODEL_HELP)
@@ -28,6 +43,7 @@ def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = T
         help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)",
     )
     parser.add_argument("--device", help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
+    parser.add_argument("--precision", choices=PRECISION_CHOICES, default=None, help=PRECISION_HELP)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -93,29 +109,66 @@ def _wants(args: argparse.Namespace, network: str) -> bool:
     return args.model in ("all", network)
 
 
-def _load(args: argparse.Namespace):  # -> (GenreClassifier | None, error message | None)
-    from desktop_app.analysis.model_loading import open_ccmusic
+def _choice(args: argparse.Namespace) -> PrecisionChoice:
+    """``--precision``, else $GENRESCOPE_PRECISION, else the window's setting, else auto."""
+    from desktop_app.analysis.precision_switch import resolve_choice
+    from desktop_app.config.window_settings import precision_setting
 
-    return open_ccmusic(args.weights, args.device)
+    return resolve_choice(args.precision, precision_setting())
 
 
-def _load_tagger(args: argparse.Namespace):  # -> (Tagger | None, error message | None)
-    from desktop_app.analysis.model_loading import open_builtin_tagger
+def _load(args: argparse.Namespace):  # -> (ClassifierRun | None, error message | None)
+    from desktop_app.analysis.model_loading import open_ccmusic_run
 
-    return open_builtin_tagger(args.device)
+    try:
+        choice = _choice(args)
+    except ValueError as exc:
+        return None, str(exc)
+    return open_ccmusic_run(args.weights, args.device, choice)
+
+
+def _load_tagger(args: argparse.Namespace):  # -> (TaggerRun | None, error message | None)
+    from desktop_app.analysis.model_loading import open_tagger_for_analysis
+
+    try:
+        choice = _choice(args)
+    except ValueError as exc:
+        return None, str(exc)
+    return open_tagger_for_analysis(args.device, choice)
+
+
+def _precision_note(name: str, plan) -> None:  # plan: analysis.precision_switch.PrecisionPlan
+    """Say on stderr when a network runs reduced precision because the person asked, unchecked."""
+    if plan.state == "fast-chosen":
+        checked = "" if plan.verdict is not None and plan.verdict.decided else ", not checked against exact"
+        print(f"note: {name} runs {plan.precision} as asked (--precision fast){checked}", file=sys.stderr)
+    elif plan.state == "unsupported" and plan.choice == "fast":
+        print(f"note: {name} runs exact fp32: this device has no faster reduced precision", file=sys.stderr)
+
+
+def _precision_report(run) -> dict[str, object]:  # run: TaggerRun | ClassifierRun
+    from desktop_app.analysis.precision_switch import refreshed
+
+    return refreshed(run.plan, run.check).as_json()
 
 
 def _tagger_report(args: argparse.Namespace, inputs) -> dict[str, object]:
     """The ``taggers`` and ``broad_genre`` entries of `analyze`'s report."""
     from desktop_app.analysis.tag_results import verdict
 
-    tagger, problem = _load_tagger(args)
-    if tagger is None:
+    run, problem = _load_tagger(args)
+    if run is None:
         return {"taggers": None, "broad_genre": None, "tagger_error": problem}
+    _precision_note("the built-in tagger", run.plan)
+    tagger = run.analyse
+    probs = tagger.predict(inputs.inputs)
+    if run.check is not None:
+        run.check.observe(os.path.abspath(args.file), inputs.inputs, probs, silent=inputs.silent)
     return {
-        **tagger_entries(verdict(tagger.predict(inputs.inputs), tagger), tagger, args.model),
+        **tagger_entries(verdict(probs, tagger), tagger, args.model),
         "patches": len(inputs.inputs),
         "tagger_short_clip": inputs.short_clip,
+        "tagger_precision": _precision_report(run),
     }
 
 
@@ -161,6 +214,7 @@ def ccmusic_entries(song, classifier) -> dict[str, object]:
         "model_origin": classifier.identity.origin,
         "model_label": classifier.identity.label,
         "device": str(classifier.device),
+        "precision_used": classifier.precision,
     }
 
 
@@ -203,12 +257,18 @@ def run_analyze(args: argparse.Namespace) -> int:
         "model_origin": None,
         "device": None,
     }
-    classifier, problem = _load(args) if ccmusic_wanted else (None, f"not asked for (--model {args.model})")
-    if classifier is None or track is None:
+    run, problem = _load(args) if ccmusic_wanted else (None, f"not asked for (--model {args.model})")
+    if run is None or track is None:
         report["model_error"] = problem
     else:
-        song = summarize(classifier.predict(track.inputs), model=classifier.identity)
+        _precision_note("CCMusic", run.plan)
+        classifier = run.analyse
+        probs = classifier.predict(track.inputs)
+        if run.check is not None:
+            run.check.observe(os.path.abspath(args.file), track.inputs, probs, silent=track.silent)
+        song = summarize(probs, model=classifier.identity)
         report.update(ccmusic_entries(song, classifier))
+        report["precision"] = _precision_report(run)
     if _wants(args, "tagger"):
         report.update(_tagger_report(args, tagger_inputs))
     report["seconds"] = round(time.perf_counter() - started, 3)
@@ -254,7 +314,7 @@ def print_analysis(report: dict) -> None:
     for score in report["top5"]:
         print(f"  {score['probability'] * 100:5.1f}%  {score['display_name']}")
     print(f"Majority vote of the windows: {report['majority']}")
-    print(f"Model: {report['model_label']} on {report['device']}")
+    print(f"Model: {report['model_label']} on {report['device']} ({report['precision_used']})")
 
 
 def run_classify(args: argparse.Namespace) -> int:
@@ -277,38 +337,43 @@ def run_classify(args: argparse.Namespace) -> int:
 def _classify_with_tagger(args: argparse.Namespace, report: dict[str, object]) -> int:
     from desktop_app.analysis.tag_library import tag_tracks
 
-    tagger, problem = _load_tagger(args)
-    if tagger is None:
+    run, problem = _load_tagger(args)
+    if run is None:
         print(f"error: the built-in tagger cannot run: {problem}", file=sys.stderr)
         report["tagger"] = {"error": problem}
         return 2
+    _precision_note("the built-in tagger", run.plan)
     with open_library_from(args) as library, progress_bar("tagging") as bar:
         summary = tag_tracks(
             library,
-            tagger,
+            run.analyse,
             limit=args.limit,
             lease_seconds=args.lease_seconds,
             progress=lambda p: bar.update(p.done, p.total),
+            precision_check=run.check,
         )
-    report["tagger"] = summary.as_json()
+    report["tagger"] = {**summary.as_json(), "precision_check": _precision_report(run)}
     if not args.json:
         _print_pass(f"Tagger: {summary.analysed} tagged", summary, "")
+        _print_precision(run)
     return 0
 
 
 def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) -> int:
     from desktop_app.analysis.classify_library import classify_tracks
 
-    classifier, problem = _load(args)
-    if classifier is None:
+    run, problem = _load(args)
+    if run is None:
         report["ccmusic"] = {"error": problem}
         if args.model == "all":  # the tagger did its part; CCMusic is an optional download
             print(f"note: CCMusic genres skipped: {problem}", file=sys.stderr)
             return 0
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    classifier = run.analyse
     if classifier.identity.origin == "test":
         print("warning: these are TEST weights; their predictions are not real", file=sys.stderr)
+    _precision_note("CCMusic", run.plan)
     with open_library_from(args) as library, progress_bar("analysing") as bar:
         summary = classify_tracks(
             library,
@@ -316,11 +381,19 @@ def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) 
             limit=args.limit,
             lease_seconds=args.lease_seconds,
             progress=lambda p: bar.update(p.done, p.total),
+            precision_check=run.check,
         )
-    report["ccmusic"] = summary.as_json()
+    report["ccmusic"] = {**summary.as_json(), "precision_check": _precision_report(run)}
     if not args.json:
         _print_pass(f"CCMusic: {summary.analysed} analysed", summary, f" ({classifier.identity.label})")
+        _print_precision(run)
     return 0
+
+
+def _print_precision(run) -> None:  # run: TaggerRun | ClassifierRun
+    from desktop_app.analysis.precision_switch import describe, refreshed
+
+    print(f"  Precision: {describe(refreshed(run.plan, run.check))}")
 
 
 def _print_pass(headline: str, summary, model: str) -> None:  # summary: analysis.passes.PassSummary

@@ -1,4 +1,5 @@
-"""The window's saved settings read without Qt: the command line opens the library the window chose.
+"""The window's saved settings read without Qt: the command line opens the library the window chose
+and analyses in the precision it chose.
 
 The window keeps its settings with QSettings in ``settings.ini`` in the data folder
 (`desktop_app.gui.settings`); Settings → Library location stores the library there. The command
@@ -22,6 +23,8 @@ from desktop_app.config.paths import data_dir, resolve_db_path
 SETTINGS_FILE = "settings.ini"
 LOCATION_KEY = "library/location"
 """Settings → Library location: a SQLite file or a database URL, as the person gave it."""
+PRECISION_KEY = "inference/precision"
+"""Settings → Precision: ``auto``, ``exact`` or ``fast`` (`analysis.precision_switch`)."""
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _HEX = "0123456789abcdefABCDEF"
 _OCTAL = "01234567"
@@ -37,6 +40,13 @@ def saved_library_location(path: Path | None = None) -> str | None:
     or None when there is none or the file cannot be read as QSettings writes it."""
     value = saved_text(path if path is not None else settings_path(), LOCATION_KEY)
     return value or None
+
+
+def precision_setting(path: Path | None = None) -> str | None:
+    """Settings → Precision as saved (``auto``, ``exact``, ``fast``), None when not set; the command
+    line follows it unless ``--precision`` or ``GENRESCOPE_PRECISION`` says otherwise."""
+    value = saved_text(path if path is not None else settings_path(), PRECISION_KEY)
+    return value if value in ("auto", "exact", "fast") else None
 
 
 def resolve_library(explicit: str | os.PathLike[str] | None = None) -> Path | str:

@@ -11,6 +11,12 @@ the work (decoding overlapped with inference, one commit per track) on chunks of
 100,000-track request never becomes one SQL statement with 100,000 parameters; this reports which
 tracks got their analyses, throttled, as `LibraryEvents.analysesChanged`, and the end of a run
 that wrote any as ``analysesChanged(None)`` (similarity reads every track's embedding).
+
+Precision follows `analysis.precision_switch` under the window's Settings → Precision: while a
+model's reduced precision is being checked, its passes run exact and feed the check; once the
+check decides, the model is loaded again as the verdict says (the tagger at once, CCMusic at the
+next chunk). Each plan goes to the window as ``precisionChanged(PrecisionPlan)``. Explanations get
+the exact tagger; they share the CCMusic copy the analysis runs (one 488 MB copy in memory).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from desktop_app.library import analyses as store
 from desktop_app.library.database import Library
 
 if TYPE_CHECKING:
+    from desktop_app.analysis.precision_switch import ClassifierRun, PrecisionPlan, TaggerRun
     from desktop_app.inference.engine import GenreClassifier
     from desktop_app.inference.identity import ModelIdentity
     from desktop_app.inference.tagger import Tagger
@@ -97,6 +104,23 @@ def _loading(*, model: bool) -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class _PlanReport:
+    plan: PrecisionPlan
+
+
+def _plan_of(run: TaggerRun | ClassifierRun) -> _PlanReport:
+    """The run's plan as its check has fed it so far, for the window."""
+    from desktop_app.analysis.precision_switch import refreshed
+
+    return _PlanReport(refreshed(run.plan, run.check))
+
+
+def _decided(run: TaggerRun | ClassifierRun) -> bool:
+    """Whether the run's check has decided, so the model should load again as the verdict says."""
+    return run.check is not None and run.check.verdict.decided
+
+
 def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
@@ -105,10 +129,11 @@ class AnalysisQueue(QObject):
     """Signals: ``modelLoading()`` before the CCMusic weights are read, ``modelLoaded(ModelIdentity)``,
     ``progress(AnalysisProgress)``,
     ``finished(AnalysisOutcome)`` when the queue runs dry, ``failed(Exception)`` (e.g. the model
-    cannot load)."""
+    cannot load), ``precisionChanged(PrecisionPlan)`` when a model's precision plan is known or changed."""
 
     modelLoading = Signal()
     modelLoaded = Signal(object)
+    precisionChanged = Signal(object)
     progress = Signal(object)
     finished = Signal(object)
     failed = Signal(object)
@@ -127,8 +152,9 @@ class AnalysisQueue(QObject):
         """Tracks in the pending chunks."""
         self._source: CCMusicSource | None = None
         self._device = "auto"
-        self._loaded: tuple[tuple[CCMusicSource | None, str], GenreClassifier] | None = None
-        self._tagger: tuple[str, Tagger] | None = None
+        self._precision = "auto"
+        self._loaded: tuple[tuple[CCMusicSource | None, str, str], ClassifierRun] | None = None
+        self._tagger: tuple[tuple[str, str], TaggerRun] | None = None
         self._load_lock = threading.Lock()
         """Held while the model loads: the analysis and the explanations share one copy of it."""
         self._job: Job | None = None
@@ -142,13 +168,14 @@ class AnalysisQueue(QObject):
     def busy(self) -> bool:
         return self._job is not None
 
-    def set_model(self, source: CCMusicSource | None, device: str) -> None:
-        """Use this model on this device from the next request on (the loaded one is dropped)."""
-        if (source, device) == (self._source, self._device):
+    def set_model(self, source: CCMusicSource | None, device: str, precision: str = "auto") -> None:
+        """Use this model on this device with this precision choice (``auto``, ``exact``, ``fast``)
+        from the next request on (the loaded one is dropped)."""
+        if (source, device, precision) == (self._source, self._device, self._precision):
             return
         self.cancel()
         with self._lock:
-            self._source, self._device = source, device
+            self._source, self._device, self._precision = source, device, precision
 
     def enqueue(self, track_ids: list[int] | None) -> None:
         """Queue these tracks (None: every track not analysed yet) for the tagger, then CCMusic.
@@ -214,29 +241,48 @@ class AnalysisQueue(QObject):
         Blocks for as long as loading takes (torch and ~488 MB): call it off the GUI thread. The
         explanations use it too, so there is only ever one copy of the weights in memory.
         """
+        return self._classifier_run().analyse
+
+    def _choice(self):  # -> PrecisionChoice
+        from desktop_app.analysis.precision_switch import resolve_choice
+
         with self._lock:
-            key = (self._source, self._device)
-        source, device = key
+            setting = self._precision
+        try:
+            return resolve_choice(None, setting)
+        except ValueError:  # a bad GENRESCOPE_PRECISION: the safe choice
+            return "exact"
+
+    def _classifier_run(self) -> ClassifierRun:
+        from desktop_app.analysis.precision_switch import open_classifier_run
+
+        with self._lock:
+            key = (self._source, self._device, self._precision)
+        source, device, _ = key
         if source is None:
             raise RuntimeError("no CCMusic genre model is installed")
         with self._load_lock:
             loaded = self._loaded
-            if loaded is None or loaded[0] != key:
+            if loaded is None or loaded[0] != key or _decided(loaded[1]):
                 self._loaded = None  # the old model goes before the new one loads
                 with _loading(model=True):
-                    loaded = self._loaded = (key, source.open_classifier(device))
+                    loaded = self._loaded = (key, open_classifier_run(source, device, self._choice()))
             return loaded[1]
 
     def tagger(self) -> Tagger:
-        """The built-in tagger on the current device, loaded once (a few MB; imports torch)."""
-        from desktop_app.inference.registry import open_tagger
+        """The built-in tagger in exact fp32 on the current device, loaded once (a few MB; imports
+        torch): what explanations read."""
+        return self._tagger_run().exact
+
+    def _tagger_run(self) -> TaggerRun:
+        from desktop_app.analysis.precision_switch import open_tagger_run
 
         with self._lock:
-            device = self._device
+            key = (self._device, self._precision)
         with self._load_lock:
-            if self._tagger is None or self._tagger[0] != device:
+            if self._tagger is None or self._tagger[0] != key or _decided(self._tagger[1]):
                 with _loading(model=True):
-                    self._tagger = (device, open_tagger(device))
+                    self._tagger = (key, open_tagger_run(key[0], self._choice()))
             return self._tagger[1]
 
     def _work(self, context: JobContext) -> AnalysisOutcome:
@@ -284,10 +330,23 @@ class AnalysisQueue(QObject):
         with _loading(model=False):  # the first time, this imports torch
             from desktop_app.analysis.tag_library import tag_tracks
 
-        tagger = self.tagger()
+        tagger_run = self._tagger_run()
+        context.report(_plan_of(tagger_run), force=True)
 
         def run(part, progress):
-            return tag_tracks(self._library, tagger, track_ids=part, progress=progress, should_cancel=context.cancelled)
+            nonlocal tagger_run
+            if _decided(tagger_run):  # the check decided in the last chunk: follow the verdict now
+                tagger_run = self._tagger_run()
+            summary = tag_tracks(
+                self._library,
+                tagger_run.analyse,
+                track_ids=part,
+                progress=progress,
+                should_cancel=context.cancelled,
+                precision_check=tagger_run.check,
+            )
+            context.report(_plan_of(tagger_run), force=True)
+            return summary
 
         for summary in self._run_pass(todo, TAGGING, run, context, outcome):
             outcome.tagged += summary.analysed
@@ -311,8 +370,8 @@ class AnalysisQueue(QObject):
         # known SHA-256 yet: every readable track counts as work until it is loaded).
         with self._lock:
             key = (source, self._device)
-        loaded = self._loaded if self._loaded is not None and self._loaded[0] == key else None
-        todo = self._todo(chunks, loaded[1].identity.sha256 if loaded is not None else source.sha256)
+        loaded = self._loaded if self._loaded is not None and self._loaded[0][:2] == key else None
+        todo = self._todo(chunks, loaded[1].analyse.identity.sha256 if loaded is not None else source.sha256)
         if not todo:
             return
         with _loading(model=False):  # the first time, this imports torch
@@ -320,14 +379,25 @@ class AnalysisQueue(QObject):
 
         if loaded is None:
             context.report(_LOADING, force=True)
-        classifier = self.classifier()
-        outcome.model = classifier.identity
-        context.report(classifier.identity, force=True)
+        classifier_run = self._classifier_run()
+        outcome.model = classifier_run.analyse.identity
+        context.report(classifier_run.analyse.identity, force=True)
+        context.report(_plan_of(classifier_run), force=True)
 
         def run(part, progress):
-            return classify_tracks(
-                self._library, classifier, track_ids=part, progress=progress, should_cancel=context.cancelled
+            nonlocal classifier_run
+            if _decided(classifier_run):
+                classifier_run = self._classifier_run()
+            summary = classify_tracks(
+                self._library,
+                classifier_run.analyse,
+                track_ids=part,
+                progress=progress,
+                should_cancel=context.cancelled,
+                precision_check=classifier_run.check,
             )
+            context.report(_plan_of(classifier_run), force=True)
+            return summary
 
         for summary in self._run_pass(todo, CLASSIFYING, run, context, outcome):
             outcome.analysed += summary.analysed
@@ -341,6 +411,8 @@ class AnalysisQueue(QObject):
                 self._events.analysesChanged.emit(list(progress.track_ids))
         elif progress == _LOADING:
             self.modelLoading.emit()
+        elif isinstance(progress, _PlanReport):
+            self.precisionChanged.emit(progress.plan)
         else:
             self.modelLoaded.emit(progress)
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.analysis.precision_switch import PrecisionPlan, window_words
 from desktop_app.genres.taxonomy import MY_GENRES_MODEL, TAXONOMIES
 from desktop_app.gui.analysis_commands import AnalysisCommands
 from desktop_app.gui.analysis_queue import AnalysisProgress
@@ -105,6 +106,8 @@ class MainWindow(QMainWindow):
         self._shown_track_id: int | None = None
         self.detail_reader = TrackDetailReader(library, self.jobs, events, lambda: self.model_info, self)
         self._froze_after_model = False
+        self.precision_plans: dict[str, PrecisionPlan] = {}
+        """The precision plan the analysis queue last reported, by checked model (`precision_switch`)."""
 
         self._build_widgets()
         self.menus = build_menus(self)
@@ -183,6 +186,7 @@ class MainWindow(QMainWindow):
         self.intake.selectTrack.connect(self.table.select_track)
         self.analysis.modelLoading.connect(lambda: self._show_progress(0, 0, "Loading the CCMusic model…"))
         self.analysis.modelLoaded.connect(self._model_loaded)
+        self.analysis.precisionChanged.connect(self._precision_changed)
         self.analysis.progress.connect(self._analysis_progress)
         self.analysis_commands.message.connect(self.set_status)
         self.analysis_commands.runEnded.connect(self._analysis_ended)
@@ -296,10 +300,17 @@ class MainWindow(QMainWindow):
             self.banner.hide_banner()
         if info is None:
             self.model_label.setText("No CCMusic model" if source is None else "CCMusic: not loaded yet")
-        else:
-            title = MODEL_TITLES.get(info.name, info.name)
-            self.model_label.setText(f"{'TEST ' if info.is_test else ''}{title} · sha256 {info.sha256[:12]}")
-        self.model_label.setToolTip(info.label if info is not None else "")
+            self.model_label.setToolTip("")
+            return
+        title = MODEL_TITLES.get(info.name, info.name)
+        words = window_words(info.name, self.precision_plans)
+        short = f" · {words.short}" if words.short else ""
+        self.model_label.setText(f"{'TEST ' if info.is_test else ''}{title} · sha256 {info.sha256[:12]}{short}")
+        self.model_label.setToolTip("\n".join(part for part in (info.label, words.sentence) if part))
+
+    def _precision_changed(self, plan: PrecisionPlan) -> None:
+        self.precision_plans[plan.model] = plan
+        self._update_model_info()
 
     def _model_loaded(self, identity: ModelIdentity) -> None:
         if not self._froze_after_model:

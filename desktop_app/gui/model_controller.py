@@ -78,8 +78,9 @@ class ModelController(QObject):
         return None
 
     def use_settings(self) -> None:
-        """Load the model on the device the settings name (next time the queue needs it)."""
-        self._services.analysis.set_model(self.state.source, self._settings.device)
+        """Load the model on the device, in the precision choice, the settings name (next time the
+        queue needs it)."""
+        self._services.analysis.set_model(self.state.source, self._settings.device, self._settings.precision)
 
     def install(self) -> None:
         """Download the published checkpoint in a worker, with a cancellable progress dialog."""

@@ -12,12 +12,18 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from desktop_app.config import settings_path
-from desktop_app.config.window_settings import LOCATION_KEY
+from desktop_app.config.window_settings import LOCATION_KEY, PRECISION_KEY
 from desktop_app.genres.broad import BROAD_MODEL
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES, TAXONOMIES
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 DEVICE_LABELS: dict[str, str] = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA)", "mps": "MPS (Apple)"}
+PRECISION_CHOICES: tuple[str, ...] = ("auto", "exact", "fast")
+PRECISION_LABELS: dict[str, str] = {
+    "auto": "Automatic (checked on your music)",
+    "exact": "Always exact",
+    "fast": "Always fast",
+}
 DEFAULT_TAXONOMY = BROAD_MODEL
 """Broad genres by default: the built-in tagger's, which every library has without a download."""
 GENRE_TAXONOMY_NAMES: tuple[str, ...] = tuple(t.model for t in GENRE_TAXONOMIES)
@@ -91,6 +97,19 @@ class AppSettings:
         if value not in DEVICES:
             raise ValueError(f"unknown device {value!r}; choose one of {', '.join(DEVICES)}")
         self._store.setValue("inference/device", value)
+
+    @property
+    def precision(self) -> str:
+        """``auto``: reduced precision once checked against exact on the person's music
+        (`analysis.precision_switch`); ``exact``: always fp32; ``fast``: reduced without a check."""
+        value = str(self._store.value(PRECISION_KEY, "auto")).lower()
+        return value if value in PRECISION_CHOICES else "auto"
+
+    @precision.setter
+    def precision(self, value: str) -> None:
+        if value not in PRECISION_CHOICES:
+            raise ValueError(f"unknown precision {value!r}; choose one of {', '.join(PRECISION_CHOICES)}")
+        self._store.setValue(PRECISION_KEY, value)
 
     @property
     def taxonomy(self) -> str:

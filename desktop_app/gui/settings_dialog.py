@@ -1,5 +1,5 @@
 """The Settings dialog: library location, this machine's folders, library folders, rescan on start,
-device, threshold.
+device, precision, threshold.
 
 The library location is a SQLite file (chosen with a file dialog, new or existing) or a
 PostgreSQL URL (typed). The field shows a URL without its password once typed; "Test connection"
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.gui.folder_mappings import FolderMappingsBox
-from desktop_app.gui.settings import DEVICE_LABELS, DEVICES, AppSettings
+from desktop_app.gui.settings import DEVICE_LABELS, DEVICES, PRECISION_CHOICES, PRECISION_LABELS, AppSettings
 from desktop_app.gui.workers import JobContext, JobRunner, describe
 from desktop_app.library.database import Library
 from desktop_app.library.location import LibraryLocationError, hide_password, is_url, parse_location
@@ -126,6 +126,16 @@ class SettingsDialog(QDialog):
         self.device.setCurrentIndex(DEVICES.index(settings.device))
         self.device.setToolTip("Auto picks CUDA, then Apple MPS, then the CPU.")
 
+        self.precision = QComboBox(self)
+        for choice in PRECISION_CHOICES:
+            self.precision.addItem(PRECISION_LABELS[choice], choice)
+        self.precision.setCurrentIndex(PRECISION_CHOICES.index(settings.precision))
+        self.precision.setToolTip(
+            "Automatic: the first analyses run exact and also the faster reduced precision (bf16 on CPUs "
+            "with native bf16, fp16 on CUDA) on a sample of your music; once it agrees with exact, "
+            "later analyses use it. Always exact never uses it; Always fast uses it without a check."
+        )
+
         self.threshold = QDoubleSpinBox(self)
         self.threshold.setRange(0, 100)
         self.threshold.setDecimals(0)
@@ -135,6 +145,7 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Inference device:", self.device)
+        form.addRow("Precision:", self.precision)
         form.addRow("Low confidence below:", self.threshold)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -234,5 +245,6 @@ class SettingsDialog(QDialog):
         self._settings.library_folders = self.folder_list()
         self._settings.rescan_on_start = self.rescan.isChecked()
         self._settings.device = self.device.currentData()
+        self._settings.precision = self.precision.currentData()
         self._settings.low_confidence = self.threshold.value() / 100
         self._settings.sync()

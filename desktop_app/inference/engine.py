@@ -9,15 +9,17 @@ BatchNorm into the convolutions, channels_last memory layout and batches of 8 wi
 ``torch.inference_mode``; exact in fp32 (probabilities differ by ~1e-8), about 1.35x the
 reference's batch-1 NCHW fp32, which is already near this CPU's fp32 peak. torch's default of one
 thread per core is kept. torch.compile (inductor) was no faster and costs ~17 s per start plus a
-C++ compiler at run time, so it is not used. Reduced precision (bf16 on CPUs with native bf16,
-about 2.7x; fp16 on CUDA) is not exact, so it is off unless asked for: turn it on only where top-1
-has been checked to agree with fp32.
+C++ compiler at run time, so it is not used. Reduced precision (``precision``: bf16 on CPUs with
+native bf16, about 2.5x; fp16 on CUDA; `precision.fast_precision` names the one a device has) is
+not exact, so it is fp32 unless asked for: `analysis.precision_switch` asks for it only where top-1
+was checked to agree with fp32 on the person's own music.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -29,11 +31,14 @@ from desktop_app.inference.checkpoint import CheckpointError, LoadedCheckpoint, 
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity, Origin
 from desktop_app.inference.network import VGG, build_network
+from desktop_app.inference.precision import EXACT, Precision, dtype_for
 from desktop_app.inference.summary import SongPrediction, summarize
 
 INPUT_SHAPE = (3, 224, 224)
 # Windows per forward pass. CPU: 8 measured as fast as 16 with half the activation memory.
 DEFAULT_BATCH = {"cpu": 8, "cuda": 64, "mps": 16}
+PROBABILITY_HEADS: tuple[slice, ...] = (slice(0, NUM_CLASSES),)
+"""`predict`'s columns with one top-1 (all 16 genres), for `precision_check`."""
 
 
 class GenreClassifier:
@@ -45,19 +50,20 @@ class GenreClassifier:
         *,
         origin: Origin,
         device: str | torch.device | None = None,
-        reduced_precision: bool = False,
+        precision: str = EXACT,
         batch_size: int | None = None,
     ) -> None:
         """Load ``checkpoint`` strictly onto ``device`` ('auto'|'cpu'|'cuda'|'mps'; None: setting).
 
-        reduced_precision: fp16 weights and activations on CUDA, bf16 on a CPU with native bf16
-        (converted once, which is faster than autocast re-casting 488 MB of weights per batch);
-        a ValueError elsewhere. Only for setups where top-1 was checked against fp32.
+        precision: ``fp32`` (exact), ``fp16`` (CUDA) or ``bf16`` (a CPU with native bf16): weights
+        and activations converted once, which is faster than autocast re-casting 488 MB of weights
+        per batch; `PrecisionUnsupportedError` (a ValueError) where the device lacks it.
         """
         if not isinstance(checkpoint, LoadedCheckpoint):
             raise TypeError("GenreClassifier needs a LoadedCheckpoint from load_checkpoint()")
         self.device = device if isinstance(device, torch.device) else select_device(device)
-        self.precision, self._dtype = _precision(self.device, reduced_precision)
+        self._dtype = dtype_for(precision, self.device)
+        self.precision: Precision = cast(Precision, precision)
         self.batch_size = batch_size or DEFAULT_BATCH[self.device.type]
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
@@ -80,7 +86,7 @@ class GenreClassifier:
         origin: Origin = "file",
         expected_sha256: str | None = None,
         device: str | torch.device | None = None,
-        reduced_precision: bool = False,
+        precision: str = EXACT,
         batch_size: int | None = None,
     ) -> GenreClassifier:
         """Validate and load the checkpoint at ``path``; raises ``CheckpointError`` if it does not fit."""
@@ -88,7 +94,7 @@ class GenreClassifier:
             load_checkpoint(path, expected_sha256=expected_sha256),
             origin=origin,
             device=device,
-            reduced_precision=reduced_precision,
+            precision=precision,
             batch_size=batch_size,
         )
 
@@ -135,20 +141,6 @@ def _checked(inputs: np.ndarray) -> np.ndarray:
     if not np.isfinite(inputs).all():
         raise ValueError("inputs contain NaN or infinite values")
     return inputs
-
-
-def _precision(device: torch.device, reduced: bool) -> tuple[str, torch.dtype]:
-    """The weights' and activations' dtype; softmax is always computed in float32."""
-    if not reduced:
-        return "fp32", torch.float32
-    if device.type == "cuda":
-        return "fp16", torch.float16
-    if device.type == "cpu" and torch.cpu._is_avx512_bf16_supported():
-        return "bf16", torch.bfloat16
-    raise ValueError(
-        f"reduced precision is not supported on {device.type}"
-        + (" without native bf16 (it would be slower than fp32)" if device.type == "cpu" else "")
-    )
 
 
 def _fold_batchnorm(features: nn.Sequential) -> nn.Sequential:

@@ -7,6 +7,7 @@ published model.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,3 +69,10 @@ class ModelIdentity:
             "builtin": "built-in",
         }[self.origin]
         return f"CCMusic VGG19_BN CQT ({source}, sha256 {self.short_sha})"
+
+
+def combined_sha256(shas: dict[str, str]) -> str:
+    """One SHA-256 for several models run as one (the built-in tagger's two networks), by name:
+    it changes when any of them does."""
+    text = "\n".join(f"{name}={sha}" for name, sha in sorted(shas.items()))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()

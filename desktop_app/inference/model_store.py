@@ -63,7 +63,7 @@ class InstalledModel:
         self,
         *,
         device: str | None = None,
-        reduced_precision: bool = False,
+        precision: str = "fp32",
         batch_size: int | None = None,
     ) -> GenreClassifier:
         """Load this model; a file changed since installation fails its SHA-256 check."""
@@ -74,7 +74,7 @@ class InstalledModel:
             origin=self.origin,
             expected_sha256=self.sha256,
             device=device,
-            reduced_precision=reduced_precision,
+            precision=precision,
             batch_size=batch_size,
         )
 

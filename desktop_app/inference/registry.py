@@ -50,13 +50,14 @@ class CCMusicSource:
     sha256: str | None
     installed: model_store.InstalledModel | None = None
 
-    def open_classifier(self, device: str | None = None) -> GenreClassifier:
-        """Validate and load the weights on ``device`` (imports torch: call off the GUI thread)."""
+    def open_classifier(self, device: str | None = None, precision: str = "fp32") -> GenreClassifier:
+        """Validate and load the weights on ``device`` in ``precision`` (imports torch: call off
+        the GUI thread)."""
         if self.installed is not None:
-            return self.installed.open_classifier(device=device)
+            return self.installed.open_classifier(device=device, precision=precision)
         from desktop_app.inference.engine import GenreClassifier
 
-        return GenreClassifier.from_file(self.path, origin=self.origin, device=device)
+        return GenreClassifier.from_file(self.path, origin=self.origin, device=device, precision=precision)
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,20 @@ def find_ccmusic(weights: str | os.PathLike[str] | None = None) -> CCMusicState:
     return CCMusicState(CCMusicSource(installed.path, installed.origin, installed.sha256, installed))
 
 
-def open_classifier(weights: str | os.PathLike[str] | None = None, device: str | None = None) -> GenreClassifier:
-    """Load the chosen CCMusic weights strictly; raises NoModelError, CheckpointError or ModelStoreError."""
+def open_classifier(
+    weights: str | os.PathLike[str] | None = None, device: str | None = None, precision: str = "fp32"
+) -> GenreClassifier:
+    """Load the chosen CCMusic weights strictly in ``precision``; raises NoModelError,
+    CheckpointError, ModelStoreError or (a precision the device lacks) PrecisionUnsupportedError."""
+    return ccmusic_source(weights).open_classifier(device, precision)
+
+
+def ccmusic_source(weights: str | os.PathLike[str] | None = None) -> CCMusicSource:
+    """The CCMusic weights `open_classifier` loads, not loaded yet; raises NoModelError or
+    ModelStoreError when there are none (cheap: no torch)."""
     path = resolve_weights_path(weights)
     if path is not None:  # a named file is loaded as it is: CheckpointError says what is wrong with it
-        return CCMusicSource(path, "file", None).open_classifier(device)
+        return CCMusicSource(path, "file", None)
     state = find_ccmusic()
     if state.source is None:
         if state.problem is not None:
@@ -97,14 +107,14 @@ def open_classifier(weights: str | os.PathLike[str] | None = None, device: str |
             "No CCMusic genre model is installed. Run `genrescope model install` to download it. "
             + manual_install_instructions()
         )
-    return state.source.open_classifier(device)
+    return state.source
 
 
-def open_tagger(device: str | None = None) -> Tagger:
-    """Both built-in taggers, SHA-256-checked and loaded strictly (imports torch)."""
+def open_tagger(device: str | None = None, precision: str = "fp32") -> Tagger:
+    """Both built-in taggers, SHA-256-checked and loaded strictly, in ``precision`` (imports torch)."""
     from desktop_app.inference.musicnn.weights import load_tagger
 
-    return load_tagger(device)
+    return load_tagger(device, precision)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,20 @@ both networks' ``penultimate`` layers (the embedding similarity uses, from the s
 Cost (bench/tagger.py): small in parameters (0.8 M per network) but not in arithmetic: 2.8 GFLOP
 per 3 s patch per network (the timbral filters slide over every frame and mel position), about
 half of CCMusic's per track, run at about half its efficiency, so a track costs about the same.
+
+Reduced precision (``precision``, as for `engine.GenreClassifier`: bf16 on a CPU with native bf16,
+fp16 on CUDA) converts only the frontend's convolutions, on a copy of the networks: they are
+almost all the arithmetic (about 95 %), and the rest stays fp32. Converting the whole network did
+not keep the answers: on the nine real recordings of tests/real_music.py
+(20 patches each) the MagnaTagATune tagger's top-1 changed on 2.2 % of patches and on one of the
+nine songs, where frontend-only bf16 kept every song's top-1 and 99.4 % of patches', with no tag
+probability moving by more than 0.011. Not exact either way, so fp32 unless
+`analysis.precision_switch` checked it on the person's music. Outputs are always float32.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -24,8 +34,9 @@ from torch import nn
 from desktop_app.audio.mel import N_MELS, PATCH_FRAMES
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.inference.device import select_device
-from desktop_app.inference.identity import ModelIdentity
+from desktop_app.inference.identity import ModelIdentity, combined_sha256
 from desktop_app.inference.musicnn.network import BACKEND_UNITS, MusiCNN
+from desktop_app.inference.precision import EXACT, Precision, dtype_for
 
 TAGGERS: tuple[str, ...] = tuple(TAGGER_TAGS)
 """The built-in taggers, in the order of `Tagger.predict`'s output columns."""
@@ -38,6 +49,11 @@ DEFAULT_BATCH = {"cpu": 16, "cuda": 512, "mps": 128}
 """Patches per forward pass. CPU: 16 as fast per patch as 64 with a quarter of the activations
 (the timbral blocks write 9 MB per patch before pooling over the mel axis)."""
 TOP_K = 5
+PROBABILITY_HEADS: tuple[slice, ...] = tuple(
+    slice(start, start + len(TAGGER_TAGS[name]))
+    for start, name in zip(np.cumsum([0] + [len(TAGGER_TAGS[n]) for n in TAGGERS[:-1]]).tolist(), TAGGERS)
+)
+"""`predict`'s columns of each tagger's tag probabilities (each has its own top-1)."""
 
 
 class Tagger:
@@ -50,13 +66,39 @@ class Tagger:
         *,
         device: str | torch.device | None = None,
         batch_size: int | None = None,
+        precision: str = EXACT,
     ) -> None:
+        """precision: ``fp32`` (exact; the networks are used as given), or a reduced one the device
+        runs natively (``bf16``, ``fp16``: on converted copies, so ``networks`` stay as they are);
+        `PrecisionUnsupportedError` elsewhere."""
         if set(networks) != set(TAGGERS) or set(identities) != set(TAGGERS):
             raise ValueError(f"a Tagger needs exactly the networks {TAGGERS}")
         self.device = device if isinstance(device, torch.device) else select_device(device)
+        self._dtype = dtype_for(precision, self.device)
+        self.precision: Precision = cast(Precision, precision)
         self.batch_size = batch_size or DEFAULT_BATCH[self.device.type]
         self.identities = {name: identities[name] for name in TAGGERS}
-        self._networks = [cast(MusiCNN, networks[name]).eval().to(self.device) for name in TAGGERS]
+        chosen = [cast(MusiCNN, networks[name]) for name in TAGGERS]
+        if precision != EXACT:
+            chosen = [copy.deepcopy(network) for network in chosen]
+        self._networks = [network.eval().to(self.device) for network in chosen]
+        for network in self._networks:
+            for block in (*network.timbral, *network.temporal):
+                block.conv.to(self._dtype)
+
+    def with_precision(self, precision: str) -> Tagger:
+        """The same networks on the same device in ``precision`` (converted copies; this one stays).
+        Only from an exact tagger: converting reduced weights back would not make them exact."""
+        if self.precision != EXACT:
+            raise ValueError(f"with_precision needs an exact (fp32) tagger, this one is {self.precision}")
+        return Tagger(
+            self.networks, self.identities, device=self.device, batch_size=self.batch_size, precision=precision
+        )
+
+    @property
+    def sha256(self) -> str:
+        """Both networks' weights as one SHA-256 (`identity.combined_sha256`)."""
+        return combined_sha256({name: identity.sha256 for name, identity in self.identities.items()})
 
     @property
     def networks(self) -> dict[str, MusiCNN]:
@@ -72,7 +114,7 @@ class Tagger:
             for start in range(0, patches.shape[0], self.batch_size):
                 batch = torch.from_numpy(patches[start : start + self.batch_size]).to(self.device)
                 found = [network.embed(batch) for network in self._networks]
-                parts = [torch.sigmoid(f.logits) for f in found] + [f.penultimate for f in found]
+                parts = [torch.sigmoid(f.logits.float()) for f in found] + [f.penultimate.float() for f in found]
                 out[start : start + len(batch)] = torch.cat(parts, dim=1).float().cpu().numpy()
         return out
 

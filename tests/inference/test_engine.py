@@ -108,14 +108,16 @@ def test_reduced_precision_on_cpu(
 ) -> None:
     checkpoint = load_checkpoint(random_checkpoint.path)
     if torch.cpu._is_avx512_bf16_supported():
-        fast = GenreClassifier(checkpoint, origin="test", device="cpu", reduced_precision=True)
+        fast = GenreClassifier(checkpoint, origin="test", device="cpu", precision="bf16")
         assert fast.precision == "bf16"
         probs = fast.predict(windows[:2])
         assert probs.dtype == np.float32
         np.testing.assert_allclose(probs, reference_probs[:2], atol=1e-3)
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
     with pytest.raises(ValueError, match="without native bf16"):
-        GenreClassifier(checkpoint, origin="test", device="cpu", reduced_precision=True)
+        GenreClassifier(checkpoint, origin="test", device="cpu", precision="bf16")
+    with pytest.raises(ValueError, match="not supported on cpu"):
+        GenreClassifier(checkpoint, origin="test", device="cpu", precision="fp16")
 
 
 @pytest.mark.parametrize(

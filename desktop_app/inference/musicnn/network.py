@@ -110,10 +110,12 @@ class _FrequencyPooledBlock(nn.Module):
         # x: [n, 1, time, mel] -> [n, filters, time]
         if self.training:
             return self.reference_forward(x)  # batch statistics need every value
-        conv = self.conv(F.pad(x, (0, 0, *self.time_padding)))
+        # A convolution converted to reduced precision (`tagger.Tagger`) takes its input in its own
+        # dtype and hands the pooled map back in the block's; in fp32 both casts do nothing.
+        conv = self.conv(F.pad(x, (0, 0, *self.time_padding)).to(self.conv.weight.dtype))
         smallest, largest = torch.aminmax(conv, dim=3)
         increasing = (self.bn.weight >= 0).view(1, -1, 1)
-        pooled = F.relu(torch.where(increasing, largest, smallest))
+        pooled = F.relu(torch.where(increasing, largest, smallest)).to(x.dtype)
         return self.bn(pooled.unsqueeze(3)).squeeze(3)
 
     def reference_forward(self, x: torch.Tensor) -> torch.Tensor:

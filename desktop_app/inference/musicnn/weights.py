@@ -177,8 +177,9 @@ def _misfit(state: dict[str, torch.Tensor], expected: dict[str, tuple[int, ...]]
     return "; ".join(problems)
 
 
-def load_tagger(device: str | None = None) -> Tagger:
-    """Both shipped taggers, checked and loaded, as one `Tagger` on ``device`` (None: automatic)."""
+def load_tagger(device: str | None = None, precision: str = "fp32") -> Tagger:
+    """Both shipped taggers, checked and loaded, as one `Tagger` on ``device`` (None: automatic) in
+    ``precision`` (`Tagger`)."""
     from desktop_app.inference.identity import ModelIdentity
     from desktop_app.inference.tagger import Tagger
 
@@ -187,4 +188,4 @@ def load_tagger(device: str | None = None) -> Tagger:
         name: ModelIdentity(sha256=spec.sha256, path=str(spec.path), origin="builtin", model=name)
         for name, spec in SHIPPED_TAGGERS.items()
     }
-    return Tagger(networks, identities, device=device)
+    return Tagger(networks, identities, device=device, precision=precision)

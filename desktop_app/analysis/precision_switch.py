@@ -1,0 +1,412 @@
+"""Choosing exact or reduced precision for an analysis, and checking the reduced one on the way.
+
+Reduced precision (bf16 on a CPU with native bf16, fp16 on CUDA) is several times cheaper but not
+exact, and whether it keeps a model's answers can only be known with the real weights on real
+music on the machine at hand (`inference.precision_check`). So, per model (``ccmusic``, the
+built-in ``tagger``) and device, with the default choice ``auto``:
+
+* no valid verdict yet: the analysis runs exact fp32 (what it stores), and also runs the reduced
+  precision on a sample of the same windows (`PrecisionCheck`); the verdict grows track by track
+  in the models folder until it is decided;
+* a verdict that passed: later analyses run the reduced precision;
+* one that failed, or a device without a reduced precision: they stay exact.
+
+A verdict whose model, device, torch or Genrescope version differs is stale, and the check runs
+again. ``exact`` always runs fp32; ``fast`` runs the reduced precision without any check (the
+person asked for it, and is told it is unchecked). The choice comes from ``--precision``, else
+``GENRESCOPE_PRECISION``, else the window's setting, else ``auto``. `reset` forgets the verdicts.
+
+`describe` words a plan for the CLI and the window (no Qt here).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+
+from desktop_app.inference.precision_check import (
+    MAX_PROBABILITY_DIFFERENCE,
+    MIN_SPEEDUP,
+    WINDOW_AGREEMENT,
+    PrecisionVerdict,
+    SampleSize,
+    compare_track,
+    load_verdict,
+    models_dir,
+    reset_verdicts,
+    save_verdict,
+    track_key,
+)
+
+if TYPE_CHECKING:
+    import torch
+
+    from desktop_app.inference.engine import GenreClassifier
+    from desktop_app.inference.registry import CCMusicSource
+    from desktop_app.inference.tagger import Tagger
+
+PrecisionChoice = Literal["auto", "exact", "fast"]
+CHOICES: tuple[PrecisionChoice, ...] = get_args(PrecisionChoice)
+PRECISION_ENV = "GENRESCOPE_PRECISION"
+CCMUSIC = "ccmusic"
+TAGGER = "tagger"
+"""The built-in tagger's two networks, checked as one: they run as one `Tagger.predict`."""
+CHECKED_MODELS = (CCMUSIC, TAGGER)
+
+PlanState = Literal["checking", "fast", "disagreed", "unsupported", "exact-chosen", "fast-chosen"]
+"""What an analysis of the model runs in, and why: ``checking`` (exact, with the reduced precision
+beside it on a sample), ``fast`` (the check passed), ``disagreed`` (it failed: exact),
+``unsupported`` (the device has no reduced precision: exact), ``exact-chosen`` and
+``fast-chosen`` (the person's override)."""
+
+
+def resolve_choice(value: str | None = None, setting: str | None = None) -> PrecisionChoice:
+    """``value`` (``--precision``), else ``GENRESCOPE_PRECISION``, else ``setting``, else ``auto``."""
+    choice = (value or os.environ.get(PRECISION_ENV) or setting or "auto").strip().lower()
+    if choice not in CHOICES:
+        raise ValueError(f"unknown precision choice {choice!r}; choose one of {', '.join(CHOICES)}")
+    return choice
+
+
+@dataclass(frozen=True)
+class PrecisionPlan:
+    """Which precision a model's analyses run in on one device, and the verdict behind it."""
+
+    model: str
+    choice: PrecisionChoice
+    state: PlanState
+    precision: str
+    """What the analysis runs (and stores): ``fp32``, or the reduced one."""
+    candidate: str | None
+    """The device's reduced precision (None: it has none)."""
+    device: str
+    verdict: PrecisionVerdict | None = None
+    """The valid verdict (decided, or still growing while ``checking``); None if there is none."""
+    stale: tuple[str, ...] = ()
+    """Why a stored verdict no longer held (it is checked again)."""
+
+    @property
+    def checking(self) -> bool:
+        return self.state == "checking"
+
+    def as_json(self) -> dict[str, Any]:
+        verdict = self.verdict
+        return {
+            "model": self.model,
+            "state": self.state,
+            "choice": self.choice,
+            "precision": self.precision,
+            "candidate": self.candidate,
+            "device": self.device,
+            "stale_because": list(self.stale),
+            "message": describe(self),
+            "verdict": None
+            if verdict is None
+            else {
+                key: value
+                for key, value in verdict.as_json().items()
+                if key not in ("sampled", "format", "target", "sample")
+            }
+            | {"target": verdict.target.__dict__.copy(), "sample": verdict.sample.__dict__.copy()},
+        }
+
+
+def plan_for(
+    model: str,
+    model_sha256: str | None,
+    device: torch.device,
+    choice: PrecisionChoice = "auto",
+    folder: Path | None = None,
+) -> PrecisionPlan:
+    """The plan for ``model`` (its weights' SHA-256; None: not known until loaded) on ``device``."""
+    from desktop_app.inference.precision import EXACT, check_target, device_description, fast_precision
+
+    folder = models_dir() if folder is None else folder
+    candidate = fast_precision(device)
+    described = device_description(device)
+    stored = load_verdict(folder, model, device.type)
+    stale: tuple[str, ...] = ()
+    valid = None
+    if stored is not None and candidate is not None:
+        target = check_target(model, model_sha256 or stored.target.model_sha256, device, candidate)
+        stale = tuple(stored.stale_for(target))
+        valid = stored if not stale else None
+
+    def plan(state: PlanState, precision: str, verdict: PrecisionVerdict | None = valid) -> PrecisionPlan:
+        return PrecisionPlan(model, choice, state, precision, candidate, described, verdict, stale)
+
+    if candidate is None:
+        return plan("unsupported", EXACT, None)
+    if choice == "exact":
+        return plan("exact-chosen", EXACT)
+    if choice == "fast":
+        return plan("fast-chosen", candidate)
+    if valid is not None and valid.decided:
+        return plan("fast", candidate) if valid.passed else plan("disagreed", EXACT)
+    if model_sha256 is None:  # cannot start a check for weights not yet identified
+        return plan("checking", EXACT, valid)
+    return plan("checking", EXACT, valid or PrecisionVerdict(check_target(model, model_sha256, device, candidate)))
+
+
+class PrecisionCheck:
+    """Feeds a verdict from an exact pass: `timed` wraps the exact predict to time it, `observe`
+    runs the reduced precision on each finished track's first windows and compares. The verdict
+    is saved after every track, so a pass that stops keeps what it checked."""
+
+    def __init__(
+        self,
+        verdict: PrecisionVerdict,
+        fast_predict: Callable[[np.ndarray], np.ndarray],
+        heads: Sequence[slice],
+        *,
+        folder: Path | None = None,
+        sample: SampleSize | None = None,
+    ) -> None:
+        if sample is not None and not verdict.tracks:
+            verdict = PrecisionVerdict(verdict.target, sample)
+        self.verdict = verdict
+        self._fast = fast_predict
+        self._heads = tuple(heads)
+        self._folder = models_dir() if folder is None else folder
+        self._warm = False
+        self.decided_now = False
+        """Whether this check decided the verdict (the next analyses follow it)."""
+
+    def timed(self, predict: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+        """``predict``, timing its windows into the verdict while it is undecided."""
+
+        def run(inputs: np.ndarray) -> np.ndarray:
+            started = time.perf_counter()
+            out = predict(inputs)
+            self.verdict = self.verdict.timed_exact(time.perf_counter() - started, len(inputs))
+            return out
+
+        return run
+
+    def observe(self, path: str, inputs: np.ndarray, exact: np.ndarray, *, silent: bool = False) -> None:
+        """Compare one track's first windows in both precisions (a silent track is skipped: its
+        top-1 means nothing and may tie)."""
+        key = track_key(path)
+        if silent or not self.verdict.wants(key) or len(inputs) == 0:
+            return
+        count = min(len(inputs), self.verdict.sample.per_track)
+        if not self._warm:  # the reduced path's first call sets up its kernels: not its speed
+            self._fast(np.asarray(inputs[:count]))
+            self._warm = True
+        started = time.perf_counter()
+        fast = self._fast(np.asarray(inputs[:count]))
+        seconds = time.perf_counter() - started
+        self.verdict = self.verdict.add(key, compare_track(exact[:count], fast, self._heads), fast_seconds=seconds)
+        self.decided_now = self.verdict.decided
+        save_verdict(self._folder, self.verdict)
+
+
+@dataclass
+class TaggerRun:
+    """The built-in tagger as one analysis runs it: ``exact`` (for explanations, and for the pass
+    while checking), the tagger the pass uses, its plan, and the check when one runs."""
+
+    exact: Tagger
+    analyse: Tagger
+    plan: PrecisionPlan
+    check: PrecisionCheck | None = None
+
+
+@dataclass
+class ClassifierRun:
+    """The CCMusic network as one analysis runs it (see `TaggerRun`); only one copy unless checking."""
+
+    analyse: GenreClassifier
+    plan: PrecisionPlan
+    check: PrecisionCheck | None = None
+    extra: list[GenreClassifier] = field(default_factory=list)
+    """The reduced-precision copy while checking (kept alive here)."""
+
+
+def open_tagger_run(
+    device: str | None,
+    choice: PrecisionChoice = "auto",
+    *,
+    folder: Path | None = None,
+    sample: SampleSize | None = None,
+) -> TaggerRun:
+    """Load the built-in tagger for an analysis under ``choice`` (imports torch)."""
+    from desktop_app.inference.registry import open_tagger
+    from desktop_app.inference.tagger import PROBABILITY_HEADS
+
+    exact = open_tagger(device)
+    plan = plan_for(TAGGER, exact.sha256, exact.device, choice, folder)
+    if plan.precision != exact.precision:
+        return TaggerRun(exact, exact.with_precision(plan.precision), plan)
+    if plan.checking and plan.verdict is not None and plan.candidate is not None:
+        fast = exact.with_precision(plan.candidate)
+        check = PrecisionCheck(plan.verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
+        return TaggerRun(exact, exact, plan, check)
+    return TaggerRun(exact, exact, plan)
+
+
+def open_classifier_run(
+    source: CCMusicSource,
+    device: str | None,
+    choice: PrecisionChoice = "auto",
+    *,
+    folder: Path | None = None,
+    sample: SampleSize | None = None,
+) -> ClassifierRun:
+    """Load the CCMusic network for an analysis under ``choice`` (imports torch; 488 MB, twice
+    while checking). Weights not hashed yet (a file in place) load exact first to learn their SHA-256."""
+    from desktop_app.inference.device import select_device
+    from desktop_app.inference.engine import PROBABILITY_HEADS
+
+    torch_device = select_device(device)
+    first = None
+    sha = source.sha256
+    if sha is None:
+        first = source.open_classifier(str(torch_device))
+        sha = first.identity.sha256
+    plan = plan_for(CCMUSIC, sha, torch_device, choice, folder)
+    if first is not None and first.precision != plan.precision:
+        first = None  # the exact copy goes before the reduced one loads
+    classifier = first or source.open_classifier(str(torch_device), plan.precision)
+    if plan.checking and plan.verdict is not None and plan.candidate is not None:
+        fast = source.open_classifier(str(torch_device), plan.candidate)
+        check = PrecisionCheck(plan.verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
+        return ClassifierRun(classifier, plan, check, [fast])
+    return ClassifierRun(classifier, plan)
+
+
+def refreshed(plan: PrecisionPlan, check: PrecisionCheck | None) -> PrecisionPlan:
+    """``plan`` after its check fed the verdict (what status and the window show after a pass)."""
+    if check is None:
+        return plan
+    verdict = check.verdict
+    if not verdict.decided:
+        return PrecisionPlan(plan.model, plan.choice, "checking", plan.precision, plan.candidate, plan.device, verdict)
+    state: PlanState = "fast" if verdict.passed else "disagreed"
+    return PrecisionPlan(plan.model, plan.choice, state, plan.precision, plan.candidate, plan.device, verdict)
+
+
+def reset(model: str | None = None, folder: Path | None = None) -> list[Path]:
+    """Forget the verdicts (of ``model``, else all): the next analyses check again."""
+    return reset_verdicts(models_dir() if folder is None else folder, model)
+
+
+# --- words ----------------------------------------------------------------------------------
+
+MODEL_WORDS = {CCMUSIC: "CCMusic", TAGGER: "the built-in tagger"}
+
+
+def describe(plan: PrecisionPlan) -> str:
+    """One or two sentences for the CLI and the window, e.g. "bf16: agreed with exact on 212
+    windows of 12 tracks, 2.3× faster — in use since 2026-12-05"."""
+    verdict = plan.verdict
+    name = plan.candidate or "reduced precision"
+    if plan.state == "unsupported":
+        return f"Exact (fp32): {plan.device.split(':')[0]} has no reduced precision that is faster here."
+    if plan.state == "exact-chosen":
+        return "Exact (fp32), as chosen." + (f" {_figures(verdict)}" if verdict and verdict.decided else "")
+    if plan.state == "fast-chosen":
+        checked = (
+            f" Checked: {_figures(verdict)}"
+            if verdict and verdict.decided
+            else " Not checked against exact on your music."
+        )
+        return f"{name}, as chosen.{checked}"
+    if verdict is None:
+        return f"Exact (fp32): {name} will be checked against exact on the next analyses."
+    if plan.state == "checking":
+        sample = verdict.sample
+        return (
+            f"Checking {name} against exact on your music: {verdict.windows} of {sample.windows} windows, "
+            f"{verdict.tracks} of {sample.tracks} tracks so far; exact until then."
+        )
+    if plan.state == "fast":
+        return f"{_figures(verdict)} — in use since {verdict.checked_at[:10]}."
+    return f"Stays exact: {name} {_disagreement(verdict)} (checked {verdict.checked_at[:10]})."
+
+
+def _figures(verdict: PrecisionVerdict | None) -> str:
+    if verdict is None:
+        return ""
+    if not verdict.passed:
+        return f"{verdict.target.precision} {_disagreement(verdict)}."
+    speed = f", {verdict.speed_ratio:.1f}× faster" if verdict.speed_ratio else ""
+    return (
+        f"{verdict.target.precision}: agreed with exact on {verdict.windows} windows of {verdict.tracks} tracks{speed}"
+    )
+
+
+def _disagreement(verdict: PrecisionVerdict) -> str:
+    if verdict.songs_disagreeing:
+        return f"disagreed on {verdict.songs_disagreeing} of {verdict.tracks} songs"
+    if verdict.failure == "speed" and verdict.speed_ratio is not None:
+        return (
+            f"agreed with exact on {verdict.windows} windows of {verdict.tracks} tracks but ran only "
+            f"{verdict.speed_ratio:.1f}× as fast (at least {MIN_SPEEDUP:g}× needed)"
+        )
+    if verdict.max_abs_difference >= MAX_PROBABILITY_DIFFERENCE:
+        return (
+            f"moved a probability by {verdict.max_abs_difference:.3f} "
+            f"(the bound is {MAX_PROBABILITY_DIFFERENCE:g}) on {verdict.tracks} songs"
+        )
+    share = verdict.window_agreement or 0.0
+    return (
+        f"kept the top-1 of {share:.1%} of {verdict.windows} windows "
+        f"(at least {WINDOW_AGREEMENT:.0%} needed) on {verdict.tracks} songs"
+    )
+
+
+def checked_as(model_name: str) -> str | None:
+    """Which check covers the results of ``model_name``: the tagger's networks, the broad genres
+    derived from them and the learned genres read from their embeddings are all the tagger's."""
+    if model_name == CCMUSIC:
+        return CCMUSIC
+    if model_name in ("musicnn-msd", "musicnn-mtt", "broad-genre", "my-genres"):
+        return TAGGER
+    return None
+
+
+def describe_verdict(verdict: PrecisionVerdict) -> str:
+    """A stored verdict in words, as last checked (before a plan says whether it still holds)."""
+    if not verdict.decided:
+        return (
+            f"Checking {verdict.target.precision} against exact on your music: {verdict.windows} of "
+            f"{verdict.sample.windows} windows, {verdict.tracks} of {verdict.sample.tracks} tracks so far."
+        )
+    if verdict.passed:
+        return f"{_figures(verdict)} — in use since {verdict.checked_at[:10]}."
+    return f"Stays exact: {verdict.target.precision} {_disagreement(verdict)} (checked {verdict.checked_at[:10]})."
+
+
+@dataclass(frozen=True)
+class PrecisionWords:
+    """What the window's model info says about precision: ``short`` beside the model's name
+    (``bf16``, ``fp32``; empty when nothing is known) and ``sentence`` for its tooltip."""
+
+    short: str
+    sentence: str
+
+
+def window_words(model_name: str, plans: dict[str, PrecisionPlan], folder: Path | None = None) -> PrecisionWords:
+    """The words for ``model_name``'s results: from the plan the analysis queue reported, else
+    from the verdict stored in the models folder (a small JSON read, no torch)."""
+    key = checked_as(model_name)
+    if key is None:
+        return PrecisionWords("", "")
+    plan = plans.get(key)
+    if plan is not None:
+        return PrecisionWords(plan.precision, f"Precision: {describe(plan)}")
+    from desktop_app.inference.precision_check import stored_verdicts
+
+    found = [v for v in stored_verdicts(models_dir() if folder is None else folder) if v.target.model == key]
+    if not found:
+        return PrecisionWords("", "Precision: exact until a faster one is checked on your music.")
+    verdict = max(found, key=lambda v: v.checked_at)
+    short = verdict.target.precision if verdict.decided and verdict.passed else "fp32"
+    return PrecisionWords(short, f"Precision: {describe_verdict(verdict)}")
