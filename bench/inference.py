@@ -136,7 +136,9 @@ def main() -> None:
         result["gpu"] = {"name": torch.cuda.get_device_name(), **compare("cuda fp32, batched", results["gpu"], ref)}
     else:
         result["gpu"] = None
-        result["gpu_note"] = "no GPU on this machine: the CUDA path (batches across tracks, opt-in fp16) is not measured"
+        result["gpu_note"] = (
+            "no GPU on this machine: the CUDA path (batches across tracks, opt-in fp16) is not measured"
+        )
     print(json.dumps(result, indent=2))
 
 
