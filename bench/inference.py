@@ -110,12 +110,13 @@ def int8_way(classifier: GenreClassifier, calibration: np.ndarray) -> tuple[Any,
     started = time.perf_counter()
     model = quantize_int8(classifier.network, calibration)
     seconds = time.perf_counter() - started
+    batch = classifier.batch_size  # not the classifier: the float weights may go once quantized
 
     def run(inputs: np.ndarray) -> np.ndarray:
         out = []
         with torch.inference_mode():
-            for start in range(0, len(inputs), classifier.batch_size):
-                out.append(torch.softmax(model(torch.from_numpy(inputs[start : start + classifier.batch_size])), 1))
+            for start in range(0, len(inputs), batch):
+                out.append(torch.softmax(model(torch.from_numpy(inputs[start : start + batch])), 1))
         return torch.cat(out).numpy()
 
     return run, seconds
