@@ -10,11 +10,12 @@ would need inductor, hence a C++ compiler at run time, to be fast; FX needs neit
 The engine is oneDNN, not torch's "x86" default: on the project's 2-core AVX-512 VNNI + AMX
 machine, in one interleaved comparison at batch 8 (machine shared, load 4-5), oneDNN's int8 ran
 60-65 windows/s where the x86 (fbgemm) engine's ran 13-24; bench/inference.py measures int8 at
-2.3-2.5x bf16 and 7-8x the engine's fp32 there. Only CPUs with VNNI get it (`int8_supported`):
-without VNNI oneDNN's u8*s8 products can saturate, and are slow anyway.
+81 windows/s near idle (load 1.8): 2.9x bf16, 12x the engine's fp32 (2.3-2.5x bf16 at load 5-7).
+Only CPUs with VNNI get it (`int8_supported`): without VNNI oneDNN's u8*s8 products can saturate,
+and are slow anyway.
 
-Calibrating costs about as much as analysing the windows in fp32 twice (observers on every
-activation): about 45-55 s for 24-32 windows on that machine under load, paid once per model.
+Calibrating costs more than analysing the same windows in fp32 (observers on every activation):
+12.5 s for 31 windows on that machine near idle (45-55 s at load 6-8), paid once per model.
 
 int8 is not exact: with random weights, logits move by ~1.5 % of their spread and probabilities
 by a few 1e-4 (tests/inference/test_int8.py), so like bf16 it is only for a model and machine
