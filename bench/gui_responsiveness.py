@@ -442,8 +442,9 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     window.analysis.modelLoaded.connect(mark("model loaded"))
     window.analysis.finished.connect(mark("analysis finished"))
     first_progress = mark("first analysis progress")
-    window.analysis.progress.connect(lambda p: p.track_ids and not any(e[0] == "first analysis progress" for e in events)
-                                     and first_progress())
+    window.analysis.progress.connect(
+        lambda p: p.track_ids and not any(e[0] == "first analysis progress" for e in events) and first_progress()
+    )
 
     heartbeat = Heartbeat()
     heartbeat.tagger_ready = lambda: window.analysis._tagger is not None
@@ -523,7 +524,7 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     for step in range(1, 21):  # to the end in 20 drags of the scroll bar, 50 ms apart
         scroll.setValue(scroll.maximum() * step // 20)
         pause = time.perf_counter() + 0.05
-        run_until(lambda: time.perf_counter() >= pause)
+        run_until(lambda pause=pause: time.perf_counter() >= pause)
     last_row = view.model.row(args.playlist - 1)
     playlist_seconds = time.perf_counter() - t0
     heartbeat.set_phase("after")

@@ -117,8 +117,8 @@ def measure_classify(work: Path, tracks: int, clip_seconds: float, weights: Path
     subprocess.run([*GENRESCOPE, "scan", str(music), "--db", str(db)], env=env, check=True, capture_output=True)
 
     started = time.perf_counter()
-    proc = subprocess.Popen([*GENRESCOPE, "classify", "--model", "ccmusic", "--db", str(db), "--weights", str(weights), "--json"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [*GENRESCOPE, "classify", "--model", "ccmusic", "--db", str(db), "--weights", str(weights), "--json"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, int, int]] = []
     while proc.poll() is None:
         samples.append((round(time.perf_counter() - started, 1), round(tree_rss(proc.pid) / MB), _analysed(db)))

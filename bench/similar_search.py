@@ -75,8 +75,8 @@ def main() -> None:
     print(json.dumps({
         "tracks": args.tracks, "dims": DIMS, "queries": args.queries,
         "load_s": round(load_s, 3), "cached_index_ms": round(cached_ms, 2),
-        "query_ms": {"median": round(float(np.median(query_ms)), 2), "p99": round(float(np.percentile(query_ms, 99)), 2),
-                     "max": round(float(np.max(query_ms)), 2)},
+        "query_ms": {"median": round(float(np.median(query_ms)), 2),
+                     "p99": round(float(np.percentile(query_ms, 99)), 2), "max": round(float(np.max(query_ms)), 2)},
         "above_ms_median": round(float(np.median(above_ms)), 2),
         "walk_ms_median": round(float(np.median(walk_ms)), 2),
         "index_mb": round(index.vectors.nbytes / 2**20, 1),

@@ -86,7 +86,7 @@ def ccmusic_hidden(samples: np.ndarray) -> dict[str, np.ndarray]:
     hidden: dict[str, np.ndarray] = {}
     with torch.inference_mode():
         x = torch.flatten(network.avgpool(network.features(inputs)), 1)
-        for index, module in enumerate(network.classifier):
+        for module in network.classifier:
             x = module(x)
             if isinstance(module, torch.nn.ReLU) and x.shape[1] < 1000:
                 hidden[f"ccmusic-random/hidden{x.shape[1]}"] = x.mean(dim=0, keepdim=True).numpy()

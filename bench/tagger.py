@@ -48,9 +48,9 @@ def gflop(network: torch.nn.Module, example: torch.Tensor) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def timed(run: Callable[[], Any]) -> tuple[Any, float]:
+def timed(run: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
     start = time.perf_counter()
-    result = run()
+    result = run(*args, **kwargs)
     return result, time.perf_counter() - start
 
 
@@ -61,20 +61,20 @@ def one_pass(paths: list[Path], tagger, classifier) -> dict[str, Any]:
     patches = windows = 0
     audio = 0.0
     for path in paths:
-        decoded, seconds = timed(lambda: decode_audio(path, rates=(TAGGER_RATE,)))
+        decoded, seconds = timed(decode_audio, path, rates=(TAGGER_RATE,))
         stages["tagger_decode"].append(seconds)
-        inputs, seconds = timed(lambda: tagger_inputs(decoded))
+        inputs, seconds = timed(tagger_inputs, decoded)
         stages["tagger_mel"].append(seconds)
-        _, seconds = timed(lambda: tagger.predict(inputs.inputs))
+        _, seconds = timed(tagger.predict, inputs.inputs)
         stages["tagger_inference"].append(seconds)
         patches += len(inputs.inputs)
         audio += inputs.duration_s
 
-        decoded, seconds = timed(lambda: decode_audio(path))
+        decoded, seconds = timed(decode_audio, path)
         stages["ccmusic_decode"].append(seconds)
-        track, seconds = timed(lambda: prepare_samples(decoded.samples, constant=decoded.constant))
+        track, seconds = timed(prepare_samples, decoded.samples, constant=decoded.constant)
         stages["ccmusic_prepare"].append(seconds)
-        _, seconds = timed(lambda: classifier.predict(track.inputs))
+        _, seconds = timed(classifier.predict, track.inputs)
         stages["ccmusic_inference"].append(seconds)
         windows += len(track.inputs)
     return {"stages": {k: float(np.sum(v)) for k, v in stages.items()}, "patches": patches, "windows": windows,
