@@ -187,7 +187,8 @@ def main() -> None:
         ),
         "reduced_precision_opt_in": (
             compare(
-                f"bf16 weights+activations, BatchNorm folded, channels_last, batch {fast.batch_size} (used where it passed the check on the person's music)",
+                f"bf16 weights+activations, BatchNorm folded, channels_last, batch {fast.batch_size} "
+                "(used where it passed the check on the person's music)",
                 results["bf16"], ref,
             )
             if "bf16" in results

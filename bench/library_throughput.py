@@ -17,14 +17,15 @@ Variants, interleaved round by round (``--rounds``) because the machine is share
 - ``ccmusic-reference``: the reference way, as the CCMusic demo runs a song: decode, spectrogram,
   images, then the network eager in fp32, NCHW, BatchNorm unfolded, one window per forward pass
   (`bench/inference.py`'s ``reference_way``), one track after another, nothing stored;
-- ``ccmusic-fp32`` / ``ccmusic-bf16``: ``GenreClassifier`` exact, and ``reduced_precision=True``;
+- ``ccmusic-fp32`` / ``ccmusic-bf16``: ``GenreClassifier`` with ``precision="fp32"`` / ``"bf16"``;
 - ``ccmusic-int8``: ``desktop_app.inference.int8`` calibrated on windows of the library's first
   tracks (the person's own music), run by a stand-in for the classifier that the pass cannot tell
   apart (the engine has no int8 switch here); quantizing is timed apart, it is paid once;
-- ``tagger-fp32``: the tagger as the app runs it; ``tagger-bf16``: its predict under CPU bf16
-  autocast (a bench-only stand-in: the tagger has no reduced-precision switch at this branch
-  point), and its agreement with fp32 on the library's real patches, by the self-validation's
-  criteria (song-level top-1 per tagger, patch-level top-1, largest probability difference).
+- ``tagger-fp32``: the tagger as the app runs it exactly; ``tagger-bf16``: its reduced path as
+  the app runs it once the self-validation passed (``open_tagger(precision="bf16")``: bf16
+  frontend convolutions), and its agreement with fp32 on the library's real patches, by the
+  self-validation's criteria (song-level top-1 per tagger, patch-level top-1, largest probability
+  difference).
 
 Per variant: tracks per minute, hours of audio per hour, CPU seconds per track by stage (decode;
 spectrogram and images; inference; storage), peak memory (the process' whole life, and during the
@@ -190,7 +191,7 @@ def ccmusic_model(variant: str, weights: Path, calibration_paths: list[str]) -> 
 
     started = time.perf_counter()
     fast = variant == "ccmusic-bf16"
-    classifier = GenreClassifier.from_file(weights, origin="test", device="cpu", reduced_precision=fast)
+    classifier = GenreClassifier.from_file(weights, origin="test", device="cpu", precision="bf16" if fast else "fp32")
     info: dict[str, Any] = {"load_seconds": round(time.perf_counter() - started, 2)}
     if variant != "ccmusic-int8":
         return classifier, None, info
@@ -210,21 +211,12 @@ def ccmusic_model(variant: str, weights: Path, calibration_paths: list[str]) -> 
 
 
 def tagger_model(variant: str) -> tuple[Any, Callable | None, dict]:
-    import torch
-
     from desktop_app.inference.registry import open_tagger
 
     started = time.perf_counter()
-    tagger = open_tagger("cpu")
+    tagger = open_tagger("cpu", "bf16" if variant == "tagger-bf16" else "fp32")
     info = {"load_seconds": round(time.perf_counter() - started, 2)}
-    if variant == "tagger-fp32":
-        return tagger, None, info
-
-    def bf16(patches: np.ndarray) -> np.ndarray:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            return tagger.predict(patches)
-
-    return tagger, bf16, info
+    return tagger, None, info
 
 
 def tagger_agreement(tagger: Any, fast: Callable[[np.ndarray], np.ndarray], paths: list[str]) -> dict[str, Any]:
@@ -361,8 +353,11 @@ def run_child(variant: str, db: Path, weights: Path, agreement_tracks: int) -> d
         **{k: v for k, v in line.items() if k != "storing_cpu_s"},
         **info,
     }
-    if variant == "tagger-bf16" and predict is not None:
-        result["agreement_with_fp32"] = tagger_agreement(model, predict, paths[:agreement_tracks])
+    if variant == "tagger-bf16":
+        from desktop_app.inference.registry import open_tagger
+
+        exact = open_tagger("cpu")  # what the agreement is measured against
+        result["agreement_with_fp32"] = tagger_agreement(exact, model.predict, paths[:agreement_tracks])
     return result
 
 
@@ -478,7 +473,7 @@ def main() -> None:
     report["notes"] = [
         "CCMusic weights are random (seeded) with the exact architecture: the same cost as the published "
         "weights, but no evidence about their agreement",
-        "tagger-bf16 is a bench-only stand-in (CPU bf16 autocast around Tagger.predict); ccmusic-int8 runs "
+        "tagger-bf16 is the tagger's own reduced path (bf16 frontend convolutions); ccmusic-int8 runs "
         "desktop_app.inference.int8 through a stand-in classifier: the engine has no int8 switch",
         "figures are the fastest round's; the machine is shared, see each variant's load average",
     ]
