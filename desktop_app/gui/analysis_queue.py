@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
@@ -333,21 +333,7 @@ class AnalysisQueue(QObject):
         tagger_run = self._tagger_run()
         context.report(_plan_of(tagger_run), force=True)
 
-        def run(part, progress):
-            nonlocal tagger_run
-            if _decided(tagger_run):  # the check decided in the last chunk: follow the verdict now
-                tagger_run = self._tagger_run()
-            summary = tag_tracks(
-                self._library,
-                tagger_run.analyse,
-                track_ids=part,
-                progress=progress,
-                should_cancel=context.cancelled,
-                precision_check=tagger_run.check,
-            )
-            context.report(_plan_of(tagger_run), force=True)
-            return summary
-
+        run = self._following_verdicts(tag_tracks, tagger_run, self._tagger_run, context)
         for summary in self._run_pass(todo, TAGGING, run, context, outcome):
             outcome.tagged += summary.analysed
         if outcome.tagged:
@@ -384,23 +370,32 @@ class AnalysisQueue(QObject):
         context.report(classifier_run.analyse.identity, force=True)
         context.report(_plan_of(classifier_run), force=True)
 
+        run = self._following_verdicts(classify_tracks, classifier_run, self._classifier_run, context)
+        for summary in self._run_pass(todo, CLASSIFYING, run, context, outcome):
+            outcome.analysed += summary.analysed
+
+    def _following_verdicts(self, analyse_pass: Any, first: Any, reopen: Any, context: JobContext) -> Any:
+        """Run ``analyse_pass`` (tagging or classifying) on one chunk of tracks at a time with the
+        model run of the moment: once the precision check decides in a chunk, the next chunk
+        follows its verdict (``reopen`` gives the run it chose)."""
+        current = first
+
         def run(part, progress):
-            nonlocal classifier_run
-            if _decided(classifier_run):
-                classifier_run = self._classifier_run()
-            summary = classify_tracks(
+            nonlocal current
+            if _decided(current):
+                current = reopen()
+            summary = analyse_pass(
                 self._library,
-                classifier_run.analyse,
+                current.analyse,
                 track_ids=part,
                 progress=progress,
                 should_cancel=context.cancelled,
-                precision_check=classifier_run.check,
+                precision_check=current.check,
             )
-            context.report(_plan_of(classifier_run), force=True)
+            context.report(_plan_of(current), force=True)
             return summary
 
-        for summary in self._run_pass(todo, CLASSIFYING, run, context, outcome):
-            outcome.analysed += summary.analysed
+        return run
 
     # --- GUI thread -------------------------------------------------------------------------
 
