@@ -34,7 +34,9 @@ PRECISION_HELP = (
 )
 
 
-def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = True) -> None:
+def _add_model_options(
+    parser: argparse.ArgumentParser, choose_network: bool = True, choose_precision: bool = True
+) -> None:
     if choose_network:
         parser.add_argument("--model", choices=MODEL_CHOICES, default="all", help=MODEL_HELP)
     parser.add_argument(
@@ -43,7 +45,8 @@ def _add_model_options(parser: argparse.ArgumentParser, choose_network: bool = T
         help="CCMusic checkpoint to use (default: $GENRESCOPE_WEIGHTS, else the installed model)",
     )
     parser.add_argument("--device", help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
-    parser.add_argument("--precision", choices=PRECISION_CHOICES, default=None, help=PRECISION_HELP)
+    if choose_precision:  # explanations always run exact
+        parser.add_argument("--precision", choices=PRECISION_CHOICES, default=None, help=PRECISION_HELP)
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from desktop_app.cli.analysis_commands import _add_model_options, _load, _load_tagger
+from desktop_app.cli.analysis_commands import _add_model_options
 from desktop_app.cli.common import print_json
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="A",
         help=f"heatmap opacity from 0 to 1 (default {DEFAULT_OPACITY})",
     )
-    _add_model_options(explain, choose_network=False)
+    _add_model_options(explain, choose_network=False, choose_precision=False)
     explain.add_argument(
         "--json", action="store_true", help="print one JSON object: per-window class scores and heatmap peaks"
     )
@@ -99,7 +99,9 @@ def run_explain(args: argparse.Namespace) -> int:
     except UnknownLabelError as exc:
         return _fail(str(exc))
     started = time.perf_counter()
-    classifier, problem = _load(args)
+    from desktop_app.analysis.model_loading import open_ccmusic
+
+    classifier, problem = open_ccmusic(args.weights, args.device)  # explanations: always exact
     if classifier is None:
         return _fail(f"{problem}\nAn explanation needs the genre model: nothing was computed.")
     if classifier.identity.origin == "test":
@@ -242,7 +244,9 @@ def _run_tagger(args: argparse.Namespace) -> int:
     except UnknownLabelError as exc:
         return _fail(str(exc))
     started = time.perf_counter()
-    tagger, problem = _load_tagger(args)
+    from desktop_app.analysis.model_loading import open_builtin_tagger
+
+    tagger, problem = open_builtin_tagger(args.device)  # explanations: always exact
     if tagger is None:
         return _fail(f"{problem}\nNothing was computed.", code=1)
 
