@@ -14,6 +14,7 @@ the same "writers queue" rule, and releases it at commit or rollback. Readers ta
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -34,6 +35,7 @@ from desktop_app.library.migrate import upgrade_to_head
 from desktop_app.library.path_mappings import PathResolver, load_resolver, machine_name
 
 BUSY_TIMEOUT_MS = 30_000
+_WAL_RETRY_SECONDS = 0.02
 _WRITER_OPTION = "genrescope_writer"
 WRITER_LOCK_KEY = 0x47656E72  # "Genr": the advisory lock PostgreSQL writers queue on
 
@@ -41,10 +43,29 @@ WRITER_LOCK_KEY = 0x47656E72  # "Genr": the advisory lock PostgreSQL writers que
 def _configure_connection(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _enter_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def _enter_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch to WAL, waiting as long as the busy timeout while other processes hold the file.
+
+    SQLite answers "database is locked" to ``PRAGMA journal_mode`` at once, without its busy
+    handler, while another connection is switching the same new file or migrating it: several
+    scans started together on a new library failed so. Retrying until the busy timeout gives the
+    pragma the same patience every other statement has.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
 
 def _begin(conn: Connection) -> None:

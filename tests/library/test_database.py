@@ -92,3 +92,41 @@ def test_library_times_are_naive_utc() -> None:
     now = utc_now()
     assert now.tzinfo is None
     assert abs((datetime.now(timezone.utc).replace(tzinfo=None) - now).total_seconds()) < 5
+
+
+_OPEN_AT_ONCE = """
+import sqlite3, sys, time
+from pathlib import Path
+from desktop_app.library.database import BUSY_TIMEOUT_MS, _configure_connection
+folder, start = Path(sys.argv[1]), float(sys.argv[2])
+for round_ in range(30):  # each round, every process at once on a new file
+    while time.time() < start + 0.25 * round_:
+        time.sleep(0.0005)
+    for _ in range(20):  # a connection opened, written through and closed, as fast as it goes
+        conn = sqlite3.connect(folder / f"new{round_}.sqlite3", timeout=BUSY_TIMEOUT_MS / 1000,
+                               isolation_level=None)
+        _configure_connection(conn, None)  # what the library's engine runs on every connection
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE IF NOT EXISTS opened (n INTEGER)")
+        conn.execute("INSERT INTO opened VALUES (1)")
+        conn.execute("COMMIT")
+        conn.close()
+"""
+
+
+def test_processes_opening_a_new_library_at_once_all_get_in(tmp_path: Path):
+    """SQLite refuses the WAL switch at once ("database is locked") while another process makes
+    the same switch on a new file; every opener must wait its turn instead of failing."""
+    import subprocess
+    import sys
+    import time
+
+    start = time.time() + 4
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AT_ONCE, str(tmp_path), str(start)],
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [proc.communicate(timeout=300)[1] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * 6, "\n".join(errors)[-3000:]
+    for n in range(30):
+        with sqlite3.connect(tmp_path / f"new{n}.sqlite3") as conn:
+            assert conn.execute("SELECT COUNT(*) FROM opened").fetchone()[0] == 6 * 20
