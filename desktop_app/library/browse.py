@@ -32,7 +32,7 @@ from sqlalchemy import (
 from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library.analyses import StoredAnalysis, analysis_of
 from desktop_app.library.models import Analysis, GenreModel, TagGenre, Track
-from desktop_app.library.portable import contains_nocase, nocase, nocase_equals
+from desktop_app.library.portable import contains_nocase, contains_nocase_any, nocase, nocase_equals
 from desktop_app.library.search import SearchQuery
 from desktop_app.library.tags import printable_path
 
@@ -55,6 +55,8 @@ SORT_KEYS: tuple[SortKey, ...] = (
 )
 DEFAULT_LOW_CONFIDENCE = 0.4
 _ID_BATCH = 10_000
+_WORD_COLUMNS = (tracks.c.title, tracks.c.artist, tracks.c.album, tracks.c.path)
+"""Where a search word may appear (`Track.search_text` holds them folded)."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def search_condition(search: SearchQuery, model_id: int | None, taxonomy: str = 
     ``predicted:`` matches the genres of ``taxonomy`` whose key or name contains the text."""
     conditions: list[ColumnElement[bool]] = []
     for word in search.words:
-        conditions.append(or_(*(contains(tracks.c[name], word) for name in ("title", "artist", "album", "path"))))
+        conditions.append(contains_nocase_any(_WORD_COLUMNS, tracks.c.search_text, word))
     columns = {"artist": tracks.c.artist, "album": tracks.c.album, "title": tracks.c.title, "genre": tracks.c.genre}
     for name, values in search.fields.items():
         for value in values:
@@ -280,7 +282,8 @@ def track_detail(
 ) -> TrackDetail | None:
     """The track with this id, its tag genres, ``model``'s analysis (the taxonomy the window
     shows) and the analyses by ``models`` (the current model of each name); None if it is gone."""
-    row = conn.execute(select(tracks).where(tracks.c.id == track_id)).mappings().first()
+    stored = [column for column in tracks.columns if column.computed is None]  # not search_text
+    row = conn.execute(select(*stored).where(tracks.c.id == track_id)).mappings().first()
     if row is None:
         return None
     columns = dict(row)

@@ -193,7 +193,8 @@ def _refuse_non_empty(location: LibraryLocation) -> None:
 
 
 def _batches(conn: Connection, table: Table, size: int) -> Iterator[list[dict[str, Any]]]:
-    query = select(table).order_by(*table.primary_key.columns)
+    # Columns the database computes (tracks.search_text) are left to the target to compute.
+    query = select(*(c for c in table.columns if c.computed is None)).order_by(*table.primary_key.columns)
     result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
     for partition in result.mappings().partitions(size):
         yield [dict(row) for row in partition]

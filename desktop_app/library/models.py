@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -26,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql import false
+
+from desktop_app.library.portable import search_fold
 
 
 class Base(DeclarativeBase):
@@ -65,6 +68,13 @@ class Track(Base):
     scanned_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     available: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     error: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str | None] = mapped_column(
+        Text().with_variant(Text(collation="C"), "postgresql"),
+        Computed(search_fold("title", "artist", "album", "path")),
+        deferred=True,
+    )
+    """What the search box's words are matched in, computed by the database (migration 0011):
+    stored and read on PostgreSQL, virtual and unread on SQLite (`portable.contains_nocase_any`)."""
 
     tag_genres: Mapped[list[TagGenre]] = relationship(
         back_populates="track", cascade="all, delete-orphan", order_by="TagGenre.position"

@@ -156,3 +156,33 @@ def test_rows_and_detail(big):
 
 def test_empty_query_is_empty():
     assert SearchQuery().is_empty
+
+
+def test_words_match_within_one_column_ignoring_case_and_follow_edits(library, library_backend):
+    """Words match inside title, artist, album or path, never across two of them; on PostgreSQL
+    through the stored `search_text` column, which must follow every edit of a row."""
+    from sqlalchemy import text
+
+    with library.writer.begin() as conn:
+        conn.execute(
+            text("INSERT INTO tracks (id, path, title, artist, album, added_at, scanned_at, available) "
+                 "VALUES (1, '/m/x.flac', 'Harbour', 'Lights', 'Nocturne', :now, :now, :yes)"),
+            {"now": "2026-01-01 00:00:00", "yes": True},
+        )
+    assert _ids(library, search=parse_search("HARBOUR")) == [1]
+    assert _ids(library, search=parse_search("x.FLAC noct")) == [1]
+    assert _ids(library, search=parse_search("harbourlights")) == []
+    assert _ids(library, search=parse_search("ourlig")) == [], "a word does not run from title into artist"
+    assert _ids(library, search=parse_search("ne/m")) == [], "nor from album into path"
+    with library.writer.begin() as conn:
+        conn.execute(text("UPDATE tracks SET title = 'Échos', artist = NULL WHERE id = 1"))
+    assert _ids(library, search=parse_search("harbour")) == []
+    assert _ids(library, search=parse_search("Échos")) == [1]
+    assert _ids(library, search=parse_search("lights")) == []
+    if library_backend == "postgresql":  # SQLite's LIKE folds ASCII letters only
+        assert _ids(library, search=parse_search("échos")) == [1]
+        with library.engine.connect() as conn:
+            stored = conn.execute(text(
+                "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'tracks'::regclass AND attname = 'search_text'"
+            )).scalar()
+        assert stored == "s", "PostgreSQL stores the folded column (computed once per write)"
