@@ -207,9 +207,10 @@ def plan_for(
 
 
 def _calibration_gone(folder: Path, verdict: PrecisionVerdict, target: CheckTarget) -> list[str]:
-    """A calibrated precision's verdict holds for the calibration it compared: without it (or
-    with one for another target) the figures are about a network that cannot be rebuilt."""
-    if target.precision != INT8 or verdict.tracks == 0:
+    """A calibrated precision's verdict (passed, or still growing) holds for the calibration it
+    compared: without it (or with one for another target) the figures are about a network that
+    cannot be rebuilt. A failed one stands: int8 is not re-calibrated until it happens to pass."""
+    if target.precision != INT8 or verdict.tracks == 0 or (verdict.decided and not verdict.passed):
         return []
     return [] if stored_ranges(folder, target) is not None else [f"{INT8} calibration missing"]
 

@@ -50,6 +50,8 @@ BACKEND = "onednn"
 INPUT_SHAPE = (3, 224, 224)
 CALIBRATION_BATCH = 8
 RANGES_FORMAT = 1
+TEMP_PREFIX = ".int8-"
+"""`save_ranges`' temporary files (a killed writer's are removed by a later write)."""
 OBSERVERS = "activation_post_process"
 """What FX names the activation observers of a prepared network; their state is `Int8Ranges`."""
 RANGE_TOLERANCE = 1e-3
@@ -134,12 +136,13 @@ def _converted(prepared: nn.Module, ranges: Int8Ranges) -> Int8Network:
 
 def save_ranges(path: Path, ranges: Int8Ranges, about: dict[str, str]) -> Path:
     """Write ``ranges`` with ``about`` (what they hold for: strings) to ``path`` atomically."""
-    from desktop_app.temp_files import claimed_temp
+    from desktop_app.temp_files import claimed_temp, remove_abandoned
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(path.parent, f"{TEMP_PREFIX}*")
     record = {"format": RANGES_FORMAT, "about": dict(about), "ranges": {k: v.contiguous() for k, v in ranges.items()}}
-    with claimed_temp(path.parent, ".int8-", ".pt") as (fd, temp):
+    with claimed_temp(path.parent, TEMP_PREFIX, ".pt") as (fd, temp):
         with open(fd, "wb", closefd=False) as f:
             torch.save(record, f)
             f.flush()
