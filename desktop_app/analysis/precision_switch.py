@@ -16,10 +16,10 @@ So, per model (``ccmusic``, the built-in ``tagger``) and device, with the defaul
 Each candidate has its own verdict, so the record says which precision passed or failed. They are
 checked one after the other, not side by side: int8 first (the fastest, where it exists), bf16
 only once int8 has failed. Checking both in one pass would hold a third copy of the network
-(fp32, int8 and bf16 of 488 MB) and run two reduced passes per sampled window on a machine
-where the check is already an extra cost; int8 usually passes, so bf16's check would mostly be
-wasted. The failing candidate's pass finishes exact; the next load of the model (the window's
-next chunk, the next CLI command) checks the next candidate.
+(bf16's 244 MB beside fp32's 488 MB and int8's ~120 MB) and run two reduced passes per sampled
+window, on a machine where the check is already an extra cost, for a bf16 verdict that is only
+needed where int8 fails. The failing candidate's pass finishes exact; the next load of the model
+(the window's next chunk, the next CLI command) checks the next candidate.
 
 int8 needs calibration windows before it can run: while it is being checked, the first windows
 the exact pass stores (`CALIBRATION_WINDOWS`, at most `CALIBRATION_PER_TRACK` of each of the first

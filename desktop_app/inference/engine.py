@@ -125,6 +125,11 @@ class GenreClassifier:
         return cast(VGG, self._model)
 
     @property
+    def calibrating(self) -> bool:
+        """Whether this int8 classifier still runs fp32 while it collects calibration windows."""
+        return self._pending is not None
+
+    @property
     def int8_ranges(self) -> Int8Ranges | None:
         """What this int8 classifier's calibration learnt (None: not int8, or not calibrated yet)."""
         from desktop_app.inference.int8 import Int8Network

@@ -261,8 +261,9 @@ def test_fast_without_a_calibration_calibrates_on_the_run_s_first_windows(librar
     Scanner(library).scan([clips])
     run = open_classifier_run(source, "cpu", "fast", folder=tmp_path, calibration=CALIBRATION)
     assert (run.plan.state, run.plan.precision, run.analyse.precision) == ("fast-chosen", "int8", "int8")
-    assert "Not checked against exact" in describe(run.plan)
+    assert "Not checked against exact" in describe(run.plan) and run.analyse.calibrating
     summary = classify_tracks(library, run.analyse)
+    assert not run.analyse.calibrating
     assert summary.analysed == 10 and summary.precision == "int8"
     target = check_target(CCMUSIC, source.sha256 or "", CPU, "int8")
     assert stored_ranges(tmp_path, target) is not None
