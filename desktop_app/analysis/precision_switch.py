@@ -43,7 +43,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -208,11 +208,19 @@ def plan_for(
 
 def _calibration_gone(folder: Path, verdict: PrecisionVerdict, target: CheckTarget) -> list[str]:
     """A calibrated precision's verdict (passed, or still growing) holds for the calibration it
-    compared: without it (or with one for another target) the figures are about a network that
-    cannot be rebuilt. A failed one stands: int8 is not re-calibrated until it happens to pass."""
+    compared: without it (or with one for another target, or another calibration: two workers
+    that calibrated at once) the figures are about a network that cannot be rebuilt. A failed one
+    stands: int8 is not re-calibrated until it happens to pass."""
     if target.precision != INT8 or verdict.tracks == 0 or (verdict.decided and not verdict.passed):
         return []
-    return [] if stored_ranges(folder, target) is not None else [f"{INT8} calibration missing"]
+    from desktop_app.inference.int8 import ranges_digest
+
+    ranges = stored_ranges(folder, target)
+    if ranges is None:
+        return [f"{INT8} calibration missing"]
+    if ranges_digest(ranges) != verdict.calibration:
+        return [f"{INT8} calibration changed since the check"]
+    return []
 
 
 def stored_ranges(folder: Path, target: CheckTarget) -> Int8Ranges | None:
@@ -262,7 +270,7 @@ class PrecisionCheck:
         calibration: Int8Calibration | None = None,
     ) -> None:
         if sample is not None and not verdict.tracks:
-            verdict = PrecisionVerdict(verdict.target, sample)
+            verdict = replace(verdict, sample=sample)
         self.verdict = verdict
         self._fast = fast_predict
         self._heads = tuple(heads)
@@ -293,6 +301,8 @@ class PrecisionCheck:
         if calibration is not None and not calibration.ready:
             if calibration.error is None:  # this track calibrates int8: it is not compared
                 calibration.add(np.asarray(inputs))
+                if calibration.classifier is not None:
+                    self.verdict = _compares(self.verdict, calibration.classifier)
             return
         count = min(len(inputs), self.verdict.sample.per_track)
         if not self._warm:  # the reduced path's first call sets up its kernels: not its speed
@@ -412,7 +422,8 @@ def open_classifier_run(
         ranges = stored_ranges(folder, target)
         if ranges is not None:  # a check under way continues with the calibration it compared
             fast = classifier.quantized(ranges)
-            check = PrecisionCheck(plan.verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
+            verdict = _compares(plan.verdict, fast)
+            check = PrecisionCheck(verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
             return ClassifierRun(classifier, plan, check, [fast])
         calibrating = Int8Calibration(
             classifier, windows=windows, per_track=per_track, on_ready=_keep_ranges(folder, target)
@@ -426,6 +437,14 @@ def open_classifier_run(
         check = PrecisionCheck(plan.verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
         return ClassifierRun(classifier, plan, check, [fast])
     return ClassifierRun(classifier, plan)
+
+
+def _compares(verdict: PrecisionVerdict, fast: GenreClassifier) -> PrecisionVerdict:
+    """``verdict``, recording which calibration the int8 network ``fast`` was built from."""
+    from desktop_app.inference.int8 import ranges_digest
+
+    ranges = fast.int8_ranges
+    return verdict if ranges is None else replace(verdict, calibration=ranges_digest(ranges))
 
 
 def refreshed(plan: PrecisionPlan, check: PrecisionCheck | None) -> PrecisionPlan:

@@ -151,6 +151,19 @@ def save_ranges(path: Path, ranges: Int8Ranges, about: dict[str, str]) -> Path:
     return path
 
 
+def ranges_digest(ranges: Int8Ranges) -> str:
+    """A SHA-256 of ``ranges`` (names, shapes, dtypes and values): which calibration a verdict
+    compared."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(ranges):
+        tensor = ranges[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tuple(tensor.shape)}|{tensor.dtype}|".encode())
+        digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
 def load_ranges(path: Path) -> tuple[dict[str, str], Int8Ranges] | None:
     """What `save_ranges` wrote: (``about``, ranges); None when missing or unreadable. Read with
     ``weights_only=True``: tensors, strings and numbers only, no code."""

@@ -176,6 +176,9 @@ class PrecisionVerdict:
     """When the evidence last grew; once decided, the date of the decision."""
     sampled: tuple[str, ...] = ()
     """`track_key` of each sampled track, so a track is never counted twice."""
+    calibration: str = ""
+    """For a calibrated precision (int8): the digest of the calibration whose network was
+    compared (`int8.ranges_digest`); the verdict holds for that network only. Empty otherwise."""
 
     @property
     def state(self) -> VerdictState:
@@ -300,6 +303,7 @@ class PrecisionVerdict:
             started_at=str(data["started_at"]),
             checked_at=str(data["checked_at"]),
             sampled=tuple(str(k) for k in data["sampled"]),
+            calibration=str(data.get("calibration", "")),
         )
 
 

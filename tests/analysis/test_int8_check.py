@@ -36,7 +36,7 @@ from desktop_app.analysis.precision_switch import (
 )
 from desktop_app.inference import engine
 from desktop_app.inference.engine import PROBABILITY_HEADS, Int8Calibration
-from desktop_app.inference.int8 import int8_supported, load_ranges, save_ranges
+from desktop_app.inference.int8 import int8_supported, load_ranges, ranges_digest, save_ranges
 from desktop_app.inference.precision import (
     PrecisionUnsupportedError,
     check_target,
@@ -71,6 +71,11 @@ CALIBRATION = (4, 2)
 SAMPLE = SampleSize(windows=4, tracks=4, per_track=2)
 
 
+RANGES = {"activation_post_process_0.min_val": torch.tensor(-1.0)}
+"""Ranges as an earlier calibration would have kept them (the plan reads whom they are for and
+their digest, not whether they fit a network)."""
+
+
 def _decided(precision: str, passed: bool, **changes: str) -> PrecisionVerdict:
     exact = np.tile(np.eye(4) * 0.7 + 0.075, (3, 1))
     fast = exact.copy() if passed else exact[:, [1, 0, 2, 3]]
@@ -78,15 +83,13 @@ def _decided(precision: str, passed: bool, **changes: str) -> PrecisionVerdict:
     sample = SampleSize(windows=12, tracks=4, per_track=3)
     verdict = judge(target, exact, fast, [i % 4 for i in range(12)], (slice(0, 4),), sample=sample, speed_ratio=3.1)
     assert verdict.decided and verdict.passed == passed
-    return verdict
+    return replace(verdict, calibration=ranges_digest(RANGES) if precision == "int8" else "")
 
 
-def _keep_calibration(folder: Path, precision: str = "int8", **changes: str) -> Path:
-    """Ranges as an earlier calibration would have kept them (the plan only reads whom they are for)."""
-    target = replace(check_target(CCMUSIC, SHA, CPU, precision), **changes)
+def _keep_calibration(folder: Path, ranges=RANGES, **changes: str) -> Path:
+    target = replace(check_target(CCMUSIC, SHA, CPU, "int8"), **changes)
     about = {key: str(value) for key, value in target.__dict__.items()}
-    path = calibration_path(folder, CCMUSIC, "cpu", precision)
-    return save_ranges(path, {"activation_post_process_0.min_val": torch.tensor(-1.0)}, about)
+    return save_ranges(calibration_path(folder, CCMUSIC, "cpu", "int8"), ranges, about)
 
 
 def test_int8_is_ccmusic_first_cpu_candidate_and_not_the_tagger_s() -> None:
@@ -144,6 +147,8 @@ def test_a_passed_int8_verdict_holds_with_its_calibration_only(tmp_path) -> None
 
     _keep_calibration(tmp_path, torch_version="1.0.0")  # a calibration for another torch
     assert plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path).stale == ("int8 calibration missing",)
+    _keep_calibration(tmp_path, {"activation_post_process_0.min_val": torch.tensor(-2.0)})  # another worker's
+    assert plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path).stale == ("int8 calibration changed since the check",)
 
 
 @pytest.mark.parametrize(
@@ -197,6 +202,7 @@ def test_a_real_pass_calibrates_int8_checks_it_and_the_next_analysis_follows(lib
     assert load_verdict(tmp_path, CCMUSIC, "cpu", "int8") == verdict
     kept = load_ranges(calibration_path(tmp_path, CCMUSIC, "cpu", "int8"))
     assert kept is not None and kept[0]["precision"] == "int8" and kept[0]["model_sha256"] == source.sha256
+    assert verdict.calibration == ranges_digest(kept[1]), "the verdict names the calibration it compared"
     assert refreshed(run.plan, run.check).verdict == verdict
 
     following = open_classifier_run(source, "cpu", "auto", folder=tmp_path)
