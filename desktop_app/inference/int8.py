@@ -27,7 +27,8 @@ deterministically from the fp32 weights (already on disk, SHA-256-checked), so s
 repeat ~120 MB, and a converted FX model holds oneDNN packed-parameter objects, which only a full
 unpickle (not ``torch.load(weights_only=True)``) rebuilds. `quantize_from_ranges` prepares the
 float network again, restores the observers and converts: the same int8 network as the calibrated
-one, bit for bit (tests/inference/test_int8.py), in a few seconds instead of a calibration.
+one, bit for bit (tests/inference/test_int8.py): on the project's machine (load ~1.2), 3.1 s
+for reading the 291 KB file and rebuilding, against 11.6 s to calibrate on 32 windows.
 `save_ranges` and `load_ranges` keep them in a file (``torch.save`` of plain tensors and strings,
 read back with ``weights_only=True``).
 """
