@@ -389,7 +389,7 @@ def open_classifier_run(
     exact network again (`ClassifierRun.for_explanations`)."""
     from desktop_app.inference.device import select_device
     from desktop_app.inference.engine import CALIBRATION_PER_TRACK, PROBABILITY_HEADS, Int8Calibration
-    from desktop_app.inference.precision import check_target
+    from desktop_app.inference.precision import EXACT, check_target
 
     windows, per_track = calibration or (CALIBRATION_WINDOWS, CALIBRATION_PER_TRACK)
     torch_device = select_device(device)
@@ -410,6 +410,8 @@ def open_classifier_run(
         ranges = stored_ranges(folder, target)
         if ranges is not None:
             return ClassifierRun(loaded.quantized(ranges), plan, reopen=exact)
+        if plan.state == "fast":  # its calibration went between the plan and now: never an unchecked one
+            return ClassifierRun(loaded, replace(plan, state="checking", precision=EXACT))
         calibrating = Int8Calibration(
             loaded, windows=windows, per_track=per_track, on_ready=_keep_ranges(folder, target)
         )

@@ -149,6 +149,7 @@ def test_a_passed_int8_verdict_holds_with_its_calibration_only(tmp_path) -> None
     assert plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path).stale == ("int8 calibration missing",)
     _keep_calibration(tmp_path, {"activation_post_process_0.min_val": torch.tensor(-2.0)})  # another worker's
     assert plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path).stale == ("int8 calibration changed since the check",)
+    assert calibration_path(tmp_path, CCMUSIC, "cpu", "int8") in reset(CCMUSIC, tmp_path), "forgotten with the verdict"
 
 
 @pytest.mark.parametrize(
