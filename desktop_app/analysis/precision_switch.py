@@ -18,8 +18,9 @@ checked one after the other, not side by side: int8 first (the fastest, where it
 only once int8 has failed. Checking both in one pass would hold a third copy of the network
 (bf16's 244 MB beside fp32's 488 MB and int8's ~120 MB) and run two reduced passes per sampled
 window, on a machine where the check is already an extra cost, for a bf16 verdict that is only
-needed where int8 fails. The failing candidate's pass finishes exact; the next load of the model
-(the window's next chunk, the next CLI command) checks the next candidate.
+needed where int8 fails. When int8 fails, the same pass goes on checking the next candidate on
+the tracks after (`PrecisionCheck.then`, loading its copy then), so a CLI pass over a whole
+library does not leave bf16 unchecked until new tracks arrive.
 
 int8 needs calibration windows before it can run: while it is being checked, the first windows
 the exact pass stores (`CALIBRATION_WINDOWS`, at most `CALIBRATION_PER_TRACK` of each of the first
@@ -257,7 +258,10 @@ class PrecisionCheck:
     is saved after every track, so a pass that stops keeps what it checked.
 
     ``calibration`` (int8): until it is ready, each finished track's windows go to it instead of
-    being compared; ``fast_predict`` is only called after."""
+    being compared; ``fast_predict`` is only called after. ``then``: when this candidate fails,
+    the plan and reduced predict of the next candidate to check (None: there is none), so the
+    same pass goes on checking it (`moved_to`); a CLI pass over a whole library then checks bf16
+    on the tracks after int8's failure instead of waiting for new tracks."""
 
     def __init__(
         self,
@@ -268,10 +272,15 @@ class PrecisionCheck:
         folder: Path | None = None,
         sample: SampleSize | None = None,
         calibration: Int8Calibration | None = None,
+        then: Callable[[], tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None] | None = None,
     ) -> None:
         if sample is not None and not verdict.tracks:
             verdict = replace(verdict, sample=sample)
+        self._sample = sample
         self.verdict = verdict
+        self.then = then
+        self.moved_to: PrecisionPlan | None = None
+        """The plan of the next candidate this check went on to, once the first one failed."""
         self._fast = fast_predict
         self._heads = tuple(heads)
         self._folder = models_dir() if folder is None else folder
@@ -314,6 +323,22 @@ class PrecisionCheck:
         self.verdict = self.verdict.add(key, compare_track(exact[:count], fast, self._heads), fast_seconds=seconds)
         self.decided_now = self.verdict.decided
         save_verdict(self._folder, self.verdict)
+        if self.verdict.decided and not self.verdict.passed and self.then is not None:
+            self._move_on(self.then)
+
+    def _move_on(self, then: Callable[[], tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None]) -> None:
+        self.then = None
+        following = then()
+        if following is None:
+            return
+        plan, fast = following
+        verdict = plan.verdict
+        if verdict is None:
+            return
+        if self._sample is not None and not verdict.tracks:
+            verdict = replace(verdict, sample=self._sample)
+        self.moved_to, self.verdict, self._fast = plan, verdict, fast
+        self.calibration, self._warm, self.decided_now = None, False, False
 
 
 @dataclass
@@ -421,17 +446,32 @@ def open_classifier_run(
     classifier = first or source.open_classifier(str(torch_device), plan.precision)
     if plan.checking and plan.verdict is not None and plan.candidate == INT8:
         target = plan.verdict.target
+
+        def then() -> tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None:
+            """After int8 failed (its verdict saved): the next candidate's check, if any."""
+            following = plan_for(CCMUSIC, sha, torch_device, choice, folder)
+            if not following.checking or following.candidate in (None, INT8):
+                return None
+            reduced = source.open_classifier(str(torch_device), following.candidate)
+            return following, reduced.predict
+
         ranges = stored_ranges(folder, target)
         if ranges is not None:  # a check under way continues with the calibration it compared
             fast = classifier.quantized(ranges)
             verdict = _compares(plan.verdict, fast)
-            check = PrecisionCheck(verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
+            check = PrecisionCheck(verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample, then=then)
             return ClassifierRun(classifier, plan, check, [fast])
         calibrating = Int8Calibration(
             classifier, windows=windows, per_track=per_track, on_ready=_keep_ranges(folder, target)
         )
         check = PrecisionCheck(
-            plan.verdict, calibrating.predict, PROBABILITY_HEADS, folder=folder, sample=sample, calibration=calibrating
+            plan.verdict,
+            calibrating.predict,
+            PROBABILITY_HEADS,
+            folder=folder,
+            sample=sample,
+            calibration=calibrating,
+            then=then,
         )
         return ClassifierRun(classifier, plan, check)
     if plan.checking and plan.verdict is not None and plan.candidate is not None:
@@ -453,6 +493,7 @@ def refreshed(plan: PrecisionPlan, check: PrecisionCheck | None) -> PrecisionPla
     """``plan`` after its check fed the verdict (what status and the window show after a pass)."""
     if check is None:
         return plan
+    plan = check.moved_to or plan
     verdict = check.verdict
     state: PlanState = "checking" if not verdict.decided else "fast" if verdict.passed else "disagreed"
     return PrecisionPlan(
