@@ -42,6 +42,7 @@ person asked for it, and is told it is unchecked). The choice comes from ``--pre
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -365,15 +366,17 @@ class ClassifierRun:
     """Loads the exact network again, for explanations of an int8 run (`for_explanations`)."""
     exact: GenreClassifier | None = None
     """The exact network `for_explanations` loaded, once it did."""
+    _exact_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def for_explanations(self) -> GenreClassifier:
         """The float network explanations read: ``analyse``, unless that is int8 (which has none):
         then the exact network, loaded on first use (488 MB; imports torch: off the GUI thread)."""
         if self.analyse.precision != INT8 or self.reopen is None:
             return self.analyse
-        if self.exact is None:
-            self.exact = self.reopen()
-        return self.exact
+        with self._exact_lock:  # explanations may ask from more than one thread: one copy
+            if self.exact is None:
+                self.exact = self.reopen()
+            return self.exact
 
 
 def open_tagger_run(
