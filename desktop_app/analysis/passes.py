@@ -47,7 +47,7 @@ class PassSummary:
     taken_over: int = 0
     """Tracks analysed but not stored: their claim had expired and another worker had taken them."""
     precision: str = "fp32"
-    """What the network ran (and its stored rows came from): ``fp32`` (exact), ``bf16``, ``fp16``."""
+    """What the network ran (and its stored rows came from): ``fp32`` (exact), ``bf16``, ``fp16``, ``int8``."""
 
     def record(self, track_id: int, path: str, error: str | None) -> None:
         """Count one finished, stored track (``error``: why it could not be analysed)."""

@@ -1,15 +1,35 @@
 """Choosing exact or reduced precision for an analysis, and checking the reduced one on the way.
 
-Reduced precision (bf16 on a CPU with native bf16, fp16 on CUDA) is several times cheaper but not
-exact, and whether it keeps a model's answers can only be known with the real weights on real
-music on the machine at hand (`inference.precision_check`). So, per model (``ccmusic``, the
-built-in ``tagger``) and device, with the default choice ``auto``:
+Reduced precision (int8 for CCMusic on a CPU with VNNI, bf16 on a CPU with native bf16, fp16 on
+CUDA) is several times cheaper but not exact, and whether it keeps a model's answers can only be
+known with the real weights on real music on the machine at hand (`inference.precision_check`).
+So, per model (``ccmusic``, the built-in ``tagger``) and device, with the default choice ``auto``:
 
 * no valid verdict yet: the analysis runs exact fp32 (what it stores), and also runs the reduced
   precision on a sample of the same windows (`PrecisionCheck`); the verdict grows track by track
   in the models folder until it is decided;
 * a verdict that passed: later analyses run the reduced precision;
-* one that failed, or a device without a reduced precision: they stay exact.
+* one that failed: the next candidate is checked the same way, if the device has one
+  (`precision.fast_candidates`: int8, then bf16 for CCMusic on a CPU with both); when every
+  candidate failed, or the device has none, analyses stay exact.
+
+Each candidate has its own verdict, so the record says which precision passed or failed. They are
+checked one after the other, not side by side: int8 first (the fastest, where it exists), bf16
+only once int8 has failed. Checking both in one pass would hold a third copy of the network
+(bf16's 244 MB beside fp32's 488 MB and int8's ~120 MB) and run two reduced passes per sampled
+window, on a machine where the check is already an extra cost, for a bf16 verdict that is only
+needed where int8 fails. When int8 fails, the same pass goes on checking the next candidate on
+the tracks after (`PrecisionCheck.then`, loading its copy then), so a CLI pass over a whole
+library does not leave bf16 unchecked until new tracks arrive.
+
+int8 needs calibration windows before it can run: while it is being checked, the first windows
+the exact pass stores (`CALIBRATION_WINDOWS`, at most `CALIBRATION_PER_TRACK` of each of the first
+tracks) calibrate it, and only the tracks after them are compared (a network is closest to exact
+on the windows it was calibrated on). What calibration learnt is saved beside the verdict
+(`precision_check.calibration_path`, ~0.3 MB, staleness as the verdict's), so later analyses
+rebuild the same int8 network in seconds instead of calibrating again; a verdict whose
+calibration is gone is stale (it held for that calibration only). ``fast`` with int8 and no
+calibration yet calibrates on the run's first windows (those run exact), then runs int8 unchecked.
 
 A verdict whose model, device, torch or Genrescope version differs is stale, and the check runs
 again. ``exact`` always runs fp32; ``fast`` runs the reduced precision without any check (the
@@ -22,9 +42,10 @@ person asked for it, and is told it is unchecked). The choice comes from ``--pre
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -34,8 +55,10 @@ from desktop_app.inference.precision_check import (
     MAX_PROBABILITY_DIFFERENCE,
     MIN_SPEEDUP,
     WINDOW_AGREEMENT,
+    CheckTarget,
     PrecisionVerdict,
     SampleSize,
+    calibration_path,
     compare_track,
     load_verdict,
     models_dir,
@@ -47,7 +70,8 @@ from desktop_app.inference.precision_check import (
 if TYPE_CHECKING:
     import torch
 
-    from desktop_app.inference.engine import GenreClassifier
+    from desktop_app.inference.engine import GenreClassifier, Int8Calibration
+    from desktop_app.inference.int8 import Int8Ranges
     from desktop_app.inference.registry import CCMusicSource
     from desktop_app.inference.tagger import Tagger
 
@@ -58,6 +82,10 @@ CCMUSIC = "ccmusic"
 TAGGER = "tagger"
 """The built-in tagger's two networks, checked as one: they run as one `Tagger.predict`."""
 CHECKED_MODELS = (CCMUSIC, TAGGER)
+CALIBRATION_WINDOWS = 32
+"""As `inference.engine.CALIBRATION_WINDOWS` (repeated here: words need no torch)."""
+INT8 = "int8"
+"""The calibrated candidate (`inference.int8`): its check and its runs need calibration first."""
 
 PlanState = Literal["checking", "fast", "disagreed", "unsupported", "exact-chosen", "fast-chosen"]
 """What an analysis of the model runs in, and why: ``checking`` (exact, with the reduced precision
@@ -90,6 +118,8 @@ class PrecisionPlan:
     """The valid verdict (decided, or still growing while ``checking``); None if there is none."""
     stale: tuple[str, ...] = ()
     """Why a stored verdict no longer held (it is checked again)."""
+    rejected: tuple[PrecisionVerdict, ...] = ()
+    """Faster candidates whose valid verdict failed, fastest first (``candidate`` comes after them)."""
 
     @property
     def checking(self) -> bool:
@@ -105,6 +135,10 @@ class PrecisionPlan:
             "candidate": self.candidate,
             "device": self.device,
             "stale_because": list(self.stale),
+            "rejected": [
+                {"precision": v.target.precision, "failure": v.failure, "checked_at": v.checked_at}
+                for v in self.rejected
+            ],
             "message": describe(self),
             "verdict": None
             if verdict is None
@@ -124,40 +158,111 @@ def plan_for(
     choice: PrecisionChoice = "auto",
     folder: Path | None = None,
 ) -> PrecisionPlan:
-    """The plan for ``model`` (its weights' SHA-256; None: not known until loaded) on ``device``."""
-    from desktop_app.inference.precision import EXACT, check_target, device_description, fast_precision
+    """The plan for ``model`` (its weights' SHA-256; None: not known until loaded) on ``device``:
+    the first of its candidates (fastest first) whose valid verdict has not failed."""
+    from desktop_app.inference.precision import EXACT, check_target, device_description, fast_candidates
 
     folder = models_dir() if folder is None else folder
-    candidate = fast_precision(device)
+    candidates = fast_candidates(device, model)
     described = device_description(device)
-    stored = load_verdict(folder, model, device.type)
-    stale: tuple[str, ...] = ()
-    valid = None
-    if stored is not None and candidate is not None:
-        target = check_target(model, model_sha256 or stored.target.model_sha256, device, candidate)
-        stale = tuple(stored.stale_for(target))
-        valid = stored if not stale else None
+    stale: list[str] = []
+    rejected: list[PrecisionVerdict] = []
+    current: tuple[str, PrecisionVerdict | None] | None = None
+    for name in candidates:
+        stored = load_verdict(folder, model, device.type, name)
+        valid = None
+        if stored is not None:
+            target = check_target(model, model_sha256 or stored.target.model_sha256, device, name)
+            why = stored.stale_for(target) or _calibration_gone(folder, stored, target)
+            stale.extend(why)
+            valid = None if why else stored
+        if valid is not None and valid.decided and not valid.passed:
+            rejected.append(valid)
+            continue
+        current = (name, valid)
+        break
 
-    def plan(state: PlanState, precision: str, verdict: PrecisionVerdict | None = valid) -> PrecisionPlan:
-        return PrecisionPlan(model, choice, state, precision, candidate, described, verdict, stale)
+    def plan(
+        state: PlanState, precision: str, candidate: str | None, verdict: PrecisionVerdict | None
+    ) -> PrecisionPlan:
+        return PrecisionPlan(
+            model, choice, state, precision, candidate, described, verdict, tuple(stale), tuple(rejected)
+        )
 
-    if candidate is None:
-        return plan("unsupported", EXACT, None)
+    if not candidates:
+        return plan("unsupported", EXACT, None, None)
+    if current is None:  # every candidate failed its check
+        if choice == "fast":
+            return plan("fast-chosen", candidates[0], candidates[0], rejected[0])
+        return plan("exact-chosen" if choice == "exact" else "disagreed", EXACT, candidates[-1], rejected[-1])
+    candidate, valid = current
     if choice == "exact":
-        return plan("exact-chosen", EXACT)
+        return plan("exact-chosen", EXACT, candidate, valid)
     if choice == "fast":
-        return plan("fast-chosen", candidate)
+        return plan("fast-chosen", candidate, candidate, valid)
     if valid is not None and valid.decided:
-        return plan("fast", candidate) if valid.passed else plan("disagreed", EXACT)
+        return plan("fast", candidate, candidate, valid)
     if model_sha256 is None:  # cannot start a check for weights not yet identified
-        return plan("checking", EXACT, valid)
-    return plan("checking", EXACT, valid or PrecisionVerdict(check_target(model, model_sha256, device, candidate)))
+        return plan("checking", EXACT, candidate, valid)
+    fresh = PrecisionVerdict(check_target(model, model_sha256, device, candidate))
+    return plan("checking", EXACT, candidate, valid or fresh)
+
+
+def _calibration_gone(folder: Path, verdict: PrecisionVerdict, target: CheckTarget) -> list[str]:
+    """A calibrated precision's verdict (passed, or still growing) holds for the calibration it
+    compared: without it (or with one for another target, or another calibration: two workers
+    that calibrated at once) the figures are about a network that cannot be rebuilt. A failed one
+    stands: int8 is not re-calibrated until it happens to pass."""
+    if target.precision != INT8 or verdict.tracks == 0 or (verdict.decided and not verdict.passed):
+        return []
+    from desktop_app.inference.int8 import ranges_digest
+
+    ranges = stored_ranges(folder, target)
+    if ranges is None:
+        return [f"{INT8} calibration missing"]
+    if ranges_digest(ranges) != verdict.calibration:
+        return [f"{INT8} calibration changed since the check"]
+    return []
+
+
+def stored_ranges(folder: Path, target: CheckTarget) -> Int8Ranges | None:
+    """The int8 calibration kept for ``target`` (None: none, unreadable, or for another target)."""
+    from desktop_app.inference.int8 import load_ranges
+
+    found = load_ranges(calibration_path(folder, target.model, target.device_type, target.precision))
+    if found is None:
+        return None
+    about, ranges = found
+    return ranges if about == _about(target) else None
+
+
+def _about(target: CheckTarget) -> dict[str, str]:
+    return {key: str(value) for key, value in asdict(target).items()}
+
+
+def _keep_ranges(folder: Path, target: CheckTarget) -> Callable[[GenreClassifier], None]:
+    """Saves a freshly calibrated int8 classifier's ranges for ``target``."""
+    from desktop_app.inference.int8 import save_ranges
+
+    def keep(classifier: GenreClassifier) -> None:
+        ranges = classifier.int8_ranges
+        if ranges is not None:
+            path = calibration_path(folder, target.model, target.device_type, target.precision)
+            save_ranges(path, ranges, _about(target))
+
+    return keep
 
 
 class PrecisionCheck:
     """Feeds a verdict from an exact pass: `timed` wraps the exact predict to time it, `observe`
     runs the reduced precision on each finished track's first windows and compares. The verdict
-    is saved after every track, so a pass that stops keeps what it checked."""
+    is saved after every track, so a pass that stops keeps what it checked.
+
+    ``calibration`` (int8): until it is ready, each finished track's windows go to it instead of
+    being compared; ``fast_predict`` is only called after. ``then``: when this candidate fails,
+    the plan and reduced predict of the next candidate to check (None: there is none), so the
+    same pass goes on checking it (`moved_to`); a CLI pass over a whole library then checks bf16
+    on the tracks after int8's failure instead of waiting for new tracks."""
 
     def __init__(
         self,
@@ -167,14 +272,21 @@ class PrecisionCheck:
         *,
         folder: Path | None = None,
         sample: SampleSize | None = None,
+        calibration: Int8Calibration | None = None,
+        then: Callable[[], tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None] | None = None,
     ) -> None:
         if sample is not None and not verdict.tracks:
-            verdict = PrecisionVerdict(verdict.target, sample)
+            verdict = replace(verdict, sample=sample)
+        self._sample = sample
         self.verdict = verdict
+        self.then = then
+        self.moved_to: PrecisionPlan | None = None
+        """The plan of the next candidate this check went on to, once the first one failed."""
         self._fast = fast_predict
         self._heads = tuple(heads)
         self._folder = models_dir() if folder is None else folder
         self._warm = False
+        self.calibration = calibration
         self.decided_now = False
         """Whether this check decided the verdict (the next analyses follow it)."""
 
@@ -195,6 +307,13 @@ class PrecisionCheck:
         key = track_key(path)
         if silent or not self.verdict.wants(key) or len(inputs) == 0:
             return
+        calibration = self.calibration
+        if calibration is not None and not calibration.ready:
+            if calibration.error is None:  # this track calibrates int8: it is not compared
+                calibration.add(np.asarray(inputs))
+                if calibration.classifier is not None:
+                    self.verdict = _compares(self.verdict, calibration.classifier)
+            return
         count = min(len(inputs), self.verdict.sample.per_track)
         if not self._warm:  # the reduced path's first call sets up its kernels: not its speed
             self._fast(np.asarray(inputs[:count]))
@@ -205,6 +324,22 @@ class PrecisionCheck:
         self.verdict = self.verdict.add(key, compare_track(exact[:count], fast, self._heads), fast_seconds=seconds)
         self.decided_now = self.verdict.decided
         save_verdict(self._folder, self.verdict)
+        if self.verdict.decided and not self.verdict.passed and self.then is not None:
+            self._move_on(self.then)
+
+    def _move_on(self, then: Callable[[], tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None]) -> None:
+        self.then = None
+        following = then()
+        if following is None:
+            return
+        plan, fast = following
+        verdict = plan.verdict
+        if verdict is None:
+            return
+        if self._sample is not None and not verdict.tracks:
+            verdict = replace(verdict, sample=self._sample)
+        self.moved_to, self.verdict, self._fast = plan, verdict, fast
+        self.calibration, self._warm, self.decided_now = None, False, False
 
 
 @dataclass
@@ -227,6 +362,21 @@ class ClassifierRun:
     check: PrecisionCheck | None = None
     extra: list[GenreClassifier] = field(default_factory=list)
     """The reduced-precision copy while checking (kept alive here)."""
+    reopen: Callable[[], GenreClassifier] | None = None
+    """Loads the exact network again, for explanations of an int8 run (`for_explanations`)."""
+    exact: GenreClassifier | None = None
+    """The exact network `for_explanations` loaded, once it did."""
+    _exact_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def for_explanations(self) -> GenreClassifier:
+        """The float network explanations read: ``analyse``, unless that is int8 (which has none):
+        then the exact network, loaded on first use (488 MB; imports torch: off the GUI thread)."""
+        if self.analyse.precision != INT8 or self.reopen is None:
+            return self.analyse
+        with self._exact_lock:  # explanations may ask from more than one thread: one copy
+            if self.exact is None:
+                self.exact = self.reopen()
+            return self.exact
 
 
 def open_tagger_run(
@@ -258,22 +408,75 @@ def open_classifier_run(
     *,
     folder: Path | None = None,
     sample: SampleSize | None = None,
+    calibration: tuple[int, int] | None = None,
 ) -> ClassifierRun:
     """Load the CCMusic network for an analysis under ``choice`` (imports torch; 488 MB, twice
-    while checking). Weights not hashed yet (a file in place) load exact first to learn their SHA-256."""
+    while checking bf16; an int8 copy of ~120 MB beside it while checking int8, with a passing
+    copy of the 488 MB while it quantizes). Weights not hashed yet (a file in place) load exact
+    first to learn their SHA-256. An int8 run keeps only the int8 copy: explanations load the
+    exact network again (`ClassifierRun.for_explanations`)."""
     from desktop_app.inference.device import select_device
-    from desktop_app.inference.engine import PROBABILITY_HEADS
+    from desktop_app.inference.engine import CALIBRATION_PER_TRACK, PROBABILITY_HEADS, Int8Calibration
+    from desktop_app.inference.precision import EXACT, check_target
 
+    windows, per_track = calibration or (CALIBRATION_WINDOWS, CALIBRATION_PER_TRACK)
     torch_device = select_device(device)
+    folder = models_dir() if folder is None else folder
     first = None
     sha = source.sha256
     if sha is None:
         first = source.open_classifier(str(torch_device))
         sha = first.identity.sha256
     plan = plan_for(CCMUSIC, sha, torch_device, choice, folder)
+
+    def exact() -> GenreClassifier:
+        return source.open_classifier(str(torch_device))
+
+    if plan.precision == INT8:  # the check passed, or asked for: from the kept calibration if any
+        loaded, first = first or exact(), None
+        target = check_target(CCMUSIC, sha, torch_device, INT8)
+        ranges = stored_ranges(folder, target)
+        if ranges is not None:
+            return ClassifierRun(loaded.quantized(ranges), plan, reopen=exact)
+        if plan.state == "fast":  # its calibration went between the plan and now: never an unchecked one
+            return ClassifierRun(loaded, replace(plan, state="checking", precision=EXACT))
+        calibrating = Int8Calibration(
+            loaded, windows=windows, per_track=per_track, on_ready=_keep_ranges(folder, target)
+        )
+        return ClassifierRun(loaded.calibrating_int8(calibrating), plan, reopen=exact)
     if first is not None and first.precision != plan.precision:
         first = None  # the exact copy goes before the reduced one loads
     classifier = first or source.open_classifier(str(torch_device), plan.precision)
+    if plan.checking and plan.verdict is not None and plan.candidate == INT8:
+        target = plan.verdict.target
+
+        def then() -> tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None:
+            """After int8 failed (its verdict saved): the next candidate's check, if any."""
+            following = plan_for(CCMUSIC, sha, torch_device, choice, folder)
+            if not following.checking or following.candidate in (None, INT8):
+                return None
+            reduced = source.open_classifier(str(torch_device), following.candidate)
+            return following, reduced.predict
+
+        ranges = stored_ranges(folder, target)
+        if ranges is not None:  # a check under way continues with the calibration it compared
+            fast = classifier.quantized(ranges)
+            verdict = _compares(plan.verdict, fast)
+            check = PrecisionCheck(verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample, then=then)
+            return ClassifierRun(classifier, plan, check, [fast])
+        calibrating = Int8Calibration(
+            classifier, windows=windows, per_track=per_track, on_ready=_keep_ranges(folder, target)
+        )
+        check = PrecisionCheck(
+            plan.verdict,
+            calibrating.predict,
+            PROBABILITY_HEADS,
+            folder=folder,
+            sample=sample,
+            calibration=calibrating,
+            then=then,
+        )
+        return ClassifierRun(classifier, plan, check)
     if plan.checking and plan.verdict is not None and plan.candidate is not None:
         fast = source.open_classifier(str(torch_device), plan.candidate)
         check = PrecisionCheck(plan.verdict, fast.predict, PROBABILITY_HEADS, folder=folder, sample=sample)
@@ -281,15 +484,24 @@ def open_classifier_run(
     return ClassifierRun(classifier, plan)
 
 
+def _compares(verdict: PrecisionVerdict, fast: GenreClassifier) -> PrecisionVerdict:
+    """``verdict``, recording which calibration the int8 network ``fast`` was built from."""
+    from desktop_app.inference.int8 import ranges_digest
+
+    ranges = fast.int8_ranges
+    return verdict if ranges is None else replace(verdict, calibration=ranges_digest(ranges))
+
+
 def refreshed(plan: PrecisionPlan, check: PrecisionCheck | None) -> PrecisionPlan:
     """``plan`` after its check fed the verdict (what status and the window show after a pass)."""
     if check is None:
         return plan
+    plan = check.moved_to or plan
     verdict = check.verdict
-    if not verdict.decided:
-        return PrecisionPlan(plan.model, plan.choice, "checking", plan.precision, plan.candidate, plan.device, verdict)
-    state: PlanState = "fast" if verdict.passed else "disagreed"
-    return PrecisionPlan(plan.model, plan.choice, state, plan.precision, plan.candidate, plan.device, verdict)
+    state: PlanState = "checking" if not verdict.decided else "fast" if verdict.passed else "disagreed"
+    return PrecisionPlan(
+        plan.model, plan.choice, state, plan.precision, plan.candidate, plan.device, verdict, rejected=plan.rejected
+    )
 
 
 def reset(model: str | None = None, folder: Path | None = None) -> list[Path]:
@@ -322,13 +534,22 @@ def describe(plan: PrecisionPlan) -> str:
         return f"Exact (fp32): {name} will be checked against exact on the next analyses."
     if plan.state == "checking":
         sample = verdict.sample
+        calibrating = (
+            f" (its first {CALIBRATION_WINDOWS} windows calibrate it)" if name == INT8 and not verdict.tracks else ""
+        )
         return (
-            f"Checking {name} against exact on your music: {verdict.windows} of {sample.windows} windows, "
-            f"{verdict.tracks} of {sample.tracks} tracks so far; exact until then."
+            f"Checking {name} against exact on your music{calibrating}: {verdict.windows} of {sample.windows} "
+            f"windows, {verdict.tracks} of {sample.tracks} tracks so far; exact until then.{_rejected_words(plan)}"
         )
     if plan.state == "fast":
-        return f"{_figures(verdict)} — in use since {verdict.checked_at[:10]}."
-    return f"Stays exact: {name} {_disagreement(verdict)} (checked {verdict.checked_at[:10]})."
+        return f"{_figures(verdict)} — in use since {verdict.checked_at[:10]}.{_rejected_words(plan)}"
+    return f"Stays exact: {name} {_disagreement(verdict)} (checked {verdict.checked_at[:10]}).{_rejected_words(plan)}"
+
+
+def _rejected_words(plan: PrecisionPlan) -> str:
+    """The faster candidates that failed before this one, in words (empty: none)."""
+    others = [v for v in plan.rejected if v is not plan.verdict]
+    return "".join(f" {v.target.precision} {_disagreement(v)} (checked {v.checked_at[:10]})." for v in others)
 
 
 def _figures(verdict: PrecisionVerdict | None) -> str:

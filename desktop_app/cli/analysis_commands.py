@@ -28,7 +28,8 @@ PRECISION_CHOICES = ("auto", "exact", "fast")
 """``--precision``: `precision_switch.CHOICES`, written out for the same reason."""
 PRECISION_HELP = (
     "auto (default; $GENRESCOPE_PRECISION, else the window's setting): exact fp32 until the device's "
-    "reduced precision (bf16 on CPUs with native bf16, fp16 on CUDA) has been checked against exact on "
+    "reduced precision (int8 for CCMusic on CPUs with VNNI, bf16 on CPUs with native bf16, fp16 on CUDA) "
+    "has been checked against exact on "
     "your music, then that where it agreed; exact: always fp32; fast: the reduced precision without any "
     "check. The verdicts: genrescope model precision"
 )
@@ -140,11 +141,13 @@ def _load_tagger(args: argparse.Namespace):  # -> (TaggerRun | None, error messa
     return open_tagger_for_analysis(args.device, choice)
 
 
-def _precision_note(name: str, plan) -> None:  # plan: analysis.precision_switch.PrecisionPlan
-    """Say on stderr when a network runs reduced precision because the person asked, unchecked."""
+def _precision_note(name: str, plan, calibrating: bool = False) -> None:  # plan: precision_switch.PrecisionPlan
+    """Say on stderr when a network runs reduced precision because the person asked, unchecked
+    (``calibrating``: int8 has no calibration yet, so the first windows run exact to make one)."""
     if plan.state == "fast-chosen":
         checked = "" if plan.verdict is not None and plan.verdict.decided else ", not checked against exact"
-        print(f"note: {name} runs {plan.precision} as asked (--precision fast){checked}", file=sys.stderr)
+        first = "; its first windows run exact fp32 to calibrate it" if calibrating else ""
+        print(f"note: {name} runs {plan.precision} as asked (--precision fast){checked}{first}", file=sys.stderr)
     elif plan.state == "unsupported" and plan.choice == "fast":
         print(f"note: {name} runs exact fp32: this device has no faster reduced precision", file=sys.stderr)
 
@@ -264,7 +267,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     if run is None or track is None:
         report["model_error"] = problem
     else:
-        _precision_note("CCMusic", run.plan)
+        _precision_note("CCMusic", run.plan, run.analyse.calibrating)
         classifier = run.analyse
         probs = classifier.predict(track.inputs)
         if run.check is not None:
@@ -376,7 +379,7 @@ def _classify_with_ccmusic(args: argparse.Namespace, report: dict[str, object]) 
     classifier = run.analyse
     if classifier.identity.origin == "test":
         print("warning: these are TEST weights; their predictions are not real", file=sys.stderr)
-    _precision_note("CCMusic", run.plan)
+    _precision_note("CCMusic", run.plan, run.analyse.calibrating)
     with open_library_from(args) as library, progress_bar("analysing") as bar:
         summary = classify_tracks(
             library,

@@ -63,12 +63,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog="examples:\n  genrescope model precision\n  genrescope model precision --reset\n"
         "  genrescope model precision --reset --model tagger\n\n"
         "With --precision auto (the default of analyze and classify), a model's first analyses on a device\n"
-        "run exact fp32 and also the device's reduced precision (bf16 on CPUs with native bf16, fp16 on\n"
-        "CUDA) on a sample of your music: 200 windows over at least 10 tracks. If every sampled song's\n"
-        "top-1 agrees, 99 %% of windows' top-1 agree and no probability moves by 0.05 or more, later\n"
-        "analyses run the reduced precision; otherwise they stay exact. --reset forgets the verdicts so\n"
-        "the check runs again; --precision exact on analyze and classify (or Settings → Precision:\n"
-        "Always exact) keeps fp32 whatever a verdict says.",
+        "run exact fp32 and also the device's reduced precision (int8 for CCMusic on CPUs with VNNI,\n"
+        "calibrated on the first 32 windows; bf16 on CPUs with native bf16; fp16 on CUDA) on a sample\n"
+        "of your music: 200 windows over at least 10 tracks. If every sampled song's top-1 agrees,\n"
+        "99 %% of windows' top-1 agree and no probability moves by 0.05 or more, later analyses run the\n"
+        "reduced precision; otherwise the next one (bf16 after int8) is checked, or they stay exact.\n"
+        "--reset forgets the verdicts (and int8's calibration) so the check runs again; --precision\n"
+        "exact on analyze and classify (or Settings → Precision: Always exact) keeps fp32 whatever a\n"
+        "verdict says.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     precision.add_argument("--reset", action="store_true", help="forget the verdicts: the next analyses check again")
@@ -238,8 +240,11 @@ def run_precision(args: argparse.Namespace) -> int:
         )
         return 0
     if args.reset:
-        what = "verdict" if len(removed) == 1 else "verdicts"
-        print(f"Forgot {len(removed)} precision {what}: the next analyses check again.")
+        verdicts = sum(path.suffix == ".json" for path in removed)
+        what = "verdict" if verdicts == 1 else "verdicts"
+        calibrations = len(removed) - verdicts
+        also = f" and {calibrations} int8 calibration{'s' * (calibrations != 1)}" if calibrations else ""
+        print(f"Forgot {verdicts} precision {what}{also}: the next analyses check again.")
     for name, plan in plans.items():
         print(f"{_MODEL_WORDS[name]}: {plan.as_json()['message']}")
     return 0

@@ -239,9 +239,11 @@ class AnalysisQueue(QObject):
         """The loaded classifier for the current model and device, loading it if needed.
 
         Blocks for as long as loading takes (torch and ~488 MB): call it off the GUI thread. The
-        explanations use it too, so there is only ever one copy of the weights in memory.
+        explanations use it, so there is only ever one float copy of the weights in memory: the
+        analysis' own, or, when analyses run int8 (which has no float network to explain), the
+        exact one loaded on the first explanation (`ClassifierRun.for_explanations`).
         """
-        return self._classifier_run().analyse
+        return self._classifier_run().for_explanations()
 
     def _choice(self):  # -> PrecisionChoice
         from desktop_app.analysis.precision_switch import resolve_choice

@@ -131,9 +131,10 @@ class SettingsDialog(QDialog):
             self.precision.addItem(PRECISION_LABELS[choice], choice)
         self.precision.setCurrentIndex(PRECISION_CHOICES.index(settings.precision))
         self.precision.setToolTip(
-            "Automatic: the first analyses run exact and also the faster reduced precision (bf16 on CPUs "
-            "with native bf16, fp16 on CUDA) on a sample of your music; once it agrees with exact, "
-            "later analyses use it. Always exact never uses it; Always fast uses it without a check."
+            "Automatic: the first analyses run exact and also the faster reduced precision (int8 for "
+            "CCMusic on CPUs with VNNI, else bf16 on CPUs with native bf16, fp16 on CUDA) on a sample of "
+            "your music; once it agrees with exact, later analyses use it. Always exact never uses it; "
+            "Always fast uses it without a check."
         )
 
         self.threshold = QDoubleSpinBox(self)

@@ -13,13 +13,20 @@ C++ compiler at run time, so it is not used. Reduced precision (``precision``: b
 native bf16, about 2.5x; fp16 on CUDA; `precision.fast_precision` names the one a device has) is
 not exact, so it is fp32 unless asked for: `analysis.precision_switch` asks for it only where top-1
 was checked to agree with fp32 on the person's own music.
+
+int8 (a CPU with VNNI, about 2.9x bf16) is not a dtype to load in but a quantized copy of the fp32
+network (`quantized`), calibrated on windows of the person's music or rebuilt from what an earlier
+calibration learnt (`int8.Int8Ranges`). `Int8Calibration` collects those windows from the first
+tracks an fp32 classifier analyses and then quantizes; `calibrating_int8` is a classifier that
+analyses in fp32 until it has them, then in int8.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
@@ -31,14 +38,21 @@ from desktop_app.inference.checkpoint import CheckpointError, LoadedCheckpoint, 
 from desktop_app.inference.device import select_device
 from desktop_app.inference.identity import ModelIdentity, Origin
 from desktop_app.inference.network import VGG, build_network
-from desktop_app.inference.precision import EXACT, Precision, dtype_for
+from desktop_app.inference.precision import EXACT, INT8, Precision, PrecisionUnsupportedError, dtype_for
 from desktop_app.inference.summary import SongPrediction, summarize
+
+if TYPE_CHECKING:
+    from desktop_app.inference.int8 import Int8Ranges
 
 INPUT_SHAPE = (3, 224, 224)
 # Windows per forward pass. CPU: 8 measured as fast as 16 with half the activation memory.
 DEFAULT_BATCH = {"cpu": 8, "cuda": 64, "mps": 16}
 PROBABILITY_HEADS: tuple[slice, ...] = (slice(0, NUM_CLASSES),)
 """`predict`'s columns with one top-1 (all 16 genres), for `precision_check`."""
+CALIBRATION_WINDOWS = 32
+"""Windows int8 is calibrated on: 31 took 12.5 s near idle on the project's machine (int8.py)."""
+CALIBRATION_PER_TRACK = 8
+"""At most this many windows of one track (spread over it), so calibration spans 4+ tracks."""
 
 
 class GenreClassifier:
@@ -76,7 +90,8 @@ class GenreClassifier:
             raise CheckpointError(checkpoint.path, Problem.KEYS, str(exc)) from None
         model.eval()
         model.features = _fold_batchnorm(model.features)
-        self._model = model.to(device=self.device, dtype=self._dtype).to(memory_format=self._memory_format)
+        self._model: nn.Module = model.to(device=self.device, dtype=self._dtype).to(memory_format=self._memory_format)
+        self._pending: Int8Calibration | None = None
 
     @classmethod
     def from_file(
@@ -102,9 +117,59 @@ class GenreClassifier:
     def network(self) -> VGG:
         """The loaded network (BatchNorm folded into its convolutions, eval mode), for explanations.
 
-        Shared with `predict`, possibly on another thread: read it, run it, never change it.
+        Shared with `predict`, possibly on another thread: read it, run it, never change it. An int8
+        classifier has no float network to explain (TypeError): explanations load the exact one.
         """
-        return self._model
+        if self.precision == INT8:
+            raise TypeError("an int8 classifier has no float network: explanations need the exact classifier")
+        return cast(VGG, self._model)
+
+    @property
+    def calibrating(self) -> bool:
+        """Whether this int8 classifier still runs fp32 while it collects calibration windows."""
+        return self._pending is not None
+
+    @property
+    def int8_ranges(self) -> Int8Ranges | None:
+        """What this int8 classifier's calibration learnt (None: not int8, or not calibrated yet)."""
+        from desktop_app.inference.int8 import Int8Network
+
+        return self._model.ranges if isinstance(self._model, Int8Network) else None
+
+    def quantized(self, calibration: np.ndarray | Int8Ranges) -> GenreClassifier:
+        """An int8 copy of this fp32 CPU classifier (same identity and batch size): calibrated on
+        the windows ``calibration`` [n, 3, 224, 224], or rebuilt from the ``Int8Ranges`` an
+        earlier calibration learnt. This classifier is not changed. Raises
+        `PrecisionUnsupportedError` unless this is fp32 on a CPU with int8, ValueError for unusable
+        windows or ranges that do not fit."""
+        from desktop_app.inference.int8 import int8_supported, quantize_from_ranges, quantize_int8
+
+        if self.precision != EXACT or self.device.type != "cpu" or not int8_supported():
+            raise PrecisionUnsupportedError("int8 is quantized from the fp32 network on a CPU with VNNI")
+        if isinstance(calibration, np.ndarray):
+            network = quantize_int8(self._model, calibration)
+        else:
+            network = quantize_from_ranges(self._model, calibration)
+        return self._copy_as_int8(network)
+
+    def calibrating_int8(self, calibration: Int8Calibration) -> GenreClassifier:
+        """A classifier that analyses in fp32 (this one's network) while ``calibration`` collects
+        the windows it predicts, then in int8 from the batch after calibration on. Its
+        ``precision`` is ``int8`` from the start: what it runs once calibrated."""
+        if self.precision != EXACT or self.device.type != "cpu":
+            raise PrecisionUnsupportedError("int8 is quantized from the fp32 network on a CPU")
+        copied = self._copy_as_int8(self._model)
+        copied._pending = calibration
+        return copied
+
+    def _copy_as_int8(self, network: nn.Module) -> GenreClassifier:
+        copied = copy.copy(self)
+        copied._model = network
+        copied.precision = INT8
+        copied._dtype = torch.float32
+        copied._memory_format = torch.channels_last
+        copied._pending = None
+        return copied
 
     def input_tensor(self, inputs: np.ndarray) -> torch.Tensor:
         """Windows [n, 3, 224, 224] as the network takes them: on its device, dtype and memory layout."""
@@ -114,12 +179,20 @@ class GenreClassifier:
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """Softmax probabilities [n, 16] float32 for windows ``inputs`` [n, 3, 224, 224] in [-1, 1]."""
         inputs = _checked(inputs)
+        model = self._model
         out = np.empty((inputs.shape[0], NUM_CLASSES), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, inputs.shape[0], self.batch_size):
                 batch = self.input_tensor(inputs[start : start + self.batch_size])
-                logits = self._model(batch).float()
+                logits = model(batch).float()
                 out[start : start + len(batch)] = torch.softmax(logits, dim=1).cpu().numpy()
+        pending = self._pending
+        if pending is not None:  # fp32 so far: these windows calibrate int8
+            pending.add(inputs)
+            if pending.classifier is not None:
+                self._model, self._pending = pending.classifier._model, None
+            elif pending.error is not None:
+                self._pending = None  # stays fp32: calibration could not be done
         return out
 
     def predict_many(self, songs: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -132,6 +205,68 @@ class GenreClassifier:
     def classify(self, inputs: np.ndarray) -> SongPrediction:
         """The song-level result for one song's windows."""
         return summarize(self.predict(inputs), model=self.identity)
+
+
+class Int8Calibration:
+    """Windows from the first tracks an fp32 classifier analyses (`add`, one track at a time),
+    until there are ``windows`` of them, at most ``per_track`` spread over each track; then the
+    int8 copy calibrated on them (``classifier``), handed to ``on_ready`` (to keep its ranges).
+
+    Quantizing runs in the `add` that completes the windows, on the caller's thread (12-55 s on
+    the project's machine; the analysis runs on a worker): call it off the GUI thread. Where it
+    cannot be done (ValueError, RuntimeError), ``error`` says why and nothing more is collected."""
+
+    def __init__(
+        self,
+        exact: GenreClassifier,
+        *,
+        windows: int = CALIBRATION_WINDOWS,
+        per_track: int = CALIBRATION_PER_TRACK,
+        on_ready: Callable[[GenreClassifier], None] | None = None,
+    ) -> None:
+        if windows < 1 or per_track < 1:
+            raise ValueError(f"calibration needs at least one window, got {windows} ({per_track} per track)")
+        self._exact: GenreClassifier | None = exact
+        self.windows, self.per_track = windows, per_track
+        self._on_ready = on_ready
+        self._collected: list[np.ndarray] = []
+        self.classifier: GenreClassifier | None = None
+        self.error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.classifier is not None
+
+    @property
+    def collected(self) -> int:
+        return sum(len(w) for w in self._collected)
+
+    def add(self, inputs: np.ndarray) -> None:
+        """Take up to ``per_track`` windows spread over one track's ``inputs``; quantize once
+        there are enough."""
+        exact = self._exact
+        if exact is None or len(inputs) == 0:
+            return
+        take = min(self.per_track, self.windows - self.collected, len(inputs))
+        rows = np.unique(np.linspace(0, len(inputs) - 1, take).round().astype(int))
+        self._collected.append(np.array(np.asarray(inputs)[rows], dtype=np.float32))
+        if self.collected < self.windows:
+            return
+        calibration = np.concatenate(self._collected)
+        self._collected, self._exact = [], None
+        try:
+            self.classifier = exact.quantized(calibration)
+        except (ValueError, RuntimeError) as exc:
+            self.error = str(exc)
+            return
+        if self._on_ready is not None:
+            self._on_ready(self.classifier)
+
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        """The int8 probabilities (only once ``ready``)."""
+        if self.classifier is None:
+            raise RuntimeError("int8 is not calibrated yet")
+        return self.classifier.predict(inputs)
 
 
 def _checked(inputs: np.ndarray) -> np.ndarray:

@@ -7,8 +7,14 @@ used unless asked for or checked on the person's own music (`precision_check`,
 `analysis.precision_switch`).
 
 `FAST_CANDIDATES` is the one place that says which reduced precisions each device type may try,
-fastest first; `supported` says whether this machine has it. A new candidate (int8 on a CPU with
-VNNI, say) goes into both, and every caller of `fast_precision` gets it.
+fastest first; `supported` says whether this machine has it. A new candidate goes into both, and
+every caller of `fast_candidates` and `fast_precision` gets it.
+
+int8 (post-training static quantization, `int8`) is not a dtype but a quantized copy of a network,
+calibrated on the person's own windows: only the networks in `QUANTIZED_MODELS` have one (the
+CCMusic network; the built-in tagger's reduced path stays its bf16 frontend), on a CPU with VNNI
+(`int8.int8_supported`). Where it is, it is the CPU's first candidate: about 2.9x bf16 for
+CCMusic on the project's machine (bench/inference.py).
 """
 
 from __future__ import annotations
@@ -21,14 +27,19 @@ import torch
 from desktop_app.errors import InferenceError
 from desktop_app.inference.precision_check import CheckTarget
 
-Precision = Literal["fp32", "bf16", "fp16"]
+Precision = Literal["fp32", "bf16", "fp16", "int8"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 EXACT: Precision = "fp32"
+INT8: Precision = "int8"
 
-FAST_CANDIDATES: dict[str, tuple[Precision, ...]] = {"cuda": ("fp16",), "cpu": ("bf16",), "mps": ()}
+FAST_CANDIDATES: dict[str, tuple[Precision, ...]] = {"cuda": ("fp16",), "cpu": ("int8", "bf16"), "mps": ()}
 """Reduced precisions each device type may use, fastest first."""
 
+QUANTIZED_MODELS: dict[Precision, tuple[str, ...]] = {"int8": ("ccmusic",)}
+"""The quantized precisions, and the networks that have a quantized copy (the others skip them)."""
+
 DTYPES: dict[Precision, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+"""The precisions that are a dtype (weights and activations converted); int8 is not one."""
 
 
 class PrecisionUnsupportedError(InferenceError, ValueError):
@@ -43,12 +54,27 @@ def supported(precision: str, device: torch.device) -> bool:
         return False
     if precision == "bf16" and device.type == "cpu":
         return bool(torch.cpu._is_avx512_bf16_supported())
+    if precision == INT8:
+        from desktop_app.inference.int8 import int8_supported
+
+        return int8_supported()
     return True
 
 
-def fast_precision(device: torch.device) -> Precision | None:
-    """The fastest reduced precision ``device`` supports, None if it has none worth using."""
-    return next((p for p in FAST_CANDIDATES.get(device.type, ()) if supported(p, device)), None)
+def fast_candidates(device: torch.device, model: str | None = None) -> tuple[Precision, ...]:
+    """The reduced precisions ``device`` supports for ``model``, fastest first (quantized ones
+    only for the networks in `QUANTIZED_MODELS`; none of them when ``model`` is None)."""
+    return tuple(
+        p
+        for p in FAST_CANDIDATES.get(device.type, ())
+        if (p not in QUANTIZED_MODELS or model in QUANTIZED_MODELS[p]) and supported(p, device)
+    )
+
+
+def fast_precision(device: torch.device, model: str | None = None) -> Precision | None:
+    """The fastest reduced precision ``device`` supports for ``model``, None if it has none worth
+    using (`fast_candidates`)."""
+    return next(iter(fast_candidates(device, model)), None)
 
 
 def dtype_for(precision: str, device: torch.device) -> torch.dtype:
@@ -56,6 +82,10 @@ def dtype_for(precision: str, device: torch.device) -> torch.dtype:
     `PrecisionUnsupportedError` where it is unknown or not native."""
     if precision not in PRECISIONS:
         raise PrecisionUnsupportedError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision not in DTYPES:
+        raise PrecisionUnsupportedError(
+            f"{precision} is a quantized copy of a network, calibrated on windows, not a dtype to load it in"
+        )
     if not supported(precision, device):
         why = (
             " without native bf16 (it would be slower than fp32)" if (precision, device.type) == ("bf16", "cpu") else ""

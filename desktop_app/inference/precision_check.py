@@ -28,9 +28,11 @@ the rule is for either model alone: on the nine recordings of tests/real_music.p
 each) the tagger's bf16 keeps 179 of 180 patches' top-1 for each tagger, but a different patch
 for each, so 178 of 180 for both together.
 
-A verdict is stored per model and device type in the models folder as JSON, written atomically;
-it is valid only for the same model SHA-256, device, torch version, Genrescope version and reduced
-precision (`CheckTarget`): when any of them changes it is stale and the check runs again.
+A verdict is stored per model, device type and reduced precision in the models folder as JSON,
+written atomically (a calibrated precision, int8, keeps its calibration beside it:
+`calibration_path`); it is valid only for the same model SHA-256, device, torch version,
+Genrescope version and reduced precision (`CheckTarget`): when any of them changes it is stale and
+the check runs again.
 No torch and no Qt here: the CLI's ``model status`` and the window read verdicts cheaply.
 """
 
@@ -174,6 +176,9 @@ class PrecisionVerdict:
     """When the evidence last grew; once decided, the date of the decision."""
     sampled: tuple[str, ...] = ()
     """`track_key` of each sampled track, so a track is never counted twice."""
+    calibration: str = ""
+    """For a calibrated precision (int8): the digest of the calibration whose network was
+    compared (`int8.ranges_digest`); the verdict holds for that network only. Empty otherwise."""
 
     @property
     def state(self) -> VerdictState:
@@ -298,6 +303,7 @@ class PrecisionVerdict:
             started_at=str(data["started_at"]),
             checked_at=str(data["checked_at"]),
             sampled=tuple(str(k) for k in data["sampled"]),
+            calibration=str(data.get("calibration", "")),
         )
 
 
@@ -337,13 +343,23 @@ def judge(
 # --- the record in the models folder -------------------------------------------------------
 
 
-def verdict_path(folder: Path, model: str, device_type: str) -> Path:
-    return Path(folder) / f"precision-{model}-{device_type}.json"
+def verdict_path(folder: Path, model: str, device_type: str, precision: str) -> Path:
+    """One file per model, device type and reduced precision: a device may have several
+    candidates (int8, then bf16 on a CPU), each checked in turn, and each keeps its own verdict."""
+    return Path(folder) / f"precision-{model}-{device_type}-{precision}.json"
 
 
-def load_verdict(folder: Path, model: str, device_type: str) -> PrecisionVerdict | None:
+def calibration_path(folder: Path, model: str, device_type: str, precision: str) -> Path:
+    """Where a calibrated precision (int8) keeps what calibration learnt, beside its verdict."""
+    return Path(folder) / f"precision-{model}-{device_type}-{precision}.calibration.pt"
+
+
+def load_verdict(folder: Path, model: str, device_type: str, precision: str) -> PrecisionVerdict | None:
     """The stored verdict, None when there is none or it cannot be read (the check runs again)."""
-    path = verdict_path(folder, model, device_type)
+    return _read_verdict(verdict_path(folder, model, device_type, precision))
+
+
+def _read_verdict(path: Path) -> PrecisionVerdict | None:
     try:
         return PrecisionVerdict.from_json(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
@@ -354,14 +370,8 @@ def load_verdict(folder: Path, model: str, device_type: str) -> PrecisionVerdict
 
 def stored_verdicts(folder: Path) -> list[PrecisionVerdict]:
     """Every readable verdict in ``folder``."""
-    found = []
-    for path in sorted(Path(folder).glob("precision-*.json")):
-        model_device = path.stem.removeprefix("precision-")
-        model, _, device_type = model_device.rpartition("-")
-        verdict = load_verdict(folder, model, device_type)
-        if verdict is not None:
-            found.append(verdict)
-    return found
+    found = [_read_verdict(path) for path in sorted(Path(folder).glob("precision-*.json"))]
+    return [verdict for verdict in found if verdict is not None]
 
 
 def save_verdict(folder: Path, verdict: PrecisionVerdict) -> Path:
@@ -369,7 +379,7 @@ def save_verdict(folder: Path, verdict: PrecisionVerdict) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     remove_abandoned(folder, f"{TEMP_PREFIX}*")
-    target = verdict_path(folder, verdict.target.model, verdict.target.device_type)
+    target = verdict_path(folder, verdict.target.model, verdict.target.device_type, verdict.target.precision)
     with claimed_temp(folder, TEMP_PREFIX, ".json") as (fd, temp):
         with open(fd, "w", encoding="utf-8", closefd=False) as f:
             json.dump(verdict.as_json(), f, indent=2)
@@ -381,9 +391,11 @@ def save_verdict(folder: Path, verdict: PrecisionVerdict) -> Path:
 
 
 def reset_verdicts(folder: Path, model: str | None = None) -> list[Path]:
-    """Delete the stored verdicts (of ``model``, else all): the next analyses check again."""
+    """Delete the stored verdicts and calibrations (of ``model``, else all): the next analyses
+    check again, from a new calibration."""
     removed = []
-    for path in sorted(Path(folder).glob(f"precision-{model + '-' if model else ''}*.json")):
+    prefix = f"precision-{model + '-' if model else ''}"
+    for path in sorted([*Path(folder).glob(f"{prefix}*.json"), *Path(folder).glob(f"{prefix}*.calibration.pt")]):
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed

@@ -49,7 +49,7 @@ def _decided(passed: bool, target=None) -> PrecisionVerdict:
     ids = [i % 4 for i in range(12)]
     fast = exact.copy() if passed else exact[:, [1, 0, 2, 3]]
     verdict = judge(
-        target or check_target(CCMUSIC, SHA, CPU, "bf16"),
+        target or check_target(TAGGER, SHA, CPU, "bf16"),
         exact,
         fast,
         ids,
@@ -79,24 +79,24 @@ def test_a_device_without_a_reduced_precision_stays_exact(tmp_path) -> None:
 
 @needs_bf16
 def test_each_verdict_and_override_gives_its_plan(tmp_path) -> None:
-    first = plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path)
+    first = plan_for(TAGGER, SHA, CPU, "auto", tmp_path)
     assert (first.state, first.precision, first.candidate) == ("checking", "fp32", "bf16")
     save_verdict(tmp_path, _decided(passed=True))
-    fast = plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path)
+    fast = plan_for(TAGGER, SHA, CPU, "auto", tmp_path)
     assert (fast.state, fast.precision) == ("fast", "bf16")
     assert describe(fast).startswith("bf16: agreed with exact on 12 windows of 4 tracks, 2.3× faster — in use since")
-    exact = plan_for(CCMUSIC, SHA, CPU, "exact", tmp_path)
+    exact = plan_for(TAGGER, SHA, CPU, "exact", tmp_path)
     assert (exact.state, exact.precision) == ("exact-chosen", "fp32")
     save_verdict(tmp_path, _decided(passed=False))
-    stays = plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path)
+    stays = plan_for(TAGGER, SHA, CPU, "auto", tmp_path)
     assert (stays.state, stays.precision) == ("disagreed", "fp32")
     assert describe(stays).startswith("Stays exact: bf16 disagreed on 1 of 1 songs")
-    forced = plan_for(CCMUSIC, SHA, CPU, "fast", tmp_path)
+    forced = plan_for(TAGGER, SHA, CPU, "fast", tmp_path)
     assert (forced.state, forced.precision) == ("fast-chosen", "bf16")
-    assert reset(CCMUSIC, tmp_path) == [verdict_path(tmp_path, CCMUSIC, "cpu")]
-    unchecked = plan_for(CCMUSIC, SHA, CPU, "fast", tmp_path)
+    assert reset(TAGGER, tmp_path) == [verdict_path(tmp_path, TAGGER, "cpu", "bf16")]
+    unchecked = plan_for(TAGGER, SHA, CPU, "fast", tmp_path)
     assert "Not checked against exact" in describe(unchecked)
-    assert plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path).state == "checking"
+    assert plan_for(TAGGER, SHA, CPU, "auto", tmp_path).state == "checking"
 
 
 @needs_bf16
@@ -105,9 +105,9 @@ def test_each_verdict_and_override_gives_its_plan(tmp_path) -> None:
     [("torch_version", "1.0.0"), ("model_sha256", "d" * 64), ("device", "cpu: Another CPU"), ("app_version", "0.0.1")],
 )
 def test_a_stale_verdict_is_checked_again(tmp_path, field: str, value: str) -> None:
-    current = check_target(CCMUSIC, SHA, CPU, "bf16")
+    current = check_target(TAGGER, SHA, CPU, "bf16")
     save_verdict(tmp_path, _decided(passed=True, target=replace(current, **{field: value})))
-    plan = plan_for(CCMUSIC, SHA, CPU, "auto", tmp_path)
+    plan = plan_for(TAGGER, SHA, CPU, "auto", tmp_path)
     assert (plan.state, plan.precision) == ("checking", "fp32")
     assert len(plan.stale) == 1 and value in plan.stale[0]
     assert plan.verdict is not None and plan.verdict.tracks == 0, "a fresh check, not the stale figures"
@@ -146,7 +146,7 @@ def test_a_real_pass_checks_bf16_stores_exact_and_the_next_analysis_follows_the_
         assert (verdict.tracks, verdict.windows) == (10, 20)
     assert verdict.windows == 2 * verdict.tracks, "two patches of each clip"
     assert verdict.exact_windows >= verdict.windows and verdict.fast_seconds > 0 and verdict.speed_ratio is not None
-    stored = json.loads(verdict_path(models_dir(), TAGGER, "cpu").read_text())
+    stored = json.loads(verdict_path(models_dir(), TAGGER, "cpu", "bf16").read_text())
     assert stored["state"] == verdict.state and stored["tracks"] == verdict.tracks
 
     exact = run.exact

@@ -144,15 +144,15 @@ def test_the_verdict_is_stored_atomically_and_read_back(tmp_path) -> None:
     exact, ids = probabilities(tracks=4, windows=5)
     verdict = judge(TARGET, exact, exact, ids, HEAD, sample=SMALL, speed_ratio=2.0)
     path = save_verdict(tmp_path, verdict)
-    assert path == verdict_path(tmp_path, "ccmusic", "cpu")
+    assert path == verdict_path(tmp_path, "ccmusic", "cpu", "bf16")
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
-    assert load_verdict(tmp_path, "ccmusic", "cpu") == verdict
+    assert load_verdict(tmp_path, "ccmusic", "cpu", "bf16") == verdict
     stored = json.loads(path.read_text())
     assert stored["state"] == "passed" and stored["speed_ratio"] == pytest.approx(2.0)
     assert stored["max_probability_difference_bound"] == MAX_PROBABILITY_DIFFERENCE
     assert stored_verdicts(tmp_path) == [verdict]
     path.write_text("{not json")
-    assert load_verdict(tmp_path, "ccmusic", "cpu") is None  # damaged: the check runs again
+    assert load_verdict(tmp_path, "ccmusic", "cpu", "bf16") is None  # damaged: the check runs again
     save_verdict(tmp_path, verdict)
     assert reset_verdicts(tmp_path, "tagger") == []
     assert reset_verdicts(tmp_path) == [path] and not path.exists()

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import psutil
 
+from desktop_app.inference.int8 import TEMP_PREFIX as INT8_TEMP_PREFIX
+from desktop_app.inference.int8 import load_ranges
 from desktop_app.inference.model_store import MANIFEST, TEMP_PREFIX, import_model, installed_model
 from desktop_app.inference.precision_check import TEMP_PREFIX as VERDICT_TEMP_PREFIX
-from desktop_app.inference.precision_check import load_verdict, verdict_path
+from desktop_app.inference.precision_check import calibration_path, load_verdict, verdict_path
 from desktop_app.library.database import open_library
 from desktop_app.library.playlist_formats import read_playlist
 from desktop_app.temp_files import MIN_AGE_SECONDS
@@ -144,16 +146,24 @@ TRACKS = 60
 
 
 def assert_models_folder(models: Path, model_file: str, note: str) -> None:
-    """The model and its manifest untouched; beside them at most the precision check's verdict
-    (analyses start by checking reduced precision), whole whenever it is there, and the temporary
-    file of a verdict write the kill interrupted (removed by a later write once abandoned)."""
+    """The model and its manifest untouched; beside them at most the precision check's verdicts
+    (analyses start by checking reduced precision: int8 first where the CPU has it, whose
+    calibration is kept beside its verdict), whole whenever they are there, and the temporary
+    files of writes the kill interrupted (removed by a later write once abandoned)."""
     names = {p.name for p in models.iterdir()}
     assert {model_file, MANIFEST} <= names, note
-    verdict = verdict_path(models, "ccmusic", "cpu")
-    if verdict.name in names:
-        assert load_verdict(models, "ccmusic", "cpu") is not None, f"a half-written verdict ({note})"
-    others = names - {model_file, MANIFEST, verdict.name}
-    assert all(n.startswith(VERDICT_TEMP_PREFIX) and n.endswith(".json") for n in others), f"{others} ({note})"
+    kept = set()
+    for precision in ("int8", "bf16"):
+        verdict = verdict_path(models, "ccmusic", "cpu", precision)
+        if verdict.name in names:
+            assert load_verdict(models, "ccmusic", "cpu", precision) is not None, f"a half-written verdict ({note})"
+        calibration = calibration_path(models, "ccmusic", "cpu", precision)
+        if calibration.name in names:
+            assert load_ranges(calibration) is not None, f"a half-written calibration ({note})"
+        kept |= {verdict.name, calibration.name}
+    others = names - {model_file, MANIFEST} - kept
+    temporary = ((VERDICT_TEMP_PREFIX, ".json"), (INT8_TEMP_PREFIX, ".pt"))
+    assert all(any(n.startswith(p) and n.endswith(s) for p, s in temporary) for n in others), f"{others} ({note})"
 
 
 def test_classify_killed_at_random_moments(tmp_path, cli_env, random_checkpoint):
