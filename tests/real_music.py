@@ -314,3 +314,15 @@ def _sha256(path: Path) -> str:
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else "no message"
+
+
+def write_clips(folder: Path, seconds: float) -> Path:
+    """Ten short real clips in ``folder``: the middle of each of the nine recordings, and the start
+    of the first (so one song appears twice, at two places)."""
+    import soundfile as sf
+
+    for n, (recording, where) in enumerate([(r, 0.5) for r in RECORDINGS] + [(RECORDINGS[0], 0.1)]):
+        samples, rate = sf.read(recording_path(recording), dtype="float32", always_2d=True)
+        start = int(max(0.0, len(samples) / rate * where - seconds / 2) * rate)
+        sf.write(folder / f"{n:02d}-{recording.key}.flac", samples[start : start + int(seconds * rate)], rate)
+    return folder

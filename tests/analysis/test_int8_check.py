@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 import torch
 
 from desktop_app.analysis.classify_library import classify_tracks
@@ -55,7 +54,7 @@ from desktop_app.inference.precision_check import (
 from desktop_app.inference.registry import CCMusicSource
 from desktop_app.library.scanner import Scanner
 from tests.inference_fixtures import RandomCheckpoint, random_checkpoint  # noqa: F401 (fixture)
-from tests.real_music import RECORDINGS, recording_path
+from tests.real_music import write_clips
 
 CPU = torch.device("cpu")
 INT8 = int8_supported()
@@ -169,13 +168,7 @@ def test_a_stale_int8_verdict_and_calibration_are_checked_again(tmp_path, field:
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> Path:
-    """Ten real clips: the middle of each of the nine recordings, and the start of the first."""
-    folder = tmp_path_factory.mktemp("clips")
-    for n, (recording, where) in enumerate([(r, 0.5) for r in RECORDINGS] + [(RECORDINGS[0], 0.1)]):
-        samples, rate = sf.read(recording_path(recording), dtype="float32", always_2d=True)
-        start = int(max(0.0, len(samples) / rate * where - CLIP_SECONDS / 2) * rate)
-        sf.write(folder / f"{n:02d}-{recording.key}.flac", samples[start : start + int(CLIP_SECONDS * rate)], rate)
-    return folder
+    return write_clips(tmp_path_factory.mktemp("clips"), CLIP_SECONDS)
 
 
 @pytest.fixture

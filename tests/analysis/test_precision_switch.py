@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 import torch
 
 from desktop_app.analysis.precision_switch import (
@@ -33,7 +32,7 @@ from desktop_app.inference.precision_check import PrecisionVerdict, SampleSize, 
 from desktop_app.inference.tagger import PROBABILITY_HEADS, Tagger
 from desktop_app.library import analyses as store
 from desktop_app.library.scanner import Scanner
-from tests.real_music import RECORDINGS, recording_path
+from tests.real_music import write_clips
 
 CPU = torch.device("cpu")
 NATIVE_BF16 = bool(torch.cpu._is_avx512_bf16_supported())
@@ -118,13 +117,7 @@ def test_a_stale_verdict_is_checked_again(tmp_path, field: str, value: str) -> N
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> Path:
-    """Ten short real clips: the middle of each of the nine recordings, and the start of the first."""
-    folder = tmp_path_factory.mktemp("clips")
-    for n, (recording, where) in enumerate([(r, 0.5) for r in RECORDINGS] + [(RECORDINGS[0], 0.1)]):
-        samples, rate = sf.read(recording_path(recording), dtype="float32", always_2d=True)
-        start = int(max(0.0, len(samples) / rate * where - CLIP_SECONDS / 2) * rate)
-        sf.write(folder / f"{n:02d}-{recording.key}.flac", samples[start : start + int(CLIP_SECONDS * rate)], rate)
-    return folder
+    return write_clips(tmp_path_factory.mktemp("clips"), CLIP_SECONDS)
 
 
 @needs_bf16
