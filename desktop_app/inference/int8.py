@@ -110,6 +110,8 @@ def quantize_from_ranges(model: nn.Module, ranges: Int8Ranges) -> Int8Network:
         expected = {k for k in prepared.state_dict() if OBSERVERS in k}
         if set(ranges) != expected or not all(isinstance(v, torch.Tensor) for v in ranges.values()):
             raise ValueError("the int8 ranges do not fit this network's observers")
+        # Only the observers' entries, whose keys were checked equal just above: the weights are
+        # the model's own, so a strict load (which wants every key) does not apply here.
         prepared.load_state_dict(ranges, strict=False)
         return _converted(prepared, {k: v.detach().clone() for k, v in ranges.items()})
 
