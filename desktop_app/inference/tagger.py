@@ -11,12 +11,13 @@ per 3 s patch per network (the timbral filters slide over every frame and mel po
 half of CCMusic's per track, run at about half its efficiency, so a track costs about the same.
 
 Reduced precision (``precision``, as for `engine.GenreClassifier`: bf16 on a CPU with native bf16,
-fp16 on CUDA) converts only the frontend's convolutions, on a copy of the networks: they are
-almost all the arithmetic (about 95 %), and the rest stays fp32. Converting the whole network did
-not keep the answers: on the nine real recordings of tests/real_music.py
-(20 patches each) the MagnaTagATune tagger's top-1 changed on 2.2 % of patches and on one of the
-nine songs, where frontend-only bf16 kept every song's top-1 and 99.4 % of patches', with no tag
-probability moving by more than 0.011. Not exact either way, so fp32 unless
+fp16 on CUDA) converts only the frontend, on a copy of the networks: it is almost all the
+arithmetic (about 95 %), and the rest stays fp32. The frontend then runs as matrix products
+(`musicnn.reduced_frontend`), which reach the CPU's matrix units where one-channel convolutions do
+not (the README has the figures, from bench/library_throughput.py). Converting the whole network
+did not keep the answers: on the nine real recordings of tests/real_music.py (20 patches each) the
+MagnaTagATune tagger's top-1 changed on 2.2 % of patches and on one of the nine songs, where the
+bf16 frontend alone kept every song's top-1. Not exact either way, so fp32 unless
 `analysis.precision_switch` checked it on the person's music. Outputs are always float32.
 """
 
@@ -82,9 +83,9 @@ class Tagger:
         if precision != EXACT:
             chosen = [copy.deepcopy(network) for network in chosen]
         self._networks = [network.eval().to(self.device) for network in chosen]
-        for network in self._networks:
-            for block in (*network.timbral, *network.temporal):
-                block.conv.to(self._dtype)
+        if precision != EXACT:
+            for network in self._networks:
+                network.reduce_frontend(self._dtype)
 
     def with_precision(self, precision: str) -> Tagger:
         """The same networks on the same device in ``precision`` (converted copies; this one stays).

@@ -15,7 +15,8 @@ the original exactly, including the details that are easy to get wrong:
 Two things differ from the original's order of work, neither in the numbers: the frontend pools
 over frequency before ReLU and BatchNorm (exact, see `_FrequencyPooledBlock`), and on a CPU it
 convolves two patches at a time (`FRONTEND_CHUNK`); together they make a batch about twice as
-fast and bound the memory a large batch needs.
+fast and bound the memory a large batch needs. In reduced precision only, the frontend's
+convolutions run as matrix products instead (`reduce_frontend`, `reduced_frontend`).
 
 Tensors run channels-first: a patch [time, mel] becomes [1, time, mel] for the 2-D frontend, the
 frontend's frequency-pooled features [channels, time] go through the midend's 1-D convolutions
@@ -29,6 +30,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from desktop_app.inference.musicnn.reduced_frontend import ReducedFrontend
 
 N_MELS = 96
 PATCH_FRAMES = 187
@@ -110,12 +113,12 @@ class _FrequencyPooledBlock(nn.Module):
         # x: [n, 1, time, mel] -> [n, filters, time]
         if self.training:
             return self.reference_forward(x)  # batch statistics need every value
-        # A convolution converted to reduced precision (`tagger.Tagger`) takes its input in its own
-        # dtype and hands the pooled map back in the block's; in fp32 both casts do nothing.
-        conv = self.conv(F.pad(x, (0, 0, *self.time_padding)).to(self.conv.weight.dtype))
-        smallest, largest = torch.aminmax(conv, dim=3)
-        increasing = (self.bn.weight >= 0).view(1, -1, 1)
-        pooled = F.relu(torch.where(increasing, largest, smallest)).to(x.dtype)
+        # One reduction instead of two: where BatchNorm reverses the order, the smallest output is
+        # wanted, which is minus the largest output of the negated filter (negation is exact).
+        sign = torch.where(self.bn.weight >= 0, 1.0, -1.0)
+        bias = None if self.conv.bias is None else self.conv.bias * sign
+        conv = F.conv2d(F.pad(x, (0, 0, *self.time_padding)), self.conv.weight * sign.view(-1, 1, 1, 1), bias)
+        pooled = F.relu(conv.amax(dim=3) * sign.view(1, -1, 1))
         return self.bn(pooled.unsqueeze(3)).squeeze(3)
 
     def reference_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -163,11 +166,19 @@ class MusiCNN(nn.Module):
         self.dense = nn.Linear(2 * MIDEND_CHANNELS, BACKEND_UNITS)
         self.dense_bn = _batch_norm_1d(BACKEND_UNITS)
         self.output = nn.Linear(BACKEND_UNITS, num_classes)
+        self._reduced_frontend: ReducedFrontend | None = None
+
+    def reduce_frontend(self, dtype: torch.dtype) -> None:
+        """Run the frontend's convolutions as `ReducedFrontend`'s matrix products in ``dtype`` from
+        now on (for inference: the weights as they are now, on their device; the rest stays)."""
+        self._reduced_frontend = ReducedFrontend(self.timbral, self.temporal, dtype)  # type: ignore[arg-type]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.embed(x).logits
 
     def _frontend(self, normalised: torch.Tensor) -> torch.Tensor:
+        if self._reduced_frontend is not None and not self.training:
+            return self._reduced_frontend(normalised)
         return torch.cat([block(normalised) for block in (*self.timbral, *self.temporal)], dim=1)
 
     def embed(self, x: torch.Tensor) -> MusiCNNEmbedding:
