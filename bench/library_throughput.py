@@ -23,8 +23,8 @@ Variants, interleaved round by round (``--rounds``) because the machine is share
   check passed; quantizing is timed apart, it is paid once (later runs rebuild it from the kept
   calibration in a few seconds);
 - ``tagger-fp32``: the tagger as the app runs it exactly; ``tagger-bf16``: its reduced path as
-  the app runs it once the self-validation passed (``open_tagger(precision="bf16")``: bf16
-  frontend convolutions), and its agreement with fp32 on the library's real patches, by the
+  the app runs it once the self-validation passed (``open_tagger(precision="bf16")``: the
+  frontend as bf16 matrix products), and its agreement with fp32 on the library's real patches, by the
   self-validation's criteria (song-level top-1 per tagger, patch-level top-1, largest probability
   difference).
 
@@ -471,7 +471,7 @@ def main() -> None:
     report["notes"] = [
         "CCMusic weights are random (seeded) with the exact architecture: the same cost as the published "
         "weights, but no evidence about their agreement",
-        "tagger-bf16 is the tagger's own reduced path (bf16 frontend convolutions); ccmusic-int8 is "
+        "tagger-bf16 is the tagger's own reduced path (the frontend as bf16 matrix products); ccmusic-int8 is "
         "GenreClassifier.quantized, as the app runs it once its check passed",
         "figures are the fastest round's; the machine is shared, see each variant's load average",
     ]

@@ -18,10 +18,11 @@ MODEL_CHOICES = ("all", "ccmusic", "musicnn-msd", "musicnn-mtt")
 ``--help`` does not import the model stack)."""
 LEASE_SECONDS = 120.0
 """``--lease-seconds``' default: `claimed_work.DEFAULT_LEASE_SECONDS`, written out for the same reason."""
-MODEL_HELP = (
+MODEL_NETWORKS_HELP = (
     "which network: the built-in tagger (musicnn-msd, musicnn-mtt: both run, with the broad genres "
-    "derived from them), the CCMusic network (ccmusic), or all available (default)"
+    "derived from them), the CCMusic network (ccmusic)"
 )
+MODEL_HELP = f"{MODEL_NETWORKS_HELP}, or all available (default)"
 
 
 PRECISION_CHOICES = ("auto", "exact", "fast")
@@ -79,8 +80,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--model",
         choices=(*MODEL_CHOICES, "my-genres"),
         default="all",
-        help=MODEL_HELP[: -len(" or all available (default)")] + ", your learned genres "
-        "(my-genres: learned again first if your labels changed), or all available (default)",
+        help=f"{MODEL_NETWORKS_HELP}, your learned genres (my-genres: learned again first if your labels "
+        "changed), or all available (default)",
     )
     _add_model_options(classify, choose_network=False)
     classify.add_argument("--limit", type=int, metavar="N", help="analyse at most N tracks")

@@ -54,3 +54,11 @@ def test_top_level_help_and_version() -> None:
     result = subprocess.run([sys.executable, "-m", "desktop_app", "--version"], capture_output=True, text=True)
     assert result.stdout.strip() == f"genrescope {__version__}"
     assert examples(build_parser().format_help())
+
+
+@pytest.mark.parametrize("path,parser", ALL, ids=[" ".join(path) for path, _ in ALL])
+def test_option_help_reads_as_written(path: tuple[str, ...], parser: argparse.ArgumentParser) -> None:
+    """Help texts are assembled from shared pieces; a join must not double the punctuation."""
+    for action in parser._actions:
+        text = action.help or ""
+        assert not re.search(r"[,;.]\s*[,;]|\s{2,}", text), f"genrescope {' '.join(path)} {action.dest}: {text!r}"
