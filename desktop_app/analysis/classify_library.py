@@ -86,7 +86,7 @@ def classify_tracks(
 
     predict = classifier.predict if precision_check is None else precision_check.timed(classifier.predict)
 
-    return run_pass(
+    finished = run_pass(
         library,
         model_id,
         summary,
@@ -100,3 +100,5 @@ def classify_tracks(
         progress=progress,
         on_result=on_result,
     )
+    finished.precision = classifier.precision  # a calibrating int8 run whose calibration failed stayed fp32
+    return finished

@@ -313,6 +313,8 @@ class PrecisionCheck:
                 calibration.add(np.asarray(inputs))
                 if calibration.classifier is not None:
                     self.verdict = _compares(self.verdict, calibration.classifier)
+            if calibration.error is not None:  # nothing to compare, ever: int8 fails here
+                self._record(self.verdict.could_not_build(f"int8 could not be calibrated: {calibration.error}"))
             return
         count = min(len(inputs), self.verdict.sample.per_track)
         if not self._warm:  # the reduced path's first call sets up its kernels: not its speed
@@ -321,10 +323,14 @@ class PrecisionCheck:
         started = time.perf_counter()
         fast = self._fast(np.asarray(inputs[:count]))
         seconds = time.perf_counter() - started
-        self.verdict = self.verdict.add(key, compare_track(exact[:count], fast, self._heads), fast_seconds=seconds)
-        self.decided_now = self.verdict.decided
-        save_verdict(self._folder, self.verdict)
-        if self.verdict.decided and not self.verdict.passed and self.then is not None:
+        self._record(self.verdict.add(key, compare_track(exact[:count], fast, self._heads), fast_seconds=seconds))
+
+    def _record(self, verdict: PrecisionVerdict) -> None:
+        """Keep ``verdict`` (saved at once); when it failed, go on to the next candidate."""
+        self.verdict = verdict
+        self.decided_now = verdict.decided
+        save_verdict(self._folder, verdict)
+        if verdict.decided and not verdict.passed and self.then is not None:
             self._move_on(self.then)
 
     def _move_on(self, then: Callable[[], tuple[PrecisionPlan, Callable[[np.ndarray], np.ndarray]] | None]) -> None:
@@ -564,6 +570,8 @@ def _figures(verdict: PrecisionVerdict | None) -> str:
 
 
 def _disagreement(verdict: PrecisionVerdict) -> str:
+    if verdict.not_built:
+        return f"could not be used ({verdict.not_built})"
     if verdict.songs_disagreeing:
         return f"disagreed on {verdict.songs_disagreeing} of {verdict.tracks} songs"
     if verdict.failure == "speed" and verdict.speed_ratio is not None:

@@ -24,6 +24,7 @@ analyses in fp32 until it has them, then in int8.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -44,6 +45,7 @@ from desktop_app.inference.summary import SongPrediction, summarize
 if TYPE_CHECKING:
     from desktop_app.inference.int8 import Int8Ranges
 
+log = logging.getLogger(__name__)
 INPUT_SHAPE = (3, 224, 224)
 # Windows per forward pass. CPU: 8 measured as fast as 16 with half the activation memory.
 DEFAULT_BATCH = {"cpu": 8, "cuda": 64, "mps": 16}
@@ -191,8 +193,8 @@ class GenreClassifier:
             pending.add(inputs)
             if pending.classifier is not None:
                 self._model, self._pending = pending.classifier._model, None
-            elif pending.error is not None:
-                self._pending = None  # stays fp32: calibration could not be done
+            elif pending.error is not None:  # stays fp32: calibration could not be done
+                self._pending, self.precision = None, EXACT
         return out
 
     def predict_many(self, songs: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -257,6 +259,7 @@ class Int8Calibration:
         try:
             self.classifier = exact.quantized(calibration)
         except (ValueError, RuntimeError) as exc:
+            log.warning("int8 calibration on %d windows failed", len(calibration), exc_info=True)
             self.error = str(exc)
             return
         if self._on_ready is not None:

@@ -179,6 +179,9 @@ class PrecisionVerdict:
     calibration: str = ""
     """For a calibrated precision (int8): the digest of the calibration whose network was
     compared (`int8.ranges_digest`); the verdict holds for that network only. Empty otherwise."""
+    not_built: str = ""
+    """Why the reduced network could not be made at all (int8's quantization failed), in words;
+    such a verdict is decided and failed with nothing compared. Empty otherwise."""
 
     @property
     def state(self) -> VerdictState:
@@ -205,9 +208,12 @@ class PrecisionVerdict:
         return (self.exact_seconds / self.exact_windows) / (self.fast_seconds / self.windows)
 
     @property
-    def failure(self) -> Literal["songs", "windows", "difference", "speed"] | None:
-        """Which condition the evidence so far breaks (None: none): a song's top-1, the share of
-        windows that agree, the largest probability difference, or the speed-up."""
+    def failure(self) -> Literal["not-built", "songs", "windows", "difference", "speed"] | None:
+        """Which condition the evidence so far breaks (None: none): the reduced network could not
+        be made, a song's top-1, the share of windows that agree, the largest probability
+        difference, or the speed-up."""
+        if self.not_built:
+            return "not-built"
         if self.songs_disagreeing > 0:
             return "songs"
         if self.max_abs_difference >= MAX_PROBABILITY_DIFFERENCE:
@@ -255,6 +261,18 @@ class PrecisionVerdict:
         if hopeless or complete:
             return replace(grown, decided=True, passed=not hopeless and _agree_enough(grown))
         return grown
+
+    def could_not_build(self, reason: str, *, now: str | None = None) -> PrecisionVerdict:
+        """The verdict decided as failed because the reduced network could not be made (``reason``)."""
+        now = now or _now()
+        return replace(
+            self,
+            not_built=reason or "unknown error",
+            decided=True,
+            passed=False,
+            started_at=self.started_at or now,
+            checked_at=now,
+        )
 
     def timed_exact(self, seconds: float, windows: int) -> PrecisionVerdict:
         """The verdict with ``windows`` more windows that fp32 ran in ``seconds``."""
@@ -304,6 +322,7 @@ class PrecisionVerdict:
             checked_at=str(data["checked_at"]),
             sampled=tuple(str(k) for k in data["sampled"]),
             calibration=str(data.get("calibration", "")),
+            not_built=str(data.get("not_built", "")),
         )
 
 

@@ -12,6 +12,7 @@ A 'fast' path with perturbed output weights stands in for an int8 network that b
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from desktop_app.analysis.precision_switch import (
     stored_ranges,
     window_words,
 )
-from desktop_app.inference import engine
+from desktop_app.inference import engine, int8
 from desktop_app.inference.engine import PROBABILITY_HEADS, Int8Calibration
 from desktop_app.inference.int8 import int8_supported, load_ranges, ranges_digest, save_ranges
 from desktop_app.inference.precision import (
@@ -262,6 +263,52 @@ def test_an_int8_that_disagrees_leads_to_checking_bf16(library, clips, source, t
         expected = ("fast", "bf16") if bf16.passed else ("disagreed", "fp32")
     assert (following.plan.state, following.analyse.precision) == expected
     assert following.plan.candidate == "bf16"
+
+
+@pytest.mark.sqlite_only
+def test_an_int8_that_cannot_be_calibrated_fails_its_check_and_bf16_is_checked_next(
+    library, clips, source, tmp_path, monkeypatch, caplog
+):
+    """Quantizing raises (here as on a CPU without VNNI: the real code path refuses): the check
+    cannot compare anything, so int8 is recorded as failed with the reason, the traceback goes to
+    the log, and the same pass goes on checking bf16 instead of collecting windows for ever."""
+    Scanner(library).scan([clips])
+    run = open_classifier_run(source, "cpu", "auto", folder=tmp_path, sample=SAMPLE, calibration=CALIBRATION)
+    assert run.check is not None and run.plan.candidate == "int8"
+    monkeypatch.setattr(int8, "int8_supported", lambda: False)
+    with caplog.at_level(logging.WARNING, logger=engine.__name__):
+        summary = classify_tracks(library, run.analyse, precision_check=run.check)
+    monkeypatch.undo()
+    assert (summary.analysed, summary.failed, summary.precision) == (10, 0, "fp32")
+    failed = load_verdict(tmp_path, CCMUSIC, "cpu", "int8")
+    assert failed is not None and (failed.decided, failed.passed, failed.failure) == (True, False, "not-built")
+    assert failed.tracks == 0 and failed.not_built.startswith("int8 could not be calibrated: ")
+    assert "VNNI" in failed.not_built, "the reason quantizing gave"
+    assert failed.as_json()["failure"] == "not-built"
+    assert any(record.exc_info for record in caplog.records), "the traceback is in the log"
+
+    following = open_classifier_run(source, "cpu", "auto", folder=tmp_path)
+    assert [v.target.precision for v in following.plan.rejected] == ["int8"], "the failure stands"
+    assert "int8 could not be used (int8 could not be calibrated: " in describe(following.plan)
+    if not NATIVE_BF16:
+        assert (following.plan.state, following.analyse.precision) == ("disagreed", "fp32")
+        return
+    assert run.check.moved_to is not None and run.check.verdict.target.precision == "bf16"
+    assert run.check.verdict.tracks >= 1, "the tracks after int8's failure checked bf16"
+    assert following.plan.candidate == "bf16"
+
+
+@pytest.mark.sqlite_only
+def test_fast_with_a_calibration_that_fails_stays_exact_and_says_so(library, clips, source, tmp_path, monkeypatch):
+    """``--precision fast`` whose calibration cannot be quantized: the run goes on in fp32 and
+    reports fp32, not the int8 it could not build."""
+    Scanner(library).scan([clips])
+    run = open_classifier_run(source, "cpu", "fast", folder=tmp_path, calibration=CALIBRATION)
+    assert run.analyse.calibrating and run.analyse.precision == "int8"
+    monkeypatch.setattr(int8, "int8_supported", lambda: False)
+    summary = classify_tracks(library, run.analyse)
+    assert summary.analysed == 10 and not run.analyse.calibrating
+    assert run.analyse.precision == "fp32" and summary.precision == "fp32"
 
 
 @pytest.mark.sqlite_only

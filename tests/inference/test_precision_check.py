@@ -158,6 +158,18 @@ def test_the_verdict_is_stored_atomically_and_read_back(tmp_path) -> None:
     assert reset_verdicts(tmp_path) == [path] and not path.exists()
 
 
+def test_a_reduced_network_that_could_not_be_made_fails_with_its_reason_and_is_stored(tmp_path) -> None:
+    verdict = PrecisionVerdict(TARGET, SMALL).could_not_build("int8 could not be calibrated: out of memory")
+    assert (verdict.decided, verdict.passed, verdict.state, verdict.failure) == (True, False, "failed", "not-built")
+    assert verdict.tracks == 0 and verdict.checked_at and not verdict.wants("any track")
+    save_verdict(tmp_path, verdict)
+    assert load_verdict(tmp_path, "ccmusic", "cpu", "bf16") == verdict
+    earlier = json.loads(verdict_path(tmp_path, "ccmusic", "cpu", "bf16").read_text())
+    assert earlier["failure"] == "not-built"
+    del earlier["not_built"]  # a verdict written before the field existed still reads
+    assert PrecisionVerdict.from_json(earlier).not_built == ""
+
+
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
