@@ -32,15 +32,9 @@ import scipy.fft
 import scipy.sparse
 import soxr
 
-from desktop_app.audio.pitch import midi_to_hz
+from desktop_app.audio.cqt_layout import BINS_PER_OCTAVE, FMIN_HZ, HOP_LENGTH, N_BINS, SAMPLE_RATE
 from desktop_app.audio.stft import hann, stft
 
-SAMPLE_RATE = 22050
-HOP_LENGTH = 512
-N_BINS = 84
-BINS_PER_OCTAVE = 12
-FMIN_HZ = midi_to_hz(24)
-"""C1, as ``librosa.note_to_hz("C1")`` gives it."""
 TOP_DB = 80.0
 N_OCTAVES = -(-N_BINS // BINS_PER_OCTAVE)
 SPARSITY = 0.01

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desktop_app.audio import mel
-from desktop_app.audio.cqt import HOP_LENGTH, SAMPLE_RATE, cqt_power, power_db
+from desktop_app.audio.cqt import cqt_power, power_db
+from desktop_app.audio.cqt_layout import HOP_LENGTH, SAMPLE_RATE
 from desktop_app.audio.decode import mean_of_channels
 from desktop_app.audio.incremental import IncrementalFrames, StreamResampler
 from desktop_app.audio.windows import WINDOW_SECONDS

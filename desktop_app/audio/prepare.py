@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop_app.audio import mel
-from desktop_app.audio.cqt import SAMPLE_RATE, cqt_db
+from desktop_app.audio.cqt import cqt_db
+from desktop_app.audio.cqt_layout import SAMPLE_RATE
 from desktop_app.audio.decode import DecodedAudio, decode_audio
 from desktop_app.audio.render import network_inputs
 from desktop_app.audio.windows import split_windows

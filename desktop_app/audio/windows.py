@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop_app.audio.cqt import HOP_LENGTH, SAMPLE_RATE
+from desktop_app.audio.cqt_layout import HOP_LENGTH, SAMPLE_RATE
 
 WINDOW_SECONDS = 11.4
 

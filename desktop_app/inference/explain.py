@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop_app.audio.cqt import BINS_PER_OCTAVE, FMIN_HZ, HOP_LENGTH, SAMPLE_RATE
+from desktop_app.audio.cqt_layout import HOP_LENGTH, SAMPLE_RATE, bin_frequency
 from desktop_app.audio.heat_colours import blend
 from desktop_app.audio.image_geometry import WindowGeometry, grid_to_image
 from desktop_app.audio.pitch import hz_to_note
@@ -109,16 +109,6 @@ class Explanation:
             seconds, bin_ = self.geometry.input_to_song((col + 0.5) * tile_u, (row + 0.5) * tile_v)
             peaks.append(Peak(seconds, bin_frequency(bin_), float(self.cam[row, col])))
         return peaks
-
-
-def note_name(bin_index: int) -> str:
-    """Scientific pitch name of a CQT bin ("C1" for bin 0, "A4" for bin 45)."""
-    return hz_to_note(bin_frequency(bin_index))
-
-
-def bin_frequency(bin_index: int) -> float:
-    """Centre frequency in Hz of a CQT bin."""
-    return FMIN_HZ * 2.0 ** (bin_index / BINS_PER_OCTAVE)
 
 
 def window_geometries(bins: int, total_frames: int, sample_count: int) -> list[WindowGeometry]:

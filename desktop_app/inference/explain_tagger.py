@@ -40,12 +40,13 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 
-from desktop_app.audio import cqt, mel
+from desktop_app.audio import mel
+from desktop_app.audio.cqt_layout import HOP_LENGTH, N_BINS, SAMPLE_RATE, bin_frequency
 from desktop_app.audio.heat_colours import blend
 from desktop_app.audio.magma_lut import MAGMA_RGB
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.inference.bounded_cache import BoundedCache
-from desktop_app.inference.explain import Peak, bin_frequency, local_maxima
+from desktop_app.inference.explain import Peak, local_maxima
 from desktop_app.inference.gradcam import scaled_to_max
 from desktop_app.inference.musicnn.network import MusiCNN
 
@@ -57,7 +58,7 @@ SMOOTHING = 2.0
 single cell's value is noise (neighbours alternate in sign), 2 frames x 2 bands (32 ms, 60 Hz
 low down) is about the spectrogram's own resolution and far below the frontend's 38-band kernels."""
 
-_CQT_HZ = np.array([bin_frequency(b) for b in range(cqt.N_BINS)])
+_CQT_HZ = np.array([bin_frequency(b) for b in range(N_BINS)])
 _BAND_POSITION = np.interp(_CQT_HZ, mel.BAND_CENTRES_HZ, np.arange(mel.N_MELS, dtype=np.float64))
 """Each CQT bin's centre frequency as a fractional mel band (linear in Hz between band centres)."""
 _LOW_BAND = np.floor(_BAND_POSITION).astype(int)
@@ -114,7 +115,7 @@ class PatchExplanation:
         (3.95 kHz) have no place on the CQT.
         """
         seconds = (self.patch * mel.PATCH_FRAMES + np.arange(mel.PATCH_FRAMES)) * mel.HOP_LENGTH / mel.SAMPLE_RATE
-        columns = np.rint(seconds / (cqt.HOP_LENGTH / cqt.SAMPLE_RATE)).astype(int)
+        columns = np.rint(seconds / (HOP_LENGTH / SAMPLE_RATE)).astype(int)
         rows = np.zeros((columns[-1] - columns[0] + 1, mel.N_MELS), dtype=np.float32)
         np.maximum.at(rows, columns - columns[0], self.weighted())
         cells = rows[:, _LOW_BAND] * (1 - _HIGH_WEIGHT) + rows[:, _HIGH_BAND] * _HIGH_WEIGHT

@@ -19,7 +19,7 @@ from PIL import Image
 from desktop_app.audio import cqt, mel
 from desktop_app.cli import main
 from desktop_app.genres.musicnn_tags import MTT_TAGS
-from desktop_app.inference.explain import bin_frequency
+from desktop_app.audio.cqt_layout import bin_frequency
 from desktop_app.inference.explain_tagger import PatchExplanation, explain_tag, overlay_image
 from desktop_app.inference.musicnn.weights import load_tagger
 from tests.explain_support import CUT_PATCH, CUT_S, guitar_then_band  # noqa: F401 (fixture)

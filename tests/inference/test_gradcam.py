@@ -15,6 +15,7 @@ import pytest
 import torch
 from torch import nn
 
+from desktop_app.audio.cqt_layout import bin_frequency
 from desktop_app.audio.image_geometry import cell_to_image, image_to_input
 from desktop_app.audio.render import network_inputs
 from desktop_app.audio.windows import split_windows
@@ -22,10 +23,8 @@ from desktop_app.genres.ccmusic import GENRES
 from desktop_app.inference.activations import activation_report
 from desktop_app.inference.bounded_cache import BoundedCache
 from desktop_app.inference.explain import (
-    bin_frequency,
     explain,
     gather_evidence,
-    note_name,
     predicted_genre,
     window_geometries,
 )
@@ -185,11 +184,6 @@ def test_activation_report_walks_the_five_stages(random_classifier) -> None:  # 
     np.testing.assert_allclose(report.probabilities, random_classifier.predict(inputs)[0], atol=1e-5)
     with pytest.raises(ValueError, match="one window"):
         activation_report(random_classifier.network, random_classifier.input_tensor(np.repeat(inputs, 2, 0)))
-
-
-def test_note_names_and_frequencies() -> None:
-    assert (note_name(0), note_name(45), note_name(46)) == ("C1", "A4", "A#4")
-    assert bin_frequency(45) == pytest.approx(440.0)
 
 
 def test_bounded_cache_evicts_the_least_recently_used() -> None:

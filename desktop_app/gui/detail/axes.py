@@ -10,14 +10,8 @@ from collections.abc import Sequence
 
 import pyqtgraph as pg
 
-from desktop_app.gui.detail.notation import (
-    N_BINS,
-    format_time,
-    note_label_step,
-    note_name,
-    time_decimals,
-    time_tick_spacing,
-)
+from desktop_app.audio.cqt_layout import N_BINS, note_name
+from desktop_app.gui.detail.notation import format_time, note_label_step, time_decimals, time_tick_spacing
 
 
 class NoteAxis(pg.AxisItem):

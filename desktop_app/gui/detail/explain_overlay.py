@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.audio.cqt_layout import N_BINS
 from desktop_app.audio.heat_colours import HEAT_RGBA, heat_index
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.genres.musicnn_tags import TAGGER_TAGS
 from desktop_app.gui.detail.explainer import ClassifierSource, Explainer, ExplainUpdate, TaggerSource
-from desktop_app.gui.detail.notation import N_BINS
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.spectrogram_view import SpectrogramView
 from desktop_app.gui.detail.verdict import CCMUSIC, has_prediction, model_name, top_genres

@@ -284,7 +284,7 @@ def _in_batches(
 
 def _windows(spectrogram: Spectrogram) -> tuple[Windows, list[WindowGeometry]]:
     """The analysis windows of the shown spectrogram (imports torch: worker thread only)."""
-    from desktop_app.audio.cqt import SAMPLE_RATE
+    from desktop_app.audio.cqt_layout import SAMPLE_RATE
     from desktop_app.audio.windows import split_windows
     from desktop_app.inference.explain import window_geometries
 

@@ -1,34 +1,17 @@
-"""Pure formatting for the spectrogram's axes and readout: note names, frequencies, mm:ss.
+"""Pure formatting for the spectrogram's axes and readout: frequencies, mm:ss, label steps.
 
-No Qt here, so the rules are tested without a window. The CQT layout (84 bins, 12 per octave,
-bin 0 = C1) is restated rather than imported from ``desktop_app.audio.cqt`` because that module
-imports scipy and soxr, which the GUI must not pay for at start-up.
+No Qt here, so the rules are tested without a window. The bins' notes and frequencies come from
+`audio.cqt_layout`, the layout the spectrogram is computed with (light enough for start-up).
 """
 
 from __future__ import annotations
 
 import math
 
-N_BINS = 84
-BINS_PER_OCTAVE = 12
-LOWEST_MIDI = 24  # C1 = 32.70 Hz, the CQT's fmin
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
 # Note-label steps that divide an octave and keep every C labelled.
 _NOTE_STEPS = (1, 2, 3, 4, 6, 12)
 # Time-tick spacings in seconds that read naturally as mm:ss.
 _TIME_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
-
-
-def note_name(bin_index: int) -> str:
-    """Scientific pitch name of a CQT bin: 0 → "C1", 45 → "A4", 83 → "B7"."""
-    midi = LOWEST_MIDI + bin_index
-    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
-
-
-def bin_frequency(bin_index: int) -> float:
-    """Centre frequency in Hz of a CQT bin (equal temperament, A4 = 440 Hz, tuning 0)."""
-    return 440.0 * 2.0 ** ((LOWEST_MIDI + bin_index - 69) / BINS_PER_OCTAVE)
 
 
 def format_frequency(hz: float) -> str:

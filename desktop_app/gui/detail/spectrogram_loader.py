@@ -48,7 +48,8 @@ class SpectrogramError(Exception):
 def compute_spectrogram(path: str) -> Spectrogram:
     """Decode ``path`` and compute its dB CQT and window layout; runs on a worker thread."""
     # Imported here: these pull in scipy and soxr, which must not slow down the window's start-up.
-    from desktop_app.audio.cqt import HOP_LENGTH, SAMPLE_RATE, cqt_db
+    from desktop_app.audio.cqt import cqt_db
+    from desktop_app.audio.cqt_layout import HOP_LENGTH, SAMPLE_RATE
     from desktop_app.audio.decode import AudioDecodeError, decode_audio
     from desktop_app.audio.windows import split_windows
 

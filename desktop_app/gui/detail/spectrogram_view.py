@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.audio.cqt_layout import N_BINS, bin_frequency, note_name
 from desktop_app.audio.magma_lut import MAGMA_RGB
 from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.gui.detail.axes import NoteAxis, TimeAxis
-from desktop_app.gui.detail.notation import N_BINS, bin_frequency, format_frequency, format_time, note_name
+from desktop_app.gui.detail.notation import format_frequency, format_time
 from desktop_app.gui.detail.spectrogram_loader import Spectrogram
 from desktop_app.gui.detail.verdict import BROAD, CCMUSIC, GENRE_MODELS, GenreShare, Timeline, WindowBand, band_at
 from desktop_app.gui.resources import genre_palette

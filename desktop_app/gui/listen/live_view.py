@@ -38,9 +38,9 @@ from desktop_app.analysis.listening import (
     LiveModels,
     save_recording,
 )
+from desktop_app.audio.cqt_layout import N_BINS
 from desktop_app.audio.live_features import LiveUpdate
 from desktop_app.gui.detail.axes import NoteAxis, TimeAxis
-from desktop_app.gui.detail.notation import N_BINS
 from desktop_app.gui.detail.spectrogram_view import DB_RANGE, MAGMA
 from desktop_app.gui.listen.capture import WHAT_IS_PLAYING, CaptureError, LiveCapture, audio_inputs
 from desktop_app.gui.listen.headless import open_input
