@@ -114,10 +114,16 @@ def test_many_threads_claiming_at_once_never_share_a_track(library):
     _setup(library, 60)
     got: dict[str, list[int]] = {}
     start = threading.Barrier(4)
+    everyone_holds_one = threading.Barrier(4, timeout=60)
 
     def work(name: str) -> None:
         mine = got.setdefault(name, [])
         start.wait()
+        # Each worker's first claim is made while the others' are live, so all four hold a track
+        # before any goes on; left to the scheduler, one thread may take all 60 before the others
+        # run at all (CI saw it), which would prove nothing about sharing.
+        mine.extend(_claim(library, name, 1))
+        everyone_holds_one.wait()
         while batch := _claim(library, name, 1):
             mine.extend(batch)
 
@@ -128,4 +134,4 @@ def test_many_threads_claiming_at_once_never_share_a_track(library):
         thread.join()
     everything = [track_id for mine in got.values() for track_id in mine]
     assert sorted(everything) == list(range(1, 61)), "every track once, none twice"
-    assert sum(1 for mine in got.values() if mine) >= 2, "the work was shared"
+    assert all(got[f"w{i}"] for i in range(4)), "the work was shared: every worker got a first track"
