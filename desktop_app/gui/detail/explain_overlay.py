@@ -158,6 +158,8 @@ class ExplainBar(QWidget):
         self._choices: list[GenreChoice] = []
         self._token: int | None = None
         self._model = CCMUSIC
+        self._picked = False
+        """Whether the person chose the network; until then the bar offers one that can explain the track."""
         self._explorer: ActivationExplorer | None = None
 
         self.toggle = QCheckBox("Explain")
@@ -168,6 +170,7 @@ class ExplainBar(QWidget):
         self.model_box.setToolTip("The network to explain: CCMusic's genres or one of the built-in tagger's networks")
         self.genre_box = QComboBox()
         self.genre_box.setToolTip("The genre or tag to explain: the most probable first")
+        self.genre_box.hide()  # until there are choices
         self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=DEFAULT_OPACITY)
         self.opacity.setToolTip("Opacity of the heatmap")
         self.explore_button = QPushButton("Activations…")
@@ -226,12 +229,12 @@ class ExplainBar(QWidget):
     def set_classifier_source(self, source: ClassifierSource | None) -> None:
         """Where the loaded classifier comes from (the window's analysis queue); None: no CCMusic explanations."""
         self.explainer.set_source(source)
-        self._update_enabled()
+        self._show_choices(self._spectrogram)
 
     def set_tagger_source(self, source: TaggerSource | None) -> None:
         """Where the loaded tagger comes from (the window's analysis queue); None: no tagger explanations."""
         self.explainer.set_tagger_source(source)
-        self._update_enabled()
+        self._show_choices(self._spectrogram)
 
     @property
     def model(self) -> str:
@@ -245,9 +248,25 @@ class ExplainBar(QWidget):
 
     def _on_model(self) -> None:
         self._model = self.model_box.currentData()
+        self._picked = True
         self._show_choices(self._spectrogram)
 
+    def _offered_model(self) -> str:
+        """The network the bar offers until the person picks one: CCMusic, unless the track has the
+        built-in tagger's analysis and not CCMusic's; then the tagger's first network (the MSD one,
+        which knows genres), so a library analysed by the tagger alone (no CCMusic weights here) can
+        be explained without first finding the menu."""
+        tagger = EXPLAINED_MODELS[1][0]
+        if self.explainer.has_tagger and tagger in self._analyses and not genre_choices(self._analyses.get(CCMUSIC)):
+            return tagger
+        return CCMUSIC
+
     def _show_choices(self, spectrogram: Spectrogram | None) -> None:
+        if not self._picked and not self.toggle.isChecked():  # a heatmap shown stays on its network
+            self._model = self._offered_model()
+            self.model_box.blockSignals(True)
+            self.model_box.setCurrentIndex(self.model_box.findData(self._model))
+            self.model_box.blockSignals(False)
         analysis = self._analyses.get(self._model)
         choices = genre_choices(analysis) if self._model == CCMUSIC else tag_choices(self._model, analysis)
         unchanged = spectrogram is self._spectrogram and choices == self._choices
@@ -259,6 +278,7 @@ class ExplainBar(QWidget):
             for label, index in choices:
                 self.genre_box.addItem(label, index)
             self.genre_box.blockSignals(False)
+            self.genre_box.setHidden(not choices)  # an empty box says nothing: the toggle's tip says why
             self._arrange()  # the combo is as wide as its longest choice
         self._update_enabled()
         if not unchanged:

@@ -188,7 +188,9 @@ def test_the_window_explains_with_its_one_loaded_model(
         window.intake.add_paths([str(song)])
         qtbot.waitUntil(lambda: window.detail.current_track() is not None
                         and window.detail.spectrogram_view.spectrogram() is not None, timeout=60_000)
-        window.detail.explain.toggle.setChecked(True)
+        bar = window.detail.explain
+        bar.model_box.setCurrentIndex(bar.model_box.findData("ccmusic"))  # not the tagger, if it came first
+        bar.toggle.setChecked(True)
         qtbot.waitUntil(lambda: _explained(window.detail), timeout=120_000)
         qtbot.waitUntil(window.is_idle, timeout=120_000)
         qtbot.waitUntil(lambda: getattr(window.detail.current_track(), "analysis", None) is not None, timeout=60_000)

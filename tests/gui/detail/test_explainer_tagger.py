@@ -20,7 +20,7 @@ from desktop_app.inference.explain_tagger import explain_tag
 from desktop_app.inference.musicnn.weights import load_tagger
 from desktop_app.library.browse import TrackDetail
 from tests.explain_support import CUT_S, LENGTH_S, guitar_then_band  # noqa: F401 (fixture)
-from tests.gui_detail_support import tagger_analyses
+from tests.gui_detail_support import analysis_row, tagger_analyses
 
 MODEL = "musicnn-mtt"
 
@@ -68,7 +68,9 @@ def test_the_tag_heat_lies_on_the_cqt_where_the_drums_play(
     analyses = tagger_analyses([{"mtt:fast": 0.5, "mtt:guitar": 0.3}] * 11)
     _show(qtbot, panel, guitar_then_band, analyses)
     bar = panel.explain
-    assert bar.model == "ccmusic" and not bar.toggle.isEnabled()  # no CCMusic model, no CCMusic analysis
+    # No CCMusic model and no CCMusic analysis: the bar offers the tagger's MSD network at once.
+    assert bar.model == "musicnn-msd" and bar.model_box.currentData() == "musicnn-msd"
+    assert bar.toggle.isEnabled() and bar.genre_box.isVisible()
     bar.model_box.setCurrentIndex(bar.model_box.findData(MODEL))
     assert bar.model == MODEL and bar.toggle.isEnabled() and not bar.explore_button.isEnabled()
     assert bar.genre_box.itemText(0) == "fast (50%)" and bar.genre_box.count() == 50
@@ -106,6 +108,28 @@ def test_the_tag_heat_lies_on_the_cqt_where_the_drums_play(
     assert guitar[:, seconds < CUT_S].mean() > guitar[:, seconds >= CUT_S].mean()
     bar.model_box.setCurrentIndex(bar.model_box.findData("ccmusic"))
     assert not bar.overlay.item.isVisible() and not bar.toggle.isEnabled()
+    assert not bar.genre_box.isVisible(), "no CCMusic analysis: no empty genre box either"
+
+
+def test_the_bar_offers_a_network_that_can_explain_the_track_until_one_is_picked(
+    qtbot, panel, guitar_then_band, tagger  # noqa: F811
+):
+    bar = panel.explain
+    analyses = tagger_analyses([{"mtt:fast": 0.5}] * 11)
+    _show(qtbot, panel, guitar_then_band, analyses)
+    assert bar.model == "ccmusic" and not bar.toggle.isEnabled() and not bar.genre_box.isVisible()
+    panel.set_tagger_source(lambda: tagger)
+    assert bar.model == "musicnn-msd" and bar.toggle.isEnabled(), "a tagger arrives: it is offered"
+    panel.set_classifier_source(lambda: None)  # a CCMusic model (loaded only to explain: not here)
+    assert bar.model == "musicnn-msd", "CCMusic has not analysed this track: nothing to explain there"
+    _show(qtbot, panel, guitar_then_band, {})
+    assert bar.model == "ccmusic", "nothing analysed yet: CCMusic's analysis may come"
+    with_ccmusic = {**analyses, "ccmusic": analysis_row(["Opera", "Solo"])}
+    _show(qtbot, panel, guitar_then_band, with_ccmusic)
+    assert bar.model == "ccmusic" and bar.genre_box.itemText(0) == "Opera (predicted)"
+    bar.model_box.setCurrentIndex(bar.model_box.findData(MODEL))
+    _show(qtbot, panel, guitar_then_band, analyses)
+    assert bar.model == MODEL, "the person's pick stays"
 
 
 def test_says_when_there_is_no_tagger(qtbot, panel, guitar_then_band):  # noqa: F811
