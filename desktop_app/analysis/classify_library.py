@@ -39,6 +39,7 @@ def to_record(result: PipelineResult[int, TrackInputs], classifier: GenreClassif
         short_clip=result.prepared.short_clip,
         silent=result.prepared.silent,
         device=str(classifier.device),
+        precision=result.precision,
         seconds=result.seconds,
     )
 
@@ -90,7 +91,9 @@ def classify_tracks(
         library,
         model_id,
         summary,
-        pipeline=lambda items: run_pipeline(items, prepare_track, predict, should_cancel=cancelled),
+        pipeline=lambda items: run_pipeline(
+            items, prepare_track, predict, should_cancel=cancelled, ran_in=lambda: classifier.running_precision
+        ),
         save=save,
         started=started,
         cancelled=cancelled,

@@ -63,7 +63,9 @@ def store_result(
         rows = tag_results.records(None, None, device=device, seconds=result.seconds, error=result.error)
     else:
         found = tag_results.verdict(result.window_probs, tagger)
-        rows = tag_results.records(found, result.prepared, device=device, seconds=result.seconds)
+        rows = tag_results.records(
+            found, result.prepared, device=device, precision=result.precision, seconds=result.seconds
+        )
     with work.library.writer.begin() as conn:
         if not work.finish(conn, result.key):
             return None
@@ -116,7 +118,12 @@ def tag_tracks(
         model_ids[broad.BROAD_MODEL],
         summary,
         pipeline=lambda items: run_pipeline(
-            items, prepare_for_tagger, predict, batch_windows=tagger.batch_size, should_cancel=cancelled
+            items,
+            prepare_for_tagger,
+            predict,
+            batch_windows=tagger.batch_size,
+            should_cancel=cancelled,
+            ran_in=lambda: tagger.precision,
         ),
         save=save,
         started=started,

@@ -93,6 +93,7 @@ def records(
     *,
     device: str,
     seconds: float,
+    precision: str | None = None,
     error: str | None = None,
 ) -> dict[str, AnalysisRecord]:
     """The rows to store, by model name (``musicnn-msd``, ``musicnn-mtt``, ``broad-genre``)."""
@@ -103,6 +104,7 @@ def records(
         "short_clip": prepared.short_clip,
         "silent": prepared.silent,
         "device": device,
+        "precision": precision,
         "seconds": seconds,
     }
     stored: dict[str, AnalysisRecord] = {}

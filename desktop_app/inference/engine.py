@@ -132,6 +132,11 @@ class GenreClassifier:
         return self._pending is not None
 
     @property
+    def running_precision(self) -> Precision:
+        """What the next `predict` runs in: ``precision``, but fp32 while int8 still calibrates."""
+        return EXACT if self._pending is not None else self.precision
+
+    @property
     def int8_ranges(self) -> Int8Ranges | None:
         """What this int8 classifier's calibration learnt (None: not int8, or not calibrated yet)."""
         from desktop_app.inference.int8 import Int8Network

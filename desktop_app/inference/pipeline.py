@@ -41,6 +41,8 @@ class PipelineResult(Generic[K, P]):
     window_probs: np.ndarray | None
     error: str | None
     seconds: float
+    precision: str | None = None
+    """What the network ran in for this track's windows (``ran_in`` before its batch), if asked."""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -60,8 +62,13 @@ def run_pipeline(
     prefetch: int = 2,
     workers: int = 1,
     should_cancel: Callable[[], bool] = lambda: False,
+    ran_in: Callable[[], str] | None = None,
 ) -> Iterator[PipelineResult[K, P]]:
-    """Results in input order; stops early (after the batch in flight) when cancelled."""
+    """Results in input order; stops early (after the batch in flight) when cancelled.
+
+    ``ran_in``: what ``predict`` runs in (``fp32``, ``int8``...), asked before each batch, because it
+    may change between batches (int8 that calibrates on a run's first windows); each result says
+    what its windows ran in. A track's windows are always predicted in one batch."""
     source = iter(items)
     queue: deque[tuple[K, str, float, Future[P]]] = deque()
 
@@ -85,7 +92,7 @@ def run_pipeline(
                     windows += _window_count(queue[0][3])
                     batch.append(queue.popleft())
                 refill()
-                yield from _run_batch(batch, predict)
+                yield from _run_batch(batch, predict, None if ran_in is None else ran_in())
         finally:
             for *_, future in queue:
                 future.cancel()
@@ -99,7 +106,7 @@ def _window_count(future: Future) -> int:
 
 
 def _run_batch(
-    batch: list[tuple[K, str, float, Future[P]]], predict: Callable[[np.ndarray], np.ndarray]
+    batch: list[tuple[K, str, float, Future[P]]], predict: Callable[[np.ndarray], np.ndarray], precision: str | None
 ) -> Iterator[PipelineResult[K, P]]:
     ready: list[tuple[K, str, float, P]] = []
     failed: dict[int, PipelineResult[K, P]] = {}
@@ -123,4 +130,4 @@ def _run_batch(
             yield failed[position]
         else:
             (key, path, started, prepared), probs = next(done)
-            yield PipelineResult(key, path, prepared, probs, None, finished - started)
+            yield PipelineResult(key, path, prepared, probs, None, finished - started, precision)

@@ -36,6 +36,8 @@ class AnalysisRecord:
     short_clip: bool | None = None
     silent: bool | None = None
     device: str | None = None
+    precision: str | None = None
+    """What the network ran in (``fp32`` exact, ``bf16``, ``fp16``, ``int8``); None: not recorded."""
     seconds: float | None = None
     error: str | None = None
 

@@ -116,7 +116,12 @@ def save_predictions(conn: Connection, model_id: int, rows: Sequence[tuple[int, 
         conn,
         model_id,
         [
-            (track_id, AnalysisRecord(top1=genre, confidence=confidence, probabilities=probabilities, device="cpu"))
+            (
+                track_id,
+                AnalysisRecord(
+                    top1=genre, confidence=confidence, probabilities=probabilities, device="cpu", precision="fp32"
+                ),
+            )
             for track_id, genre, confidence, probabilities in rows
         ],
     )

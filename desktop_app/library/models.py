@@ -140,6 +140,8 @@ class Analysis(Base):
     short_clip: Mapped[bool | None] = mapped_column(Boolean)
     silent: Mapped[bool | None] = mapped_column(Boolean)
     device: Mapped[str | None] = mapped_column(String(16))
+    # fp32, bf16, fp16 or int8: what the network ran in; NULL in rows from before 0012.
+    precision: Mapped[str | None] = mapped_column(String(8))
     seconds: Mapped[float | None] = mapped_column(Float)
     analysed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     error: Mapped[str | None] = mapped_column(Text)

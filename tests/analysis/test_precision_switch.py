@@ -151,6 +151,7 @@ def test_a_real_pass_checks_bf16_stores_exact_and_the_next_analysis_follows_the_
 
     again = exact.predict(prepare_for_tagger(path).inputs)[:, PROBABILITY_HEADS[0]].mean(axis=0)
     assert np.allclose(row.probabilities, again, atol=1e-5), "what was stored is exact fp32"
+    assert row.precision == "fp32", "and the row says so"
 
     following = open_tagger_run("cpu", "auto")
     assert following.check is None
@@ -191,3 +192,24 @@ def _perturbed(network):
         for parameter in changed.output.parameters():
             parameter.add_(torch.randn(parameter.shape, generator=generator) * parameter.std())
     return changed
+
+
+@needs_bf16
+@pytest.mark.sqlite_only
+def test_each_row_records_the_precision_its_tagger_ran_in(library, clips) -> None:
+    """One library, tagged partly exact and partly in bf16 (as when the fast path is switched on
+    half-way through): each of a track's three rows says what made it."""
+    Scanner(library).scan([clips])
+    exact = open_tagger_run("cpu", "exact").analyse
+    first = tag_tracks(library, exact, limit=2)
+    rest = tag_tracks(library, exact.with_precision("bf16"), limit=2)
+    assert (first.precision, rest.precision) == ("fp32", "bf16")
+    with library.engine.connect() as conn:
+        ran = {
+            (track_id, row.model_name): row.precision
+            for track_id in first.track_ids + rest.track_ids
+            for model_id in store.latest_model_ids(conn).values()
+            if (row := store.analysis_of(conn, track_id, model_id)) is not None
+        }
+    assert len(ran) == 12, "three rows for each of the four tracks"
+    assert ran == {key: "fp32" if key[0] in first.track_ids else "bf16" for key in ran}

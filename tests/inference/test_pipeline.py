@@ -104,3 +104,17 @@ def test_cancel_stops_after_the_batch_in_flight():
         seen.append(result.key)
         cancelled.set()
     assert 1 <= len(seen) < 50
+
+
+def test_each_result_says_what_its_batch_ran_in():
+    """A network whose precision changes after its second batch (int8 that calibrated on the first
+    windows): each track's result carries what it was asked before the track's batch."""
+    network = Network()
+
+    def ran_in() -> str:
+        return "fp32" if len(network.batches) < 2 else "int8"
+
+    results = list(run_pipeline([(i, f"{i}:20") for i in range(5)], prepare, network, batch_windows=16, ran_in=ran_in))
+    assert len(network.batches) == 5, "20 windows fill a batch: one track per batch"
+    assert [r.precision for r in results] == ["fp32", "fp32", "int8", "int8", "int8"]
+    assert all(r.precision is None for r in run_pipeline([(1, "1:2")], prepare, network)), "not asked: not said"

@@ -198,6 +198,7 @@ def test_a_postgresql_library_of_the_previous_revision_opens_without_loss(postgr
         assert (track["title"], track["tag_genre"]) == ("Old", "Rock; Pop")
         with library.engine.connect() as conn:
             assert conn.execute(text("SELECT top1 FROM analyses")).scalar() == "rock"
+            assert conn.execute(text("SELECT precision FROM analyses")).scalar() is None, "0012: not recorded"
             assert conn.execute(text("SELECT count(*) FROM learned_genres")).scalar() == 0
         assert Scanner(library).scan([music]).unchanged == 1, "the migrated row is the same file"
         # New rows get new ids after the migrated ones.

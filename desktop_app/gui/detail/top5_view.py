@@ -25,6 +25,7 @@ from desktop_app.gui.detail.verdict import (
     has_prediction,
     is_test_model,
     model_heading,
+    precision_words,
     source_tag,
     top_genres,
     vote_count,
@@ -238,5 +239,9 @@ def _details_html(analysis: StoredAnalysis, model: str) -> str:
 
 
 def _model_line(analysis: StoredAnalysis | None) -> str:
+    """ "Model: <label>", and how it ran when the row says ("· reduced precision (int8)")."""
     label = analysis.model_label if analysis else None
-    return f"<br>Model: {escape(str(label))}" if label else ""
+    if not label:
+        return ""
+    ran = precision_words(analysis.precision if analysis else None)
+    return f"<br>Model: {escape(str(label))}" + (f" · {ran}" if ran else "")

@@ -144,6 +144,14 @@ def model_heading(model: str, analysis: StoredAnalysis | None = None) -> str:
     return f"{title}, {origin}" if origin else title
 
 
+def precision_words(precision: str | None) -> str | None:
+    """How a stored analysis' network ran, for a person: "exact (fp32)", "reduced precision (int8)";
+    None when the row does not say (analysed before Genrescope recorded it)."""
+    if not precision:
+        return None
+    return "exact (fp32)" if precision == "fp32" else f"reduced precision ({precision})"
+
+
 def top_genres(probabilities: Sequence[float], k: int = TOP_K, model: str = CCMUSIC) -> list[GenreShare]:
     """The ``k`` most probable classes of ``model``, best first; equal probabilities keep class order."""
     taxonomy = _taxonomy(model)

@@ -52,8 +52,17 @@ def test_top5_bars_with_percentages_best_first(top5) -> None:
     assert texts == ["40.0%", "20.0%", "15.0%", "10.0%", "5.0%"]
     assert "Soft rock — 40.0%" in top5.headline()
     assert "Majority vote: <b>Soft rock</b> (2 of 3 windows)" in top5.details()
-    assert "Model: CCMusic VGG19_BN CQT" in top5.details()
+    assert "Model: CCMusic VGG19_BN CQT" in top5.details() and "precision" not in top5.details()
     assert top5.warning() is None
+
+
+def test_how_the_network_ran_is_said_where_the_row_records_it(top5) -> None:
+    for precision, words in (("int8", "reduced precision (int8)"), ("bf16", "reduced precision (bf16)"),
+                             ("fp32", "exact (fp32)")):
+        top5.show_analysis(replace(analysis_row(["Opera"]), precision=precision))
+        assert top5.details().endswith(f"sha256 0123456789ab) · {words}")
+    top5.show_analysis(replace(analysis_row(["Opera"]), error="decoding failed", precision=None))
+    assert top5.details().endswith("sha256 0123456789ab)"), "not recorded: nothing said"
 
 
 def test_a_test_model_is_never_shown_as_a_real_prediction(top5) -> None:
