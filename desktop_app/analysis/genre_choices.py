@@ -56,9 +56,11 @@ def model_genre_choices(
         batch = track_ids[start : start + _BATCH]
         found = predictions_of(conn, batch, [info.id])
         for track_id in batch:
-            top1, confidence = found.get(track_id, {}).get(info.id, (None, None))
-            if top1 is not None and confidence is not None and confidence >= threshold:
-                choices.append(GenreChoice(track_id, taxonomy.display_name(top1), confidence))
+            prediction = found.get(track_id, {}).get(info.id)
+            if prediction is None or prediction.top1 is None or prediction.confidence is None:
+                continue
+            if prediction.confidence >= threshold:
+                choices.append(GenreChoice(track_id, taxonomy.display_name(prediction.top1), prediction.confidence))
     return choices
 
 

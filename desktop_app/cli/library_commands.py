@@ -94,8 +94,12 @@ def run_tracks(args: argparse.Namespace) -> int:
                 found = predictions_of(conn, [t["id"] for t in batch], list(ids))
             for track in batch:
                 predictions = {
-                    ids[model_id]: {"genre": top1, "confidence": None if conf is None else round(conf, 4)}
-                    for model_id, (top1, conf) in sorted(
+                    ids[model_id]: {
+                        "genre": prediction.top1,
+                        "confidence": None if prediction.confidence is None else round(prediction.confidence, 4),
+                        "precision": prediction.precision,
+                    }
+                    for model_id, prediction in sorted(
                         found.get(track["id"], {}).items(), key=lambda item: list(models).index(ids[item[0]])
                     )
                 }

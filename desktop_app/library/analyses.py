@@ -157,18 +157,28 @@ def latest_model_ids(conn: Connection) -> dict[str, int]:
     return {name: model_id for name, model_id in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """A track's top-1 by one model, as listings show it (None: an error row)."""
+
+    top1: str | None
+    confidence: float | None
+    precision: str | None
+    """What the network ran in (`AnalysisRecord.precision`)."""
+
+
 def predictions_of(
     conn: Connection, track_ids: Sequence[int], model_ids: Sequence[int]
-) -> dict[int, dict[int, tuple[str | None, float | None]]]:
-    """(top1, confidence) of these tracks by these models: ``{track_id: {model_id: (top1, confidence)}}``."""
-    found: dict[int, dict[int, tuple[str | None, float | None]]] = {}
+) -> dict[int, dict[int, Prediction]]:
+    """The top-1 of these tracks by these models: ``{track_id: {model_id: Prediction}}``."""
+    found: dict[int, dict[int, Prediction]] = {}
     if not track_ids or not model_ids:
         return found
     rows = conn.execute(
-        select(analyses.c.track_id, analyses.c.model_id, analyses.c.top1, analyses.c.confidence).where(
-            analyses.c.track_id.in_(list(track_ids)), analyses.c.model_id.in_(list(model_ids))
-        )
+        select(
+            analyses.c.track_id, analyses.c.model_id, analyses.c.top1, analyses.c.confidence, analyses.c.precision
+        ).where(analyses.c.track_id.in_(list(track_ids)), analyses.c.model_id.in_(list(model_ids)))
     )
-    for track_id, model_id, top1, confidence in rows:
-        found.setdefault(track_id, {})[model_id] = (top1, confidence)
+    for track_id, model_id, top1, confidence, precision in rows:
+        found.setdefault(track_id, {})[model_id] = Prediction(top1, confidence, precision)
     return found

@@ -158,7 +158,8 @@ def test_cli_learn_then_classify_then_tracks(lib, cli_env):
     assert applied.returncode == 0, applied.stderr
     assert json.loads(applied.stdout)["classified"] == len(clips)
     listed = [json.loads(line) for line in run("tracks", "--json").stdout.splitlines()]
-    assert all(set(t["predictions"]["my-genres"]) == {"genre", "confidence"} for t in listed)
+    assert all(set(t["predictions"]["my-genres"]) == {"genre", "confidence", "precision"} for t in listed)
+    assert {t["predictions"]["my-genres"]["precision"] for t in listed} == {"fp32"}
     rock = [json.loads(line) for line in run("tracks", "--model", "my-genres", "--genre", "rock", "--json").stdout.splitlines()]
     assert rock and all(t["predictions"]["my-genres"]["genre"] == "Rock" for t in rock)
     assert {Path(t["path"]).stem for t in rock} >= {"armygeddon-1", "chaos-god-1"}

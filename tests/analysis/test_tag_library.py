@@ -88,6 +88,8 @@ def test_tracks_lists_each_models_top1_and_filters_by_genre(tmp_path, music, cli
     assert set(metal["predictions"]) == {"broad-genre", "musicnn-msd", "musicnn-mtt"}
     assert metal["predictions"]["broad-genre"]["genre"] == "Metal"
     assert 0.5 < metal["predictions"]["broad-genre"]["confidence"] <= 1
+    ran = json.loads(tagged.stdout)["precision"]
+    assert {p["precision"] for p in metal["predictions"].values()} == {ran}, "what the pass ran in, on every row"
     broken = next(r for r in rows if r["path"].endswith("broken.ogg"))
     assert broken["predictions"] == {} and broken["error"]
 
