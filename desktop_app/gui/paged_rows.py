@@ -84,6 +84,18 @@ class PagedRows(Generic[Row]):
     def track_id(self, row: int) -> int | None:
         return self.ids[row] if 0 <= row < len(self.ids) else None
 
+    def track_ids(self, rows: Sequence[int]) -> list[int]:
+        """The ids at ``rows`` (rows past the end left out)."""
+        ids = self.ids
+        return [ids[r] for r in rows if 0 <= r < len(ids)]
+
+    def row_of(self, track_id: int) -> int | None:
+        """The first row of ``track_id`` (a linear scan of packed ints: a few ms at 100,000)."""
+        try:
+            return self.ids.index(track_id)
+        except ValueError:
+            return None
+
     def row(self, row: int) -> Row | None:
         """The row at ``row`` (None past the end, or for an id that vanished meanwhile)."""
         if not 0 <= row < len(self.ids):

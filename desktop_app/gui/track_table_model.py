@@ -229,15 +229,11 @@ class TrackTableModel(QAbstractTableModel):
         return self._rows.track_id(row)
 
     def row_of(self, track_id: int) -> int | None:
-        """The row showing ``track_id`` (a linear scan of packed ints: a few ms at 100,000)."""
-        try:
-            return self._rows.ids.index(track_id)
-        except ValueError:
-            return None
+        """The row showing ``track_id``."""
+        return self._rows.row_of(track_id)
 
-    def track_ids(self, rows: list[int]) -> list[int]:
-        ids = self._rows.ids
-        return [ids[r] for r in rows if 0 <= r < len(ids)]
+    def track_ids(self, rows: Sequence[int]) -> list[int]:
+        return self._rows.track_ids(rows)
 
     def all_track_ids(self) -> array[int]:
         return self._rows.ids

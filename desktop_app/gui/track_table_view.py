@@ -13,11 +13,11 @@ from dataclasses import replace
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from desktop_app.gui.kept_selection import KeptSelection
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
 from desktop_app.library.browse import Scope
 from desktop_app.library.search import parse_search
 
-MAX_RESTORED_SELECTION = 200
 COLUMN_WIDTHS = {
     "title": 140,
     "artist": 110,
@@ -62,9 +62,7 @@ class TrackTable(QTableView):
         self.sortByColumn(COLUMN_INDEX["artist"], Qt.SortOrder.AscendingOrder)
         self.pending_select: tuple[int, int] | None = None
         """The track to select and the reload it must come after, until a list has it."""
-        self._restore: tuple[int | None, list[int], int] | None = None
-        model.modelAboutToBeReset.connect(self._remember_selection)
-        model.modelReset.connect(self._restore_selection)
+        self._kept = KeptSelection(self, model, model)
         model.reloaded.connect(self._select_pending)
 
     def current_track_id(self) -> int | None:
@@ -105,34 +103,3 @@ class TrackTable(QTableView):
             self.showingAll.emit()
         else:
             self.pending_select = None
-
-    def _remember_selection(self) -> None:
-        current = self.selectionModel().currentIndex()
-        rows = [index.row() for index in self.selectionModel().selectedRows()]
-        selected = self._model.track_ids(rows) if len(rows) <= MAX_RESTORED_SELECTION else []
-        self._restore = (
-            self._model.track_id(current.row()) if current.isValid() else None,
-            selected,
-            self.verticalScrollBar().value(),
-        )
-
-    def _restore_selection(self) -> None:
-        """After a reset, reselect the same tracks without jumping the scroll position."""
-        if self._restore is None:
-            return
-        current_id, selected, scroll = self._restore
-        self._restore = None
-        model, selection = self._model, self.selectionModel()
-        self.setAutoScroll(False)
-        try:
-            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            for track_id in selected:
-                row = model.row_of(track_id)
-                if row is not None:
-                    selection.select(model.index(row, 0), flags)
-            row = model.row_of(current_id) if current_id is not None else None
-            if row is not None:
-                selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
-            self.verticalScrollBar().setValue(scroll)
-        finally:
-            self.setAutoScroll(True)

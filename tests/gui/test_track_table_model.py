@@ -180,3 +180,25 @@ def test_a_reload_repaints_only_the_rows_that_changed(qtbot, small_table, monkey
     assert table.row(PAGE_SIZE + 30).predicted is not None
     assert fetched == [], "the page on screen was read again on the worker"
     assert table.row(0) is not None and fetched == [PAGE_SIZE], "a page not on screen is read when shown"
+
+
+def test_a_resort_keeps_the_selected_tracks_and_the_current_one(qtbot, small_table):
+    """The track table (`KeptSelection`): after a reset that moves every row, the same tracks are
+    selected and current, on their new rows."""
+    from desktop_app.gui.track_table_view import TrackTable
+
+    table, _library, _model_id = small_table
+    view = TrackTable(table)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.sort(COLUMN_INDEX["title"], Qt.SortOrder.AscendingOrder)
+    chosen = table.track_ids([3, 10, 500])
+    select = view.selectionModel()
+    for row in (3, 10, 500):
+        select.setCurrentIndex(table.index(row, 0), select.SelectionFlag.Select | select.SelectionFlag.Rows)
+    assert sorted(view.selected_track_ids()) == sorted(chosen) and view.current_track_id() == chosen[-1]
+    with qtbot.waitSignal(table.reloaded, timeout=20_000):
+        table.sort(COLUMN_INDEX["title"], Qt.SortOrder.DescendingOrder)
+    assert table.track_ids([3, 10, 500]) != chosen, "the rows moved"
+    assert sorted(view.selected_track_ids()) == sorted(chosen), "the same tracks are selected"
+    assert view.current_track_id() == chosen[-1]

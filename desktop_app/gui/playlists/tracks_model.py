@@ -201,8 +201,14 @@ class PlaylistTracksModel(QAbstractTableModel):
         return self.playlist is not None and not self.playlist.is_smart
 
     def track_ids(self, rows: Sequence[int]) -> list[int]:
-        ids = self._rows.ids
-        return [ids[r] for r in rows if 0 <= r < len(ids)]
+        return self._rows.track_ids(rows)
+
+    def track_id(self, row: int) -> int | None:
+        return self._rows.track_id(row)
+
+    def row_of(self, track_id: int) -> int | None:
+        """The first row of ``track_id`` (a manual playlist may list a track twice)."""
+        return self._rows.row_of(track_id)
 
     def cached_row_count(self) -> int:
         return self._rows.cached_row_count()

@@ -2,7 +2,8 @@
 
 Reorder by drag, drop tracks in from the track table, Delete or Backspace removes the selected
 entries (manual playlists only). The entries come from `PlaylistTracksModel`, which reads them on a
-worker; the header follows the model whenever it has loaded.
+worker; the header follows the model whenever it has loaded. A smart playlist read again (the
+library or its analyses changed) keeps the selected entries and the scroll position.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.gui.kept_selection import KeptSelection
 from desktop_app.gui.playlists.tracks_model import PlaylistTracksModel
 from desktop_app.wording import plural
 
@@ -73,6 +75,12 @@ class PlaylistView(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._kept = KeptSelection(
+            self.table,
+            self.model,
+            self.model,
+            list_key=lambda: None if self.model.playlist is None else self.model.playlist.id,
+        )
         self.table.setDragEnabled(True)
         self.table.setAcceptDrops(True)
         self.table.setDropIndicatorShown(True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -109,12 +109,14 @@ def test_smart_playlist_dialog_builds_rules_and_follows_a_re_analysis(qtbot, set
     _settle(qtbot, panel)
     assert panel.names() == [("Confident rock", "3")]
     assert _view_ids(panel) == [b, c, a]
+    _select_rows(panel, [1, 2])  # c and a, a current
 
     analyse(library, {d: ("Soft_rock", 0.99), b: ("Chamber", 0.9)})  # a re-analysis
     panel.refresh()
     _settle(qtbot, panel)
     assert panel.names() == [("Confident rock", "3")]
     assert _view_ids(panel) == [d, c, a]
+    assert _selected_ids(panel) == ([c, a], a), "the same entries stay selected, on their new rows"
 
     edit = panel.commands.edit_rules(find_playlist_id(library, "Confident rock"))
     assert [r.rule() for r in edit.rows] == list(rules.rules)
@@ -122,6 +124,43 @@ def test_smart_playlist_dialog_builds_rules_and_follows_a_re_analysis(qtbot, set
     edit.accept()
     _settle(qtbot, panel)
     assert _view_ids(panel) == [d]
+
+
+def _select_rows(panel, rows: list[int]) -> None:
+    """Select ``rows`` of the shown playlist as a click and Ctrl+clicks would, the last current."""
+    table, model = panel.view.table, panel.view.model
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in rows:
+        table.selectionModel().setCurrentIndex(model.index(row, 0), flags)
+
+
+def _selected_ids(panel) -> tuple[list[int], int | None]:
+    """(selected track ids in row order, the current one)."""
+    table, model = panel.view.table, panel.view.model
+    rows = sorted(index.row() for index in table.selectionModel().selectedRows())
+    current = table.selectionModel().currentIndex()
+    return model.track_ids(rows), model.track_id(current.row()) if current.isValid() else None
+
+
+def test_another_playlist_starts_with_nothing_selected(qtbot, setup, library):
+    panel, songs, _messages = setup
+    a, b, _c, _d = songs.ids
+    dialog = panel.commands.new_for_all_genres()
+    dialog.smart.setChecked(True)
+    dialog.accept()
+    _settle(qtbot, panel)
+    manual = created(qtbot, panel, panel.commands.new_manual)
+    _settle(qtbot, panel)
+    assert _drop(panel, panel.item_for(manual), [a, b])
+    _settle(qtbot, panel)
+    panel.select_playlist(find_playlist_id(library, "Soft rock"))
+    qtbot.waitUntil(lambda: panel.view.title.text() == "Soft rock" and _view_ids(panel) == [b, a], timeout=10_000)
+    _select_rows(panel, [0, 1])
+    assert _selected_ids(panel) == ([b, a], a)
+    panel.select_playlist(manual)
+    qtbot.waitUntil(lambda: panel.view.title.text() == "New playlist", timeout=10_000)
+    assert _view_ids(panel) == [a, b]
+    assert _selected_ids(panel) == ([], None), "the same tracks, but another playlist: nothing carried over"
 
 
 def find_playlist_id(library, name: str) -> int:
