@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _index: self.detail.player.play())
         self.table_model.reloaded.connect(self._table_reloaded)
         self.table.showingAll.connect(self._showing_all)
+        self.table.openFolderRequested.connect(self.intake.choose_folder)
+        self.table.addFilesRequested.connect(self.intake.choose_files)
         self.table_model.reloadFailed.connect(self._background_failed)
         self.scans.progress.connect(self._scan_progress)
         self.scans.scanned.connect(self._hide_progress_if_idle)

@@ -3,19 +3,32 @@
 A reload that resets the model (a scan, an analysis, a new sort) reselects the same tracks without
 jumping the scroll position. `select_track` waits for a list read after the request, so a track
 just scanned is found, switches to All tracks when the current scope or search hides the track,
-and centres it. Row heights are fixed, so the view never measures 100,000 rows.
+and centres it. Row heights are fixed, so the view never measures 100,000 rows. An empty table
+says why (`empty_text`), and an empty library offers to open a folder or add files: the first
+thing a newcomer sees.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.gui.kept_selection import KeptSelection
 from desktop_app.gui.track_table_model import COLUMN_INDEX, TrackTableModel
-from desktop_app.library.browse import Scope
+from desktop_app.library.browse import Scope, TrackView
 from desktop_app.library.search import parse_search
 
 COLUMN_WIDTHS = {
@@ -28,6 +41,61 @@ COLUMN_WIDTHS = {
     "confidence": 76,
 }
 SELECT_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+HINT_WIDTH = 440
+EMPTY_LIBRARY = (
+    "Your library is empty.\n\nOpen a music folder (Ctrl+O) or add files (Ctrl+Shift+O), or drag songs "
+    "or folders onto this window. Genrescope reads their tags, then listens to each one to find its genre."
+)
+
+
+def empty_text(view: TrackView) -> tuple[str, bool]:
+    """What an empty table says for ``view``, and whether it offers to add music (only when the
+    library itself is empty: All tracks, no search)."""
+    if not view.search.is_empty:
+        return "No track matches the search.", False
+    if view.scope == Scope("all"):
+        return EMPTY_LIBRARY, True
+    return "No tracks here.", False
+
+
+class EmptyHint(QWidget):
+    """Over the table's empty viewport: why it is empty, and in an empty library, the way in."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyHint")
+        self.text = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.open_folder = QPushButton("Open folder…")
+        self.add_files = QPushButton("Add files…")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_folder)
+        buttons.addWidget(self.add_files)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+
+    def show_text(self, text: str, offer_music: bool) -> None:
+        """``text``: its first paragraph in bold."""
+        first, _, rest = text.partition("\n\n")
+        self.text.setText(f"<b>{escape(first)}</b>" + (f"<br><br>{escape(rest)}" if rest else ""))
+        self.open_folder.setVisible(offer_music)
+        self.add_files.setVisible(offer_music)
+        self._fit_text()
+        self.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """A wrapped label in a box layout gets one line's height unless told its width."""
+        width = max(120, min(HINT_WIDTH, self.width() - 24))
+        self.text.setFixedWidth(width)
+        self.text.setFixedHeight(self.text.heightForWidth(width))
 
 
 class TrackTable(QTableView):
@@ -36,6 +104,8 @@ class TrackTable(QTableView):
     showingAll = Signal()
     """The table switched to All tracks to show a track chosen elsewhere: the search box and the
     sidebar should say so."""
+    openFolderRequested = Signal()
+    addFilesRequested = Signal()
 
     def __init__(self, model: TrackTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +134,22 @@ class TrackTable(QTableView):
         """The track to select and the reload it must come after, until a list has it."""
         self._kept = KeptSelection(self, model, model)
         model.reloaded.connect(self._select_pending)
+        self.empty_hint = EmptyHint(self.viewport())
+        self.empty_hint.hide()  # until a list has been read: an unread table is not an empty one
+        self.empty_hint.open_folder.clicked.connect(self.openFolderRequested)
+        self.empty_hint.add_files.clicked.connect(self.addFilesRequested)
+        model.reloaded.connect(self._show_if_empty)
+
+    def _show_if_empty(self) -> None:
+        if self._model.rowCount() > 0:
+            self.empty_hint.hide()
+            return
+        self.empty_hint.setGeometry(self.viewport().rect())
+        self.empty_hint.show_text(*empty_text(self._model.view))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.empty_hint.setGeometry(self.viewport().rect())
 
     def current_track_id(self) -> int | None:
         current = self.selectionModel().currentIndex()

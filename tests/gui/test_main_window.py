@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.gui.library_intake import local_paths
@@ -160,6 +160,26 @@ def test_drop_outside_the_current_view_switches_to_all_tracks(qtbot, make_window
     qtbot.waitUntil(lambda: window.table.pending_select is None and _idle(window), timeout=20_000)
     assert window.search.text() == "" and window.table_model.rowCount() == 2
     assert window.detail.current_track().title == "Yodel"
+
+
+def test_an_empty_library_shows_the_way_in_and_an_empty_search_says_so(qtbot, make_window, tmp_path, monkeypatch):
+    """A newcomer's first window: the empty table says the library is empty and offers Open folder…
+    (here the folder dialog answers with a real folder of music: only the OS dialog is stood in for);
+    the tracks arrive and the hint goes; a search that finds nothing says so, without the offer."""
+    write_audio(tmp_path / "music" / "x.wav", title="Xylophone")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_args, **_kw: str(tmp_path / "music"))
+    window = make_window()
+    hint = window.table.empty_hint
+    qtbot.waitUntil(lambda: hint.isVisible(), timeout=20_000)
+    assert hint.text.text().startswith("<b>Your library is empty.</b>") and hint.open_folder.isVisible()
+    assert hint.text.height() >= 3 * hint.text.fontMetrics().height(), "every line of it shows"
+    assert not window.detail.broad_view.isVisible(), "no track: no 'Not analysed' either"
+    qtbot.mouseClick(hint.open_folder, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and _idle(window), timeout=20_000)
+    assert not hint.isVisible()
+    window.search.setText("zither")
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 0 and _idle(window) and hint.isVisible())
+    assert hint.text.text() == "<b>No track matches the search.</b>" and not hint.add_files.isVisible()
 
 
 N = 5000
@@ -435,7 +455,7 @@ def test_a_start_up_with_nothing_to_analyse_never_imports_torch(tmp_path, cli_en
 
 
 def test_help_about_says_where_the_log_file_is(qtbot, make_window):
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
     from desktop_app.config.logs import log_path
 

@@ -202,3 +202,13 @@ def test_a_resort_keeps_the_selected_tracks_and_the_current_one(qtbot, small_tab
     assert table.track_ids([3, 10, 500]) != chosen, "the rows moved"
     assert sorted(view.selected_track_ids()) == sorted(chosen), "the same tracks are selected"
     assert view.current_track_id() == chosen[-1]
+
+
+def test_an_empty_table_says_why_and_offers_music_only_for_an_empty_library():
+    from desktop_app.gui.track_table_view import EMPTY_LIBRARY, empty_text
+    from desktop_app.library.browse import TrackView
+
+    assert empty_text(TrackView()) == (EMPTY_LIBRARY, True)
+    assert empty_text(TrackView(scope=Scope("predicted", "Punk"))) == ("No tracks here.", False)
+    searched = TrackView(scope=Scope("predicted", "Punk"), search=parse_search("zither"))
+    assert empty_text(searched) == ("No track matches the search.", False)

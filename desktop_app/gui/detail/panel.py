@@ -194,7 +194,8 @@ class DetailPanel(QWidget):
         analyses = analyses_by_model(self._track)
         self.broad_view.show_analysis(analyses.get(BROAD), self._thresholds[BROAD], evidence=broad_evidence(analyses))
         self.ccmusic_view.show_analysis(analyses.get(CCMUSIC), self._thresholds[CCMUSIC], absent=NO_CCMUSIC)
-        self.ccmusic_view.setVisible(self._track is not None)
+        for view in (self.broad_view, self.ccmusic_view):  # "Not analysed" would say something of no track
+            view.setVisible(self._track is not None)
         self._show_tags(analyses)
         learned = learned_line(analyses.get(MY_GENRES_MODEL))
         self.my_genres_label.setText(f"{MY_GENRES.title} — {learned}" if learned else "")
