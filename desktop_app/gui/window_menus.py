@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from desktop_app.config.logs import log_path
 from desktop_app.genres.taxonomy import GENRE_TAXONOMIES
+from desktop_app.gui.track_menu import TrackMenu
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow
@@ -46,6 +47,8 @@ class WindowMenus:
     analyse: QAction | None = None
     listen: QAction | None = None
     cancel: QAction | None = None
+    tracks: TrackMenu | None = None
+    """The track table's right-click menu beyond Analyse and Write genre (its actions are also in Edit)."""
 
     def add(
         self,
@@ -125,6 +128,9 @@ def build_menus(window: MainWindow) -> WindowMenus:
         "analysis", "Analyse &selection", window.analyse_selection, "Ctrl+R", "Classify the selected tracks' genres"
     )
     window.add_table_actions(menus.analyse, tags.write_action)
+    menus.tracks = TrackMenu(window)
+    window.add_table_actions(*menus.tracks.actions)
+    menus.by_name["edit"].addActions([menus.tracks.copy_paths, menus.tracks.show_in_folder])
     add("analysis", "Analyse &everything not analysed", window.analysis_commands.analyse_all, "Ctrl+Shift+R")
     menus.by_name["analysis"].addSeparator()
     add(

@@ -1,0 +1,106 @@
+"""The track table's right-click menu on a real library: Add to playlist ▸, Copy paths, Show in folder.
+
+The clipboard is Qt's own (offscreen); the file manager is the one thing that does not run here, so
+Show in folder is caught where Qt hands file URLs to the desktop (`QDesktopServices.setUrlHandler`).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.settings import AppSettings
+from desktop_app.gui.track_table_model import COLUMN_INDEX
+from desktop_app.library.playlists import find_playlist, playlist_track_ids
+from tests.audio_files import write_audio
+from tests.playlist_support import created
+
+
+class UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def window(qtbot, library, tmp_path):
+    for name in ("a", "b", "c"):
+        write_audio(tmp_path / "music" / name / f"{name}.wav", title=f"Song {name}")
+    made = MainWindow(library, AppSettings())
+    qtbot.addWidget(made)
+    made.show()
+    made.intake.add_paths([str(tmp_path / "music")])
+    qtbot.waitUntil(lambda: made.table_model.rowCount() == 3 and made.is_idle(), timeout=30_000)
+    made.table.sortByColumn(COLUMN_INDEX["title"], Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: made.table_model.view.sort == "title" and made.is_idle())
+    yield made
+    made.close()
+
+
+def _select(window: MainWindow, rows: list[int]) -> None:
+    selection, model = window.table.selectionModel(), window.table_model
+    selection.clearSelection()
+    for row in rows:
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        selection.setCurrentIndex(model.index(row, 0), flags)
+
+
+def test_the_menu_holds_the_window_s_actions_and_its_own(window):
+    texts = [action.text() for action in window.table.actions() if not action.isSeparator()]
+    assert texts[:2] == ["Analyse &selection", window.tag_writes.write_action.text()]
+    assert texts[2:] == ["Add to p&laylist", "&Copy paths", "Show in &folder"]
+
+
+def test_copy_paths_puts_the_selected_files_on_the_clipboard_in_table_order(qtbot, window, tmp_path):
+    _select(window, [0, 2])
+    QGuiApplication.clipboard().clear()
+    window.menus.tracks.copy_paths.trigger()
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() != "", timeout=10_000)
+    music = tmp_path / "music"
+    assert QGuiApplication.clipboard().text().splitlines() == [str(music / "a" / "a.wav"), str(music / "c" / "c.wav")]
+    assert window.status_bar.status_text.text() == "Copied 2 paths."
+
+
+def test_show_in_folder_opens_the_current_track_s_folder_or_says_it_is_gone(qtbot, window, tmp_path):
+    catcher = UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        _select(window, [1])
+        window.menus.tracks.show_in_folder.trigger()
+        qtbot.waitUntil(lambda: bool(catcher.urls), timeout=10_000)
+        assert catcher.urls == [QUrl.fromLocalFile(str(tmp_path / "music" / "b"))]
+        shutil.rmtree(tmp_path / "music" / "c")
+        _select(window, [2])
+        window.menus.tracks.show_in_folder.trigger()
+        qtbot.waitUntil(lambda: "is not there" in window.status_bar.status_text.text(), timeout=10_000)
+        assert str(tmp_path / "music" / "c") in window.status_bar.status_text.text() and len(catcher.urls) == 1
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+
+
+def test_add_to_playlist_lists_the_manual_playlists_and_adds_the_selection(qtbot, window, library):
+    menu = window.menus.tracks.add_to_playlist
+    menu.aboutToShow.emit()
+    assert [(a.text(), a.isEnabled()) for a in menu.actions()] == [("No manual playlists yet", False)]
+    playlist_id = created(qtbot, window.playlists, window.playlists.commands.new_manual)
+    qtbot.waitUntil(lambda: playlist_id in window.playlists.commands.known, timeout=10_000)
+    menu.aboutToShow.emit()
+    [entry] = menu.actions()
+    assert entry.text() == "New playlist"
+    _select(window, [2, 0])
+    expected = window.table.selected_track_ids()
+    entry.trigger()
+
+    def stored() -> list[int]:
+        with library.engine.connect() as conn:
+            return playlist_track_ids(conn, find_playlist(conn, "New playlist"), {})
+
+    qtbot.waitUntil(lambda: stored() == expected, timeout=10_000)
