@@ -1,4 +1,4 @@
-"""`genrescope scan` and `genrescope tracks`."""
+"""`genrescope scan`, `genrescope tracks` and `genrescope remove`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,24 @@ def register(commands: argparse._SubParsersAction) -> None:
         "tagger's tag with --model; any case)",
     )
     tracks.set_defaults(run=run_tracks)
+
+    remove = commands.add_parser(
+        "remove",
+        help="remove tracks from the library (the files stay; their analyses go)",
+        description="Remove the tracks at or inside PATH (files or folders), or the missing ones, from "
+        "the library. The files are not touched; the tracks' analyses and manual-playlist entries go "
+        "with them, and scanning the folder again adds them back as new tracks. Without --yes, it "
+        "only says what would go.",
+        epilog="examples:\n  genrescope remove ~/Music/podcasts\n  genrescope remove ~/Music/podcasts --yes\n"
+        "  genrescope remove --missing --yes --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    remove.add_argument("paths", nargs="*", metavar="PATH", help="files or folders whose tracks to remove")
+    remove.add_argument("--missing", action="store_true", help="the tracks whose files the last scan did not find")
+    remove.add_argument("--yes", action="store_true", help="remove them (without it: only say what would go)")
+    add_db_option(remove)
+    remove.add_argument("--json", action="store_true", help="print a JSON summary")
+    remove.set_defaults(run=run_remove)
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -131,3 +149,35 @@ def _print_track(args: argparse.Namespace, track: dict, predictions: dict[str, d
         if p["genre"] is not None
     ]
     print(line + ("  [" + " · ".join(shown) + "]" if shown else ""))
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    import os
+
+    from desktop_app.library.tags import printable_path
+    from desktop_app.library.track_removal import missing_track_ids, remove_tracks, track_ids_at, what_removal_takes
+    from desktop_app.wording import plural
+
+    if not args.paths and not args.missing:
+        print("error: name files or folders to remove, or --missing", file=sys.stderr)
+        return 2
+    with open_library_from(args) as library:
+        stored = [library.paths.to_library(printable_path(os.path.abspath(p))) for p in args.paths]
+        with library.writer.begin() if args.yes else library.engine.connect() as conn:
+            track_ids = track_ids_at(conn, stored) + (missing_track_ids(conn) if args.missing else [])
+            removal = remove_tracks(conn, track_ids) if args.yes else what_removal_takes(conn, track_ids)
+    counts = {"tracks": removal.tracks, "analyses": removal.analyses, "playlist_entries": removal.playlist_entries}
+    if args.json:
+        print_json({"removed": args.yes, **counts})
+        return 0
+    what = (
+        f"{plural(removal.tracks, 'track')} with {plural(removal.analyses, 'analysis', 'analyses')} and "
+        f"{plural(removal.playlist_entries, 'playlist entry', 'playlist entries')}"
+    )
+    if args.yes:
+        print(f"Removed {what} from the library; the files are untouched.")
+    elif removal.tracks:
+        print(f"Would remove {what} from the library (the files stay). Run again with --yes to remove them.")
+    else:
+        print("No tracks in the library there.")
+    return 0

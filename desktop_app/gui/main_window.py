@@ -451,6 +451,11 @@ class MainWindow(QMainWindow):
         self.playlists.select_playlist(None)
         self.table.select_track(track_id)
 
+    def forget_shown_track(self, removed: list[int]) -> None:
+        """Tracks left the library: if the detail panel shows one of them, it shows none."""
+        if self._shown_track_id in removed:
+            self._show_track(None)
+
     def _show_track(self, track_id: int | None) -> None:
         self._shown_track_id = track_id
         self.similar.show_track(track_id)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, insert, or_, select, update
 
 from desktop_app.library.models import TagGenre, Track
 from desktop_app.library.portable import upsert
@@ -51,23 +51,23 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)  # not datetime.UTC: Python 3.10 has none
 
 
-def _under(root: str):
+def under(root: str) -> ColumnElement[bool]:
     """Rows at ``root`` or inside it, as an index-friendly range on the unique path column."""
     folder = root.rstrip("/") + "/"
     # "0" is the character after "/", so [folder, folder-with-"0") is exactly the subtree.
     return or_(tracks.c.path == root, and_(tracks.c.path >= folder, tracks.c.path < folder[:-1] + "0"))
 
 
-_ROOTS_PER_QUERY = 100  # SQLite refuses expression trees deeper than 1,000 terms
+ROOTS_PER_QUERY = 100  # SQLite refuses expression trees deeper than 1,000 terms
 
 
 def known_tracks(conn: Connection, roots: Sequence[str]) -> dict[str, KnownTrack]:
     """The rows at or under any of ``roots`` (a drop can name thousands of files)."""
     columns = (tracks.c.path, tracks.c.id, tracks.c.size, tracks.c.mtime, tracks.c.available)
     known: dict[str, KnownTrack] = {}
-    for start in range(0, len(roots), _ROOTS_PER_QUERY):
-        chunk = roots[start : start + _ROOTS_PER_QUERY]
-        for row in conn.execute(select(*columns).where(or_(*(_under(root) for root in chunk)))):
+    for start in range(0, len(roots), ROOTS_PER_QUERY):
+        chunk = roots[start : start + ROOTS_PER_QUERY]
+        for row in conn.execute(select(*columns).where(or_(*(under(root) for root in chunk)))):
             known[row.path] = KnownTrack(row.id, row.size, row.mtime, bool(row.available))
     return known
 

@@ -56,6 +56,36 @@ def test_database_location_comes_from_the_environment_then_the_data_folder(tmp_p
     assert (Path(cli_env["GENRESCOPE_DATA_DIR"]) / "library.sqlite3").exists()
 
 
+def test_remove_says_what_would_go_then_removes_with_yes_and_leaves_the_files(tmp_path, cli_env):
+    music = tmp_path / "music"
+    for name in ("a", "b"):
+        write_audio(music / "keep" / f"{name}.wav", title=name)
+        write_audio(music / "podcasts" / f"{name}.wav", title=name)
+    db = ["--db", str(tmp_path / "lib.sqlite3")]
+    assert run(["scan", str(music), *db], cli_env).returncode == 0
+
+    def paths() -> list[str]:
+        return sorted(json.loads(line)["path"] for line in run(["tracks", *db, "--json"], cli_env).stdout.splitlines())
+
+    dry = run(["remove", str(music / "podcasts"), *db], cli_env)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("Would remove 2 tracks with 0 analyses and 0 playlist entries") and "--yes" in dry.stdout
+    assert len(paths()) == 4, "without --yes nothing goes"
+    done = run(["remove", str(music / "podcasts"), "--yes", "--json", *db], cli_env)
+    assert json.loads(done.stdout) == {"removed": True, "tracks": 2, "analyses": 0, "playlist_entries": 0}
+    assert paths() == [str(music / "keep" / "a.wav"), str(music / "keep" / "b.wav")]
+    assert (music / "podcasts" / "a.wav").is_file(), "the files are untouched"
+
+    (music / "keep" / "b.wav").unlink()
+    assert run(["scan", str(music / "keep"), *db], cli_env).returncode == 0  # the whole of music: podcasts again
+    missing = run(["remove", "--missing", "--yes", *db], cli_env)
+    assert missing.stdout.startswith("Removed 1 track with 0 analyses and 0 playlist entries from the library")
+    assert paths() == [str(music / "keep" / "a.wav")]
+    assert run(["remove", str(tmp_path / "elsewhere"), *db], cli_env).stdout == "No tracks in the library there.\n"
+    refused = run(["remove", *db], cli_env)
+    assert refused.returncode == 2 and "--missing" in refused.stderr
+
+
 def test_no_arguments_and_version(cli_env):
     assert run(["--version"], cli_env).stdout.startswith("genrescope ")
     scan_help = run(["scan", "--help"], cli_env)

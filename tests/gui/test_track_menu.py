@@ -11,6 +11,7 @@ import shutil
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.settings import AppSettings
@@ -56,7 +57,7 @@ def _select(window: MainWindow, rows: list[int]) -> None:
 def test_the_menu_holds_the_window_s_actions_and_its_own(window):
     texts = [action.text() for action in window.table.actions() if not action.isSeparator()]
     assert texts[:2] == ["Analyse &selection", window.tag_writes.write_action.text()]
-    assert texts[2:] == ["Add to p&laylist", "&Copy paths", "Show in &folder"]
+    assert texts[2:] == ["Add to p&laylist", "&Copy paths", "Show in &folder", "&Remove from library…"]
 
 
 def test_copy_paths_puts_the_selected_files_on_the_clipboard_in_table_order(qtbot, window, tmp_path):
@@ -104,3 +105,50 @@ def test_add_to_playlist_lists_the_manual_playlists_and_adds_the_selection(qtbot
             return playlist_track_ids(conn, find_playlist(conn, "New playlist"), {})
 
     qtbot.waitUntil(lambda: stored() == expected, timeout=10_000)
+
+
+def test_remove_asks_with_what_would_go_then_forgets_the_tracks_but_not_the_files(qtbot, window, tmp_path):
+    from desktop_app.library.browse import Scope
+
+    qtbot.waitUntil(lambda: not window.analysis.busy and window.is_idle()
+                    and window.sidebar.item_for(Scope("not_analysed")).text(1) == "0", timeout=120_000)
+    menu = window.menus.tracks
+    window.search.setFocus()
+    qtbot.keyClick(window.search, Qt.Key.Key_Delete)
+    assert menu.confirmation is None, "Delete in the search box edits the search"
+
+    _select(window, [0, 1])
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: menu.confirmation is not None, timeout=10_000)
+    box = menu.confirmation
+    assert box.text() == "Remove 2 tracks from the library?"
+    assert box.informativeText() == (
+        "The files stay where they are. The library forgets 6 analyses with them. Scanning the folder again "
+        "adds them back, to be analysed again."), "three rows each: the tagger's two networks and broad genres"
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert menu.confirmation is None and window.table_model.rowCount() == 3, "Cancel removes nothing"
+
+    shown = window.detail.current_track()
+    assert shown is not None and shown.title == "Song b", "the current track, about to go"
+    menu.remove.trigger()
+    qtbot.waitUntil(lambda: menu.confirmation is not None, timeout=10_000)
+    [remove] = [b for b in menu.confirmation.buttons() if b.text() == "Remove"]
+    remove.click()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and window.is_idle(), timeout=10_000)
+    assert window.table_model.row(0).title == "Song c"
+    assert window.detail.current_track() is None, "the removed track is not shown any more"
+    assert window.status_bar.status_text.text() == "Removed 2 tracks from the library; the files are untouched."
+    assert (tmp_path / "music" / "a" / "a.wav").is_file() and (tmp_path / "music" / "b" / "b.wav").is_file()
+
+
+def test_removal_words_say_what_goes_and_how_it_comes_back():
+    from desktop_app.gui.track_menu import removal_words
+    from desktop_app.library.track_removal import Removal
+
+    assert removal_words(Removal(tracks=1, analyses=1)) == (
+        "The files stay where they are. The library forgets 1 analysis with it. Scanning the folder again "
+        "adds it back, to be analysed again.")
+    assert "forgets 3 analyses and 2 entries in manual playlists with them." in removal_words(Removal(2, 3, 2))
+    assert removal_words(Removal(tracks=2)) == (
+        "The files stay where they are. Scanning the folder again adds them back.")
