@@ -65,6 +65,14 @@ class LibrarySidebar(QTreeWidget):
         palette = genre_palette()
         self._count_brush = QBrush(QColor("#808080"))
         self._all = self._entry(None, "All tracks", Scope("all"))
+        self._missing = self._entry(None, "Missing files", Scope("missing"))
+        self._missing.setToolTip(
+            0,
+            "Tracks whose files the last scan of their folder did not find: an unplugged drive, or files "
+            "moved or deleted. They keep their analyses until their files are back; Delete removes them "
+            "from the library.",
+        )
+        self._missing.setHidden(True)
         self._predicted = self._section("Predicted genre")
         self._taxonomy: Taxonomy | None = None
         self._genres: dict[str, QTreeWidgetItem] = {}
@@ -146,6 +154,8 @@ class LibrarySidebar(QTreeWidget):
     def item_for(self, scope: Scope) -> QTreeWidgetItem | None:
         if scope.kind == "all":
             return self._all
+        if scope.kind == "missing":
+            return self._missing
         if scope.kind == "predicted":
             return self._genres.get(scope.value or "")
         if scope.kind == "not_analysed":
@@ -167,6 +177,8 @@ class LibrarySidebar(QTreeWidget):
         self.blockSignals(True)
         try:
             self._all.setText(1, f"{counts.total:,}")
+            self._missing.setText(1, f"{counts.missing:,}")
+            self._missing.setHidden(counts.missing == 0 and selected.kind != "missing")
             self._set_taxonomy(taxonomy)
             self._update_predicted(counts, model, low_confidence)
             self._update_dynamic("tag_genre", counts.tag_genres)
@@ -251,7 +263,7 @@ class LibrarySidebar(QTreeWidget):
         item = self.itemAt(point)
         scope = item.data(0, SCOPE_ROLE) if item is not None else None
         menu = QMenu(self)
-        if item is not None and scope is not None:
+        if item is not None and scope is not None and scope.kind != "missing":  # no files to write into
             label = item.text(0)
             menu.addAction("Write genre to tags…", lambda: self.tagWriteRequested.emit(scope, label))
             menu.addSeparator()

@@ -41,7 +41,7 @@ tag_genres = TagGenre.__table__
 analyses = Analysis.__table__
 models = GenreModel.__table__
 
-ScopeKind = Literal["all", "predicted", "not_analysed", "low_confidence", "tag_genre", "artist", "album"]
+ScopeKind = Literal["all", "missing", "predicted", "not_analysed", "low_confidence", "tag_genre", "artist", "album"]
 SortKey = Literal["title", "artist", "album", "duration", "tag_genre", "predicted", "confidence", "path"]
 SORT_KEYS: tuple[SortKey, ...] = (
     "title",
@@ -158,10 +158,22 @@ class SidebarCounts:
     tag_genres: list[tuple[str, int]] = field(default_factory=list)
     artists: list[tuple[str | None, int]] = field(default_factory=list)
     albums: list[tuple[str | None, int]] = field(default_factory=list)
+    missing: int = 0
+    """Tracks whose files the last scan of their folder did not find (not among the others)."""
 
 
 def _visible() -> ColumnElement[bool]:
     return and_(tracks.c.available.is_(True), tracks.c.error.is_(None))
+
+
+def _missing() -> ColumnElement[bool]:
+    return and_(tracks.c.available.is_(False), tracks.c.error.is_(None))
+
+
+def _shown(scope: Scope) -> ColumnElement[bool]:
+    """The tracks a scope draws from: the missing ones for Missing files, else those shown everywhere
+    (a missing file's track is kept, analyses and all, for when its drive is back)."""
+    return _missing() if scope.kind == "missing" else _visible()
 
 
 def with_analysis(query: Select[Any], model_id: int | None) -> Select[Any]:
@@ -245,7 +257,7 @@ def ordered_track_ids(conn: Connection, view: TrackView) -> array[int]:
         order.insert(0, sort.is_(None))
     query = (
         with_analysis(select(tracks.c.id), view.model_id)
-        .where(_visible(), _scope_condition(view), search_condition(view.search, view.model_id, view.taxonomy))
+        .where(_shown(view.scope), _scope_condition(view), search_condition(view.search, view.model_id, view.taxonomy))
         .order_by(*order)
     )
     ids: array[int] = array("q")
@@ -305,6 +317,7 @@ def sidebar_counts(conn: Connection, model_id: int | None, low_confidence: float
     counts = SidebarCounts()
     visible = _visible()
     counts.total = conn.execute(select(func.count()).select_from(tracks).where(visible)).scalar_one()
+    counts.missing = conn.execute(select(func.count()).select_from(tracks).where(_missing())).scalar_one()
     if model_id is not None:
         by_genre = conn.execute(
             with_analysis(select(analyses.c.top1, func.count()), model_id).where(visible).group_by(analyses.c.top1)

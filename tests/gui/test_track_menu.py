@@ -152,3 +152,27 @@ def test_removal_words_say_what_goes_and_how_it_comes_back():
     assert "forgets 3 analyses and 2 entries in manual playlists with them." in removal_words(Removal(2, 3, 2))
     assert removal_words(Removal(tracks=2)) == (
         "The files stay where they are. Scanning the folder again adds them back.")
+
+
+def test_missing_files_show_in_their_own_entry_and_can_be_removed_there(qtbot, window, tmp_path):
+    from desktop_app.library.browse import Scope
+
+    entry = window.sidebar.item_for(Scope("missing"))
+    assert entry is not None and entry.isHidden(), "nothing missing: no entry"
+    (tmp_path / "music" / "c" / "c.wav").unlink()
+    window.intake.add_paths([str(tmp_path / "music")])  # the folder scanned again: c is missing
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 2 and window.is_idle(), timeout=30_000)
+    qtbot.waitUntil(lambda: not entry.isHidden() and entry.text(1) == "1", timeout=10_000)
+    window.sidebar.select_scope(Scope("missing"))
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 1 and window.is_idle(), timeout=10_000)
+    assert window.table_model.row(0).title == "Song c"
+    _select(window, [0])
+    window.menus.tracks.remove.trigger()
+    qtbot.waitUntil(lambda: window.menus.tracks.confirmation is not None, timeout=10_000)
+    assert window.menus.tracks.confirmation.text() == "Remove 1 track from the library?"
+    [remove] = [b for b in window.menus.tracks.confirmation.buttons() if b.text() == "Remove"]
+    remove.click()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 0 and entry.text(1) == "0", timeout=10_000)
+    window.sidebar.select_scope(Scope("all"))
+    qtbot.waitUntil(lambda: window.table_model.rowCount() == 2 and window.is_idle(), timeout=10_000)
+    qtbot.waitUntil(lambda: entry.isHidden(), timeout=10_000)

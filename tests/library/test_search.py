@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from sqlalchemy import update
 
 from desktop_app.genres.ccmusic import GENRES
 from desktop_app.genres.taxonomy import TAXONOMIES
 from desktop_app.library import browse
 from desktop_app.library.browse import Scope, TrackView
+from desktop_app.library.models import Track
 from desktop_app.library.search import SearchQuery, YearRange, parse_search
 from tests.generated_library import (
     TAG_GENRES,
@@ -132,6 +134,21 @@ def test_scopes_and_sidebar_counts_agree(big):
     )
     assert len(_ids(library, scope=Scope("tag_genre", "jazz"))) == N // len(TAG_GENRES)
     assert len(_ids(library, scope=Scope("album", "Album 003-3"))) == N // 100
+    assert counts.missing == 0 and _ids(library, scope=Scope("missing")) == []
+
+
+def test_missing_files_are_their_own_scope_and_nowhere_else(big):
+    library, model = big
+    gone = [3, 1500, 7]
+    with library.writer.begin() as conn:
+        conn.execute(update(Track.__table__).where(Track.id.in_(gone)).values(available=False))
+        conn.execute(update(Track.__table__).where(Track.id == 9).values(available=False, error="unreadable"))
+    with library.engine.connect() as conn:
+        counts = browse.sidebar_counts(conn, model, low_confidence=0.5)
+    assert counts.missing == 3 and counts.total == N - 4, "an unreadable file is neither"
+    assert _ids(library, scope=Scope("missing")) == [3, 7, 1500]
+    assert _ids(library, scope=Scope("missing"), search=parse_search("song 001499")) == [1500]
+    assert not set(gone) & set(_ids(library)), "missing tracks are not among All tracks"
 
 
 def test_current_model_prefers_installed_then_latest(big):
