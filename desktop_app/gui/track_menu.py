@@ -6,7 +6,8 @@ library…. Paths are read on a worker, since a selection may be the whole libra
 this machine sees the files (a shared library's per-machine mappings, `library.paths.to_local`).
 Show in folder opens the current track's folder in the desktop's file manager, or says why it
 cannot. Removing asks first, with what would go (`library.track_removal`): the files stay, but the
-tracks' analyses cost CPU time to make again.
+tracks' analyses cost CPU time to make again. Each acts on what the centre shows: the track table's
+selection, or the shown playlist's (`MainWindow.selected_track_ids`), and the track in the detail panel.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class TrackMenu:
             menu.addAction("No manual playlists yet").setEnabled(False)
 
     def _add_selection_to(self, playlist_id: int) -> None:
-        track_ids = self._window.table.selected_track_ids()
+        track_ids = self._window.selected_track_ids()
         if track_ids:
             self._window.playlists.add_to_playlist(playlist_id, track_ids)
 
@@ -85,11 +86,12 @@ class TrackMenu:
             QGuiApplication.clipboard().setText("\n".join(paths))
             self._window.set_status(f"Copied {plural(len(paths), 'path')}.")
 
-        self._read_paths(self._window.table.selected_track_ids(), copy)
+        self._read_paths(self._window.selected_track_ids(), copy)
 
     def show_current_folder(self) -> None:
         """The current track's folder in the file manager (a missing folder is said, not opened)."""
-        current = self._window.table.current_track_id()
+        shown = self._window.detail.current_track()
+        current = None if shown is None else shown.id
 
         def show(paths: list[str]) -> None:
             if not paths:
@@ -104,7 +106,7 @@ class TrackMenu:
 
     def remove_selected(self) -> None:
         """Ask, with what would go, then remove the selected tracks from the library."""
-        track_ids = self._window.table.selected_track_ids()
+        track_ids = self._window.selected_track_ids()
         if track_ids:
             self._run(lambda conn: what_removal_takes(conn, track_ids), lambda takes: self._confirm(track_ids, takes))
 

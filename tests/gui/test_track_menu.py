@@ -96,6 +96,10 @@ def test_add_to_playlist_lists_the_manual_playlists_and_adds_the_selection(qtbot
     menu.aboutToShow.emit()
     [entry] = menu.actions()
     assert entry.text() == "New playlist"
+    assert window.centre_stack.currentWidget() is window.playlists.view, "creating it showed the playlist"
+    assert window.selected_track_ids() == [], "the menu acts on what the centre shows: nothing selected there"
+    window.playlists.select_playlist(None)  # back to the library
+    qtbot.waitUntil(lambda: window.centre_stack.currentIndex() == 0, timeout=10_000)
     _select(window, [2, 0])
     expected = window.table.selected_track_ids()
     entry.trigger()
