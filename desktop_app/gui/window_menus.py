@@ -130,6 +130,10 @@ def build_menus(window: MainWindow) -> WindowMenus:
     window.add_table_actions(menus.analyse, tags.write_action)
     menus.tracks = TrackMenu(window)
     window.add_table_actions(*menus.tracks.actions)
+    tracks = menus.tracks
+    window.playlists.view.table.addActions(
+        [tracks.add_to_playlist.menuAction(), tracks.copy_paths, tracks.show_in_folder]
+    )
     menus.by_name["edit"].addSeparator()
     menus.by_name["edit"].addActions([menus.tracks.copy_paths, menus.tracks.show_in_folder, menus.tracks.remove])
     add("analysis", "Analyse &everything not analysed", window.analysis_commands.analyse_all, "Ctrl+Shift+R")

@@ -180,3 +180,26 @@ def test_missing_files_show_in_their_own_entry_and_can_be_removed_there(qtbot, w
     window.sidebar.select_scope(Scope("all"))
     qtbot.waitUntil(lambda: window.table_model.rowCount() == 2 and window.is_idle(), timeout=10_000)
     qtbot.waitUntil(lambda: entry.isHidden(), timeout=10_000)
+
+
+def test_the_playlist_view_s_menu_removes_entries_and_copies_their_paths(qtbot, window, library, tmp_path):
+    playlist_id = created(qtbot, window.playlists, window.playlists.commands.new_manual)
+    qtbot.waitUntil(lambda: playlist_id in window.playlists.commands.known, timeout=10_000)
+    window.playlists.add_to_playlist(playlist_id, window.table_model.track_ids([0, 1]))  # Song a, Song b
+    view = window.playlists.view
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=10_000)
+    texts = [a.text() for a in view.table.actions()]
+    assert texts == ["Remove from playlist", "Add to p&laylist", "&Copy paths", "Show in &folder"]
+    assert view.remove_action.isVisible(), "a manual playlist's entries can be removed"
+
+    table, model = view.table, view.model
+    table.selectionModel().setCurrentIndex(
+        model.index(1, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    QGuiApplication.clipboard().clear()
+    window.menus.tracks.copy_paths.trigger()
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() != "", timeout=10_000)
+    assert QGuiApplication.clipboard().text() == str(tmp_path / "music" / "b" / "b.wav"), "the playlist's selection"
+    view.remove_action.trigger()
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10_000)
+    assert model.row(0).cells[1] == "Song a"
+    assert window.table_model.rowCount() == 3, "the tracks stay in the library"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, SignalInstance
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -107,6 +107,13 @@ class PlaylistView(QWidget):
         self.export.clicked.connect(lambda: self._about_shown(self.exportRequested))
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.loaded.connect(self._update_header)
+        # Right-click: the entries' own action here; the window adds what it does with any tracks.
+        self.remove_action = QAction("Remove from playlist", self)
+        self.remove_action.setToolTip("Take the selected entries out of this playlist (Delete); the tracks stay")
+        self.remove_action.triggered.connect(self.remove_selected)
+        self.remove_action.setVisible(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.addAction(self.remove_action)
 
     def show_playlist(self, playlist_id: int | None, models: Mapping[str, int], taxonomy: str | None = None) -> None:
         self.model.load(playlist_id, models, taxonomy)
@@ -140,4 +147,5 @@ class PlaylistView(QWidget):
             text += " · drag to reorder, drop tracks here, Delete removes"
         self.summary.setText(text)
         self.edit_rules.setVisible(playlist is not None and playlist.is_smart)
+        self.remove_action.setVisible(self.model.editable)
         self.export.setEnabled(playlist is not None)
