@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
     # --- analysis ---------------------------------------------------------------------------
 
     def analyse_selection(self) -> None:
-        self.analysis_commands.analyse(self.table.selected_track_ids())
+        self.analysis_commands.analyse(self.selected_track_ids())
 
     def add_table_actions(self, *actions: QAction) -> None:
         """The track table's context menu: ``actions``, on the selected tracks."""

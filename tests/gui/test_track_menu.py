@@ -203,3 +203,16 @@ def test_the_playlist_view_s_menu_removes_entries_and_copies_their_paths(qtbot, 
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10_000)
     assert model.row(0).cells[1] == "Song a"
     assert window.table_model.rowCount() == 3, "the tracks stay in the library"
+
+
+def test_analyse_selection_takes_what_the_centre_shows(qtbot, window):
+    window.table.selectAll()
+    playlist_id = created(qtbot, window.playlists, window.playlists.commands.new_manual)
+    qtbot.waitUntil(lambda: playlist_id in window.playlists.commands.known, timeout=10_000)
+    window.playlists.add_to_playlist(playlist_id, window.table_model.track_ids([2]))
+    view = window.playlists.view
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
+    view.table.selectRow(0)
+    assert len(window.table.selected_track_ids()) == 3, "the hidden table still has all three selected"
+    window.menus.analyse.trigger()
+    assert window.status_bar.status_text.text() == "Analysing 1 selected track…", "the shown playlist's one"
